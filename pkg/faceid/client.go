@@ -1,0 +1,318 @@
+package faceid
+
+import (
+	"context"
+	"encoding/json"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
+	tchttp "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/http"
+	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/profile"
+)
+
+// Defaults used for zero Config fields.
+const (
+	DefaultRegion           = "ap-singapore"
+	DefaultEndpoint         = "faceid.intl.tencentcloudapi.com"
+	DefaultScheme           = "https"
+	DefaultTimeout          = 10 * time.Second
+	DefaultRateLimitRetries = 2
+)
+
+// Config configures a Client. Zero values mean the documented defaults.
+type Config struct {
+	// Region is the API region, default "ap-singapore".
+	Region string
+	// Endpoint is the API host (optionally with a port), default
+	// "faceid.intl.tencentcloudapi.com"; e.g. "127.0.0.1:8090" for the sandbox.
+	Endpoint string
+	// Scheme is "https" (default) or "http".
+	Scheme string
+	// Timeout bounds each call, throttling retries included; default 10s.
+	Timeout time.Duration
+	// Credentials is required; New fails with a KindConfig error naming it when nil.
+	Credentials Credentials
+	// RateLimitRetries is how often a call answered RequestLimitExceeded is retried
+	// (the SDK's ClientProfile.RateLimitExceededMaxRetries); default 2, negative for none.
+	RateLimitRetries int
+	// RateLimitBackoff is the wait before throttling retry n (0-based); default
+	// 1s, 2s, 4s... as in the SDK. The wait ends early when the call's context is done.
+	RateLimitBackoff func(retry int) time.Duration
+	// HTTPClient is optional. Its Transport carries the API calls (so connections are
+	// reused across calls) and the client itself performs the upload PUT.
+	HTTPClient *http.Client
+	// Now is the clock requests are signed with; default time.Now. Tencent refuses
+	// signatures more than five minutes off, so a sandbox with a scripted clock needs the
+	// same clock here.
+	Now func() time.Time
+}
+
+// Client calls the faceid web-verification actions. It is safe for concurrent use.
+type Client struct {
+	region    string
+	endpoint  string
+	scheme    string
+	timeout   time.Duration
+	creds     Credentials
+	retries   int
+	backoff   func(int) time.Duration
+	transport http.RoundTripper
+	uploader  *http.Client
+	now       func() time.Time
+}
+
+// New checks cfg and returns a Client. It sends nothing and reads no environment.
+func New(cfg Config) (*Client, error) {
+	c := &Client{
+		region:   orDefault(cfg.Region, DefaultRegion),
+		endpoint: orDefault(cfg.Endpoint, DefaultEndpoint),
+		scheme:   strings.ToLower(orDefault(cfg.Scheme, DefaultScheme)),
+		timeout:  cfg.Timeout,
+		creds:    cfg.Credentials,
+		retries:  cfg.RateLimitRetries,
+		backoff:  cfg.RateLimitBackoff,
+		now:      cfg.Now,
+	}
+	if c.creds == nil {
+		return nil, configError("Credentials", "required")
+	}
+	if c.scheme != "http" && c.scheme != "https" {
+		return nil, configError("Scheme", `must be "http" or "https"`)
+	}
+	if strings.Contains(c.endpoint, "://") || strings.ContainsAny(c.endpoint, " /?#@") {
+		return nil, configError("Endpoint", "must be a host with an optional port, without scheme or path")
+	}
+	switch {
+	case c.timeout < 0:
+		return nil, configError("Timeout", "must not be negative")
+	case c.timeout == 0:
+		c.timeout = DefaultTimeout
+	}
+	switch {
+	case c.retries < 0:
+		c.retries = 0
+	case c.retries == 0:
+		c.retries = DefaultRateLimitRetries
+	}
+	if c.backoff == nil {
+		c.backoff = profile.ExponentialBackoff
+	}
+	if c.now == nil {
+		c.now = time.Now
+	}
+	c.uploader = cfg.HTTPClient
+	if c.uploader == nil {
+		// A pool of its own, so that nothing else tuning http.DefaultTransport
+		// changes how this client connects.
+		var rt http.RoundTripper = http.DefaultTransport
+		if t, ok := rt.(*http.Transport); ok {
+			rt = t.Clone()
+		}
+		c.uploader = &http.Client{Transport: rt}
+	}
+	c.transport = c.uploader.Transport
+	if c.transport == nil {
+		c.transport = http.DefaultTransport
+	}
+	return c, nil
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+func configError(field, reason string) *Error {
+	return &Error{Kind: KindConfig, Err: &ConfigError{Field: field, Reason: reason}}
+}
+
+// ApplyWebVerificationBizTokenIntl validates req and starts a web verification. The
+// answer's VerificationURL is where the user's browser goes; keep the BizToken.
+func (c *Client) ApplyWebVerificationBizTokenIntl(ctx context.Context, req *ApplyWebVerificationBizTokenIntlRequest) (*ApplyWebVerificationBizTokenIntlResponse, error) {
+	if req == nil {
+		return nil, &ValidationError{Field: "request", Reason: "missing"}
+	}
+	if err := req.Validate(); err != nil {
+		return nil, err
+	}
+	resp, err := send[ApplyWebVerificationBizTokenIntlResponse](ctx, c, ActionApplyWebVerificationBizTokenIntl, req, "")
+	if err != nil {
+		return nil, err
+	}
+	if resp.VerificationURL == "" {
+		resp.VerificationURL = resp.VerificationUrl
+	}
+	if resp.BizToken == "" || resp.VerificationURL == "" {
+		return nil, incomplete(ActionApplyWebVerificationBizTokenIntl, resp.RequestId)
+	}
+	return resp, nil
+}
+
+// GetWebVerificationResultIntl reads the result of bizToken. A nil ErrorCode in the
+// answer means the user has not finished; use Interpret or InterpretResult.
+func (c *Client) GetWebVerificationResultIntl(ctx context.Context, bizToken string) (*GetWebVerificationResultIntlResponse, error) {
+	if err := validateBizToken(bizToken); err != nil {
+		return nil, err
+	}
+	return send[GetWebVerificationResultIntlResponse](ctx, c, ActionGetWebVerificationResultIntl,
+		&GetWebVerificationResultIntlRequest{BizToken: bizToken}, bizToken)
+}
+
+// CreateUploadUrl asks for a presigned PUT target for an image that targetAction (for
+// example ActionApplyWebVerificationToken) will consume. Uploads are kept two hours.
+func (c *Client) CreateUploadUrl(ctx context.Context, targetAction string) (*CreateUploadUrlResponse, error) {
+	if strings.TrimSpace(targetAction) == "" {
+		return nil, &ValidationError{Field: "TargetAction", Reason: "required"}
+	}
+	resp, err := send[CreateUploadUrlResponse](ctx, c, ActionCreateUploadUrl, &CreateUploadUrlRequest{TargetAction: targetAction}, "")
+	if err != nil {
+		return nil, err
+	}
+	if resp.UploadUrl == "" || resp.ResourceUrl == "" {
+		return nil, incomplete(ActionCreateUploadUrl, resp.RequestId)
+	}
+	return resp, nil
+}
+
+// ApplyWebVerificationToken validates req and starts a verification of the legacy
+// upload-URL flow.
+func (c *Client) ApplyWebVerificationToken(ctx context.Context, req *ApplyWebVerificationTokenRequest) (*ApplyWebVerificationTokenResponse, error) {
+	if req == nil {
+		return nil, &ValidationError{Field: "request", Reason: "missing"}
+	}
+	if err := req.Validate(); err != nil {
+		return nil, err
+	}
+	resp, err := send[ApplyWebVerificationTokenResponse](ctx, c, ActionApplyWebVerificationToken, req, "")
+	if err != nil {
+		return nil, err
+	}
+	if resp.BizToken == "" || resp.VerificationUrl == "" {
+		return nil, incomplete(ActionApplyWebVerificationToken, resp.RequestId)
+	}
+	return resp, nil
+}
+
+// GetWebVerificationResult reads a result of the legacy flow. Its media URLs are
+// valid for ten minutes.
+func (c *Client) GetWebVerificationResult(ctx context.Context, bizToken string) (*GetWebVerificationResultResponse, error) {
+	if err := validateBizToken(bizToken); err != nil {
+		return nil, err
+	}
+	return send[GetWebVerificationResultResponse](ctx, c, ActionGetWebVerificationResult,
+		&GetWebVerificationResultRequest{BizToken: bizToken}, bizToken)
+}
+
+func validateBizToken(bizToken string) error {
+	if strings.TrimSpace(bizToken) == "" {
+		return &ValidationError{Field: "BizToken", Reason: "required"}
+	}
+	return nil
+}
+
+func incomplete(action, requestID string) *Error {
+	return &Error{Kind: KindUnavailable, Action: action, RequestID: requestID, Message: "response lacks required fields"}
+}
+
+// credential fetches the credential for one call, as an *Error of KindConfig on failure.
+func (c *Client) credential(action string) (common.CredentialIface, error) {
+	cred, err := c.creds.Credential()
+	if err == nil {
+		err = checkCredential(cred)
+	}
+	if err != nil {
+		return nil, &Error{Kind: KindConfig, Action: action, Message: "no usable credential", Err: err}
+	}
+	return cred, nil
+}
+
+// sdkRequest carries one action's parameters through the SDK, which signs the JSON
+// that MarshalJSON produces.
+type sdkRequest struct {
+	*tchttp.BaseRequest
+	params any
+}
+
+// MarshalJSON encodes the parameters alone, as Tencent expects them.
+func (r *sdkRequest) MarshalJSON() ([]byte, error) { return json.Marshal(r.params) }
+
+// sdkResponse is the {"Response": {...}} envelope of a successful answer; the SDK has
+// already turned an error envelope into an error by the time it is decoded.
+type sdkResponse[T any] struct {
+	*tchttp.BaseResponse
+	Response *T `json:"Response"`
+}
+
+// send signs and performs one call. A new SDK client is built per call because the
+// credential may change between calls and the SDK client holds it unsynchronised; the
+// transport (and its connection pool) is shared.
+func send[T any](ctx context.Context, c *Client, action string, params any, scrub string) (*T, error) {
+	cred, err := c.credential(action)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+
+	req := &sdkRequest{BaseRequest: &tchttp.BaseRequest{}, params: params}
+	req.Init().WithApiInfo(Service, Version, action)
+	req.SetContext(ctx)
+	// The SDK stamps its own wall clock; a header of the same name overrides the stamp
+	// it signs (SDK v1.3.209 merges request headers before signing), which lets the
+	// signing time follow c.now. TestSignatureVector fails if that ever changes.
+	req.SetHeader(map[string]string{"X-TC-Timestamp": strconv.FormatInt(c.now().Unix(), 10)})
+
+	prof := profile.NewClientProfile()
+	prof.HttpProfile.Endpoint = c.endpoint
+	prof.HttpProfile.Scheme = c.scheme
+	prof.HttpProfile.ReqTimeout = int(math.Ceil(c.timeout.Seconds()))
+	prof.Language = "en-US"
+	// The region breaker would send calls to a backup host, never right for a fixed endpoint.
+	prof.DisableRegionBreaker = true
+	prof.RateLimitExceededMaxRetries = c.retries
+	prof.RateLimitExceededRetryDuration = func(retry int) time.Duration {
+		// The SDK sleeps without watching the context; waiting here instead, and
+		// returning zero, lets a cancelled call stop at once.
+		t := time.NewTimer(c.backoff(retry))
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+		}
+		return 0
+	}
+
+	rec := &statusRecorder{next: c.transport}
+	client := common.NewCommonClient(cred, c.region, prof).WithHttpTransport(rec)
+	resp := &sdkResponse[T]{BaseResponse: &tchttp.BaseResponse{}}
+	if err := client.Send(req, resp); err != nil {
+		return nil, translate(action, err, rec.status, scrub)
+	}
+	if resp.Response == nil {
+		return nil, incomplete(action, "")
+	}
+	return resp.Response, nil
+}
+
+// statusRecorder remembers the HTTP status of the last answer, which the SDK reports
+// only inside a message that also quotes the body.
+type statusRecorder struct {
+	next   http.RoundTripper
+	status int
+}
+
+// RoundTrip passes the request on and records the status. The SDK calls it from the
+// calling goroutine, one attempt after another.
+func (s *statusRecorder) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := s.next.RoundTrip(r)
+	if resp != nil {
+		s.status = resp.StatusCode
+	}
+	return resp, err
+}

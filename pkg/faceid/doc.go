@@ -1,0 +1,16 @@
+// Package faceid is a client for Tencent Cloud eKYC web (H5) verification.
+//
+// It covers the current flow (ApplyWebVerificationBizTokenIntl, then
+// GetWebVerificationResultIntl) and the legacy upload-URL flow (CreateUploadUrl, a PUT of
+// the compare image, ApplyWebVerificationToken, GetWebVerificationResult). Signing,
+// profiles and throttling retries come from the tencentcloud-sdk-go common module; this
+// package adds typed models, validation before any network call, typed errors the caller
+// can act on, and the interpretation of result codes.
+//
+// Requests are validated locally first, so a bad parameter never costs a billed call.
+// Credentials are fetched for every call, because the temporary keys of a Tencent SCF
+// execution role rotate while a function instance stays warm.
+//
+// The client never logs. Errors carry Tencent's code and RequestId (safe to log) and never
+// a BizToken, a secret, or response bodies (which may hold biometric or document data).
+package faceid

@@ -1,0 +1,195 @@
+package faceid_test
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/facegate/facegate/pkg/faceid"
+)
+
+// tableCodes is the "Result ErrorCode table" of faceid-api.md, spelled out.
+var tableCodes = []int64{
+	0, 1, 2, 3, 4, 8, 9, 10, 11, 14, 15, 16, 17, 202,
+	1001, 1002, 1003, 1004, 1005, 1101, 1102, 1103, 1104, 1105, 1106, 1107, 1108, 1109,
+	1201, 1202, 1203, 1204, 1205, 1206, 1207, 1208, 1209, 1210, 1301, 1302, 1303, 1401, 1409, 1410,
+	2001, 2004, 2009, 2010, 2011, 2012, 2013, 2014, 2015, 2016,
+}
+
+// warningCodes are the document warnings of SelectedWarningCodes, read as document failures.
+var warningCodes = []int64{-9101, -9102, -9103, -9104, -9107, -9108, -9109}
+
+func wantCategory(code int64) faceid.Category {
+	switch {
+	case code <= -9101 && code >= -9109:
+		return faceid.CategoryDocument
+	case code == 15:
+		return faceid.CategoryExpired
+	case code == 16:
+		return faceid.CategoryRetryLimit
+	case code == 1409:
+		return faceid.CategoryTimeout
+	case code == 1410:
+		return faceid.CategoryUserExit
+	case code >= 1001 && code <= 1401:
+		return faceid.CategoryLiveness
+	case code >= 2001 && code <= 2016:
+		return faceid.CategoryCompare
+	}
+	return faceid.CategorySystem
+}
+
+func TestEveryTableCodeIsInterpreted(t *testing.T) {
+	for _, code := range append(append([]int64(nil), tableCodes...), warningCodes...) {
+		cat, msg, known := faceid.CodeInfo(code)
+		if !known || msg == "" {
+			t.Errorf("code %d: known=%v message %q", code, known, msg)
+		}
+		o := faceid.Interpret(&code)
+		if o.Code == nil || *o.Code != code {
+			t.Errorf("code %d: Code = %v", code, o.Code)
+		}
+		if o.Message != msg {
+			t.Errorf("code %d: Interpret message %q differs from CodeInfo %q", code, o.Message, msg)
+		}
+		switch code {
+		case 0:
+			if o.Status != faceid.StatusPassed || o.Category != "" || cat != "" {
+				t.Errorf("0: %+v", o)
+			}
+		case 17:
+			if o.Status != faceid.StatusPending || o.Category != "" {
+				t.Errorf("17: %+v", o)
+			}
+		case 15:
+			if o.Status != faceid.StatusExpired || o.Category != faceid.CategoryExpired {
+				t.Errorf("15: %+v", o)
+			}
+		default:
+			if o.Status != faceid.StatusFailed || o.Category != wantCategory(code) || cat != o.Category {
+				t.Errorf("code %d: %+v, want failed/%s", code, o, wantCategory(code))
+			}
+		}
+	}
+}
+
+func TestSpecificMessages(t *testing.T) {
+	for code, want := range map[int64]string{
+		1201: "Move somewhere brighter and try again.",
+		1410: "You left the verification before it finished. Start again when you're ready.",
+	} {
+		if _, got, _ := faceid.CodeInfo(code); got != want {
+			t.Errorf("%d: %q", code, got)
+		}
+	}
+	// The reference-photo codes blame the merchant's photo, not the user's face.
+	_, refMsg, _ := faceid.CodeInfo(2004)
+	for _, code := range []int64{2009, 2010, 2014} {
+		if _, got, _ := faceid.CodeInfo(code); got != refMsg {
+			t.Errorf("%d: %q, want the reference-photo message", code, got)
+		}
+	}
+	if _, noMatch, _ := faceid.CodeInfo(2016); noMatch == refMsg {
+		t.Error("a low similarity must not blame the reference photo")
+	}
+}
+
+func TestPendingAndUnknown(t *testing.T) {
+	o := faceid.Interpret(nil)
+	if o.Status != faceid.StatusPending || o.Code != nil || o.Category != "" || o.Message == "" {
+		t.Fatalf("nil: %+v", o)
+	}
+	for _, code := range []int64{-1, 5, 12, 13, 999, 1999, 3000, 1 << 40} {
+		o := faceid.Interpret(&code)
+		if o.Status != faceid.StatusFailed || o.Category != faceid.CategorySystem || o.Code == nil || *o.Code != code || o.Message == "" {
+			t.Errorf("%d: %+v", code, o)
+		}
+		if _, _, known := faceid.CodeInfo(code); known {
+			t.Errorf("%d reported as known", code)
+		}
+	}
+	// The Outcome owns its copy of the code.
+	code := int64(1201)
+	o = faceid.Interpret(&code)
+	code = 0
+	if *o.Code != 1201 {
+		t.Fatal("Outcome.Code aliases the input")
+	}
+}
+
+func TestInterpretResultDocument(t *testing.T) {
+	decode := func(s string) *faceid.GetWebVerificationResultIntlResponse {
+		var r faceid.GetWebVerificationResultIntlResponse
+		if err := json.Unmarshal([]byte(s), &r); err != nil {
+			t.Fatal(err)
+		}
+		return &r
+	}
+	for _, tt := range []struct {
+		name   string
+		result string
+		status faceid.Status
+		cat    faceid.Category
+	}{
+		{"pending", `{"ErrorCode":null}`, faceid.StatusPending, ""},
+		{"passed with ocr", `{"ErrorCode":0,"OCRResult":[{"IsPass":true}]}`, faceid.StatusPassed, ""},
+		{"unknown code, ocr failed", `{"ErrorCode":3001,"OCRResult":[{"IsPass":false}]}`, faceid.StatusFailed, faceid.CategoryDocument},
+		{"compare code, ocr failed", `{"ErrorCode":2015,"OCRResult":[{"IsPass":true},{"IsPass":false}]}`, faceid.StatusFailed, faceid.CategoryDocument},
+		{"compare code, ocr passed", `{"ErrorCode":2015,"OCRResult":[{"IsPass":true}]}`, faceid.StatusFailed, faceid.CategoryCompare},
+		{"ocr pass unknown", `{"ErrorCode":2015,"OCRResult":[{"IsPass":null}]}`, faceid.StatusFailed, faceid.CategoryCompare},
+		{"user exit keeps its reason", `{"ErrorCode":1410,"OCRResult":[{"IsPass":false}]}`, faceid.StatusFailed, faceid.CategoryUserExit},
+		{"timeout keeps its reason", `{"ErrorCode":1409,"OCRResult":[{"IsPass":false}]}`, faceid.StatusFailed, faceid.CategoryTimeout},
+		{"expired keeps its reason", `{"ErrorCode":15,"OCRResult":[{"IsPass":false}]}`, faceid.StatusExpired, faceid.CategoryExpired},
+		{"warning code alone", `{"ErrorCode":-9107}`, faceid.StatusFailed, faceid.CategoryDocument},
+	} {
+		o := faceid.InterpretResult(decode(tt.result))
+		if o.Status != tt.status || o.Category != tt.cat || o.Message == "" {
+			t.Errorf("%s: %+v", tt.name, o)
+		}
+	}
+	// The first known warning gives the advice.
+	_, photocopy, _ := faceid.CodeInfo(-9102)
+	if o := faceid.InterpretResult(decode(`{"ErrorCode":3001,"OCRResult":[{"IsPass":false,"WarnCardInfos":[1,9102,9108]}]}`)); o.Message != photocopy {
+		t.Errorf("warning advice: %+v", o)
+	}
+	if o := faceid.InterpretResult(nil); o.Status != faceid.StatusPending {
+		t.Errorf("nil result: %+v", o)
+	}
+}
+
+func FuzzInterpret(f *testing.F) {
+	for _, c := range tableCodes {
+		f.Add(c, true)
+	}
+	f.Add(int64(-9101), true)
+	f.Add(int64(0), false)
+	f.Fuzz(func(t *testing.T, code int64, present bool) {
+		var p *int64
+		if present {
+			p = &code
+		}
+		o := faceid.Interpret(p)
+		switch o.Status {
+		case faceid.StatusPending, faceid.StatusPassed, faceid.StatusFailed, faceid.StatusExpired:
+		default:
+			t.Fatalf("status %q", o.Status)
+		}
+		if o.Message == "" {
+			t.Fatal("empty message")
+		}
+		if !present {
+			if o.Status != faceid.StatusPending || o.Code != nil {
+				t.Fatalf("absent code: %+v", o)
+			}
+			return
+		}
+		if o.Code == nil || *o.Code != code {
+			t.Fatalf("code %d not kept: %+v", code, o)
+		}
+		if (o.Status == faceid.StatusFailed) != (o.Category != "" && code != 0 && code != 15 && code != 17) {
+			t.Fatalf("code %d: status %s with category %q", code, o.Status, o.Category)
+		}
+		if _, _, known := faceid.CodeInfo(code); !known && (o.Status != faceid.StatusFailed || o.Category != faceid.CategorySystem) {
+			t.Fatalf("unknown code %d: %+v", code, o)
+		}
+	})
+}
