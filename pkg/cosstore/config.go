@@ -1,0 +1,71 @@
+package cosstore
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+
+	"github.com/tencentyun/cos-go-sdk-v5"
+)
+
+// Config is what a deployment says about its bucket; the wiring fills it from the
+// environment (COS_BUCKET, COS_REGION, ...).
+type Config struct {
+	// Bucket is the full bucket name, "<name>-<appid>". Required.
+	Bucket string
+	// Region is the bucket's region, such as "ap-singapore". Required unless BaseURL is set.
+	Region string
+	// BaseURL overrides the bucket URL https://<Bucket>.cos.<Region>.myqcloud.com, for
+	// a private endpoint or a test server.
+	BaseURL string
+	// Host overrides the Host header (the SDK is virtual-host only: the host names the
+	// bucket). Tests set it to the production host while BaseURL points at loopback.
+	Host string
+	// SSE is as in Options.
+	SSE string
+	// MaxAttempts bounds how often one call is sent (first try included); 0 means 3.
+	MaxAttempts int
+}
+
+var bucketName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*-[0-9]+$`)
+
+// NewFromConfig builds the COS client and the Store. Every request is signed with the
+// credentials creds returns at that moment (EnvCredentials on SCF); base carries the
+// requests (http.DefaultTransport when nil).
+func NewFromConfig(cfg Config, creds CredentialFunc, base http.RoundTripper) (*Store, error) {
+	if !bucketName.MatchString(cfg.Bucket) {
+		return nil, fmt.Errorf("cosstore: bucket %q is not \"<name>-<appid>\" (COS_BUCKET)", cfg.Bucket)
+	}
+	if creds == nil {
+		return nil, errors.New("cosstore: no CredentialFunc")
+	}
+	var bucketURL *url.URL
+	if cfg.BaseURL != "" {
+		u, err := url.Parse(cfg.BaseURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+			return nil, fmt.Errorf("cosstore: BaseURL %q is not an http(s) URL without a path", cfg.BaseURL)
+		}
+		bucketURL = u
+	} else {
+		if cfg.Region == "" {
+			return nil, errors.New("cosstore: region is not set (COS_REGION)")
+		}
+		u, err := cos.NewBucketURL(cfg.Bucket, cfg.Region, true)
+		if err != nil {
+			return nil, fmt.Errorf("cosstore: region %q (COS_REGION): %w", cfg.Region, err)
+		}
+		bucketURL = u
+	}
+	attempts := cfg.MaxAttempts
+	if attempts <= 0 {
+		attempts = 3
+	}
+	client := cos.NewClient(&cos.BaseURL{BucketURL: bucketURL}, &http.Client{
+		Transport: &Transport{Credentials: creds, Base: base},
+	})
+	client.Host = cfg.Host
+	client.Conf.RetryOpt.Count = attempts
+	return New(client, Options{SSE: cfg.SSE})
+}

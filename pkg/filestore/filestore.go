@@ -1,0 +1,243 @@
+// Package filestore keeps session records and media as files under one directory. It is
+// the store for local runs and tests: no account, no network, the same guarantees as the
+// COS and S3 stores (create-only writes that are atomic, reads capped at
+// core.MaxObjectSize).
+package filestore
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/facegate/facegate/pkg/core"
+)
+
+// Options configures a Store. The zero value is a record store without media links.
+type Options struct {
+	// MediaBaseURL is the absolute URL at which MediaHandler is served, such as
+	// "http://127.0.0.1:8080/media". MediaURL links are MediaBaseURL + "/" + key.
+	// Empty disables MediaURL (PutMedia still works).
+	MediaBaseURL string
+	// MediaSecret keys the HMAC that signs media links; at least 32 bytes when
+	// MediaBaseURL is set.
+	MediaSecret []byte
+	// Now is the clock for link expiry; nil means time.Now.
+	Now func() time.Time
+}
+
+// Store is a core.Store and core.MediaStore backed by a directory. It is safe for
+// concurrent use, also by several processes sharing the directory, because every
+// guarantee comes from the file system (link(2) fails on an existing name; rename(2)
+// replaces atomically).
+type Store struct {
+	dir       string
+	mediaBase *url.URL
+	secret    []byte
+	now       func() time.Time
+}
+
+// Records hold session state, so files and folders are private to the owner.
+const (
+	filePerm   fs.FileMode = 0o600
+	folderPerm fs.FileMode = 0o700
+)
+
+var (
+	_ core.Store      = (*Store)(nil)
+	_ core.MediaStore = (*Store)(nil)
+)
+
+// minSecretLen is the shortest media secret New accepts: 256 bits, the HMAC-SHA256 key size.
+const minSecretLen = 32
+
+// New returns a Store rooted at dir, creating dir if needed.
+func New(dir string, opts Options) (*Store, error) {
+	if dir == "" {
+		return nil, errors.New("filestore: directory is empty")
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("filestore: resolve %q: %w", dir, err)
+	}
+	if err := os.MkdirAll(abs, folderPerm); err != nil {
+		return nil, fmt.Errorf("filestore: create directory: %w", err)
+	}
+	s := &Store{dir: abs, now: opts.Now}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if opts.MediaBaseURL != "" {
+		u, err := url.Parse(opts.MediaBaseURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			return nil, fmt.Errorf("filestore: MediaBaseURL %q is not an absolute http(s) URL without query", opts.MediaBaseURL)
+		}
+		if len(opts.MediaSecret) < minSecretLen {
+			return nil, fmt.Errorf("filestore: MediaSecret must be at least %d bytes", minSecretLen)
+		}
+		u.Path = strings.TrimSuffix(u.Path, "/")
+		u.RawPath = ""
+		s.mediaBase = u
+		s.secret = append([]byte(nil), opts.MediaSecret...)
+	}
+	return s, nil
+}
+
+// Dir returns the absolute directory the store writes to.
+func (s *Store) Dir() string { return s.dir }
+
+// Create writes data under key unless a file already exists there (core.ErrExists).
+// The data goes to a hidden temporary file in the target directory, is flushed to disk,
+// and is then hard-linked to its final name: the link is the commit point and fails if
+// the name exists, so readers see either nothing or the whole object.
+func (s *Store) Create(ctx context.Context, key string, data []byte) error {
+	if err := CheckKey(key); err != nil {
+		return err
+	}
+	if len(data) > core.MaxObjectSize {
+		return fmt.Errorf("filestore: create %q: %w", key, core.ErrTooLarge)
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("filestore: create %q: %w", key, err)
+	}
+	path := s.path(key)
+	tmp, err := s.writeTemp(filepath.Dir(path), func(f *os.File) error {
+		_, err := f.Write(data)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("filestore: create %q: %w", key, err)
+	}
+	// The temporary name is always removed: after a successful link the data lives on
+	// under the final name; after a failure nothing of this attempt remains.
+	defer os.Remove(tmp)
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("filestore: create %q: %w", key, err)
+	}
+	if err := os.Link(tmp, path); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return fmt.Errorf("filestore: create %q: %w", key, core.ErrExists)
+		}
+		return fmt.Errorf("filestore: create %q: %w", key, err)
+	}
+	syncDir(filepath.Dir(path))
+	return nil
+}
+
+// Get returns the object under key: core.ErrNotFound if there is none, core.ErrTooLarge
+// if it is larger than core.MaxObjectSize (checked before reading).
+func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
+	if err := CheckKey(key); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("filestore: get %q: %w", key, err)
+	}
+	f, info, err := s.open(key)
+	if err != nil {
+		return nil, fmt.Errorf("filestore: get %q: %w", key, err)
+	}
+	defer f.Close()
+	data, err := ReadCapped(f, info.Size())
+	if err != nil {
+		return nil, fmt.Errorf("filestore: get %q: %w", key, err)
+	}
+	return data, nil
+}
+
+// ReadCapped reads a whole object body whose length the backend announced as size
+// (negative when unknown). An object over core.MaxObjectSize is core.ErrTooLarge: refused
+// before reading when the announced size says so, and never read past MaxObjectSize+1
+// bytes when the announcement is missing or wrong. Every store in this module reads
+// objects through it.
+func ReadCapped(body io.Reader, size int64) ([]byte, error) {
+	if size > core.MaxObjectSize {
+		return nil, core.ErrTooLarge
+	}
+	// Room for the announced size plus a margin, so a correct announcement costs one
+	// allocation and the final read that meets EOF needs no growth.
+	buf := bytes.NewBuffer(make([]byte, 0, max(size, 0)+bytes.MinRead))
+	if _, err := buf.ReadFrom(io.LimitReader(body, core.MaxObjectSize+1)); err != nil {
+		return nil, err
+	}
+	if buf.Len() > core.MaxObjectSize {
+		return nil, core.ErrTooLarge
+	}
+	return buf.Bytes(), nil
+}
+
+// open opens the regular file under key, translating "no such object" in all its
+// file-system spellings (missing, a parent that is a file, a directory) to core.ErrNotFound.
+func (s *Store) open(key string) (*os.File, fs.FileInfo, error) {
+	f, err := os.Open(s.path(key))
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+			return nil, nil, core.ErrNotFound
+		}
+		return nil, nil, err
+	}
+	info, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	if !info.Mode().IsRegular() {
+		f.Close()
+		return nil, nil, core.ErrNotFound
+	}
+	return f, info, nil
+}
+
+// path maps a checked key to its file. CheckKey has ruled out "..", absolute keys and
+// backslashes, so the result always lies below s.dir.
+func (s *Store) path(key string) string {
+	return filepath.Join(s.dir, filepath.FromSlash(key))
+}
+
+// writeTemp creates folder if needed, writes a hidden temporary file in it with write,
+// flushes it to disk and returns its name. On error nothing is left behind.
+func (s *Store) writeTemp(folder string, write func(*os.File) error) (string, error) {
+	if err := os.MkdirAll(folder, folderPerm); err != nil {
+		return "", err
+	}
+	f, err := os.CreateTemp(folder, ".tmp-*")
+	if err != nil {
+		return "", err
+	}
+	name := f.Name()
+	err = f.Chmod(filePerm)
+	if err == nil {
+		err = write(f)
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(name)
+		return "", err
+	}
+	return name, nil
+}
+
+// syncDir flushes a directory entry to disk. It is best effort: the new name is already
+// visible to every reader, and reporting a failure for an object that exists would only
+// mislead the caller; what is lost is durability across a power cut.
+func syncDir(folder string) {
+	d, err := os.Open(folder)
+	if err != nil {
+		return
+	}
+	_ = d.Sync()
+	_ = d.Close()
+}

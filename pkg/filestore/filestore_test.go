@@ -1,0 +1,349 @@
+package filestore_test
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"io/fs"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"testing/iotest"
+	"time"
+
+	"github.com/facegate/facegate/pkg/core"
+	"github.com/facegate/facegate/pkg/filestore"
+	"github.com/facegate/facegate/pkg/storetest"
+)
+
+func newStore(t *testing.T) *filestore.Store {
+	t.Helper()
+	s, err := filestore.New(t.TempDir(), filestore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestContract(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) core.Store { return newStore(t) })
+}
+
+func TestContractRaw(t *testing.T) {
+	storetest.RunRaw(t, func(t *testing.T) (core.Store, storetest.PutRaw) {
+		s := newStore(t)
+		return s, func(t *testing.T, key string, data []byte) {
+			path := filepath.Join(s.Dir(), filepath.FromSlash(key))
+			if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, data, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+}
+
+// clock is a settable clock shared by a store and its test.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+var secret = []byte("0123456789abcdef0123456789abcdef")
+
+// newMediaStore serves the store's media links from a real HTTP server on loopback,
+// mounted under /media as the local stack does.
+func newMediaStore(t *testing.T) (*filestore.Store, *httptest.Server, *clock) {
+	t.Helper()
+	clk := &clock{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+	mux := http.NewServeMux()
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	s, err := filestore.New(t.TempDir(), filestore.Options{
+		MediaBaseURL: srv.URL + "/media",
+		MediaSecret:  secret,
+		Now:          clk.Now,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux.Handle("/media/", s.MediaHandler())
+	return s, srv, clk
+}
+
+func TestMediaContract(t *testing.T) {
+	storetest.RunMedia(t, func(t *testing.T) storetest.MediaFixture {
+		s, srv, clk := newMediaStore(t)
+		return storetest.MediaFixture{Store: s, Client: srv.Client(), Advance: clk.Advance}
+	})
+}
+
+func TestMediaLinkTampering(t *testing.T) {
+	s, srv, _ := newMediaStore(t)
+	if err := s.PutMedia(t.Context(), "media/a/frame.jpg", strings.NewReader("frame A"), 7, "image/jpeg"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutMedia(t.Context(), "media/b/frame.jpg", strings.NewReader("frame B"), 7, "image/jpeg"); err != nil {
+		t.Fatal(err)
+	}
+	link, err := s.MediaURL(t.Context(), "media/a/frame.jpg", time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(link, srv.URL+"/media/media/a/frame.jpg?") {
+		t.Fatalf("link %q does not start with the base URL and key", link)
+	}
+	cases := map[string]string{
+		"other key":         strings.Replace(link, "/media/a/", "/media/b/", 1),
+		"later expiry":      strings.Replace(link, "exp=", "exp=9", 1),
+		"no signature":      link[:strings.Index(link, "&sig=")],
+		"flipped signature": flipLast(link),
+		"escape":            strings.Replace(link, "/media/a/frame.jpg", "/media/a/../b/frame.jpg", 1),
+		"outside the mount": strings.Replace(link, "/media/media/", "/other/media/", 1),
+	}
+	for name, u := range cases {
+		resp, err := srv.Client().Get(u)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusOK {
+			t.Errorf("%s: a tampered link was served (%s)", name, u)
+		}
+	}
+	resp, err := srv.Client().Post(link, "text/plain", strings.NewReader("x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusMethodNotAllowed {
+		t.Errorf("POST to a media link: status %d, want 405", resp.StatusCode)
+	}
+	resp, err = srv.Client().Get(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("the untampered link: status %d", resp.StatusCode)
+	}
+	for _, h := range []string{"Cache-Control", "Referrer-Policy", "X-Content-Type-Options"} {
+		if resp.Header.Get(h) == "" {
+			t.Errorf("media response lacks %s", h)
+		}
+	}
+}
+
+func flipLast(s string) string {
+	last := s[len(s)-1]
+	if last == 'A' {
+		return s[:len(s)-1] + "B"
+	}
+	return s[:len(s)-1] + "A"
+}
+
+func TestMediaURLWithoutBase(t *testing.T) {
+	s := newStore(t)
+	if _, err := s.MediaURL(t.Context(), "media/x.jpg", time.Minute); !errors.Is(err, filestore.ErrNoMediaLinks) {
+		t.Fatalf("MediaURL without MediaBaseURL: err = %v, want ErrNoMediaLinks", err)
+	}
+}
+
+func TestNewRejectsBadOptions(t *testing.T) {
+	for name, opts := range map[string]filestore.Options{
+		"relative base":  {MediaBaseURL: "/media", MediaSecret: secret},
+		"other scheme":   {MediaBaseURL: "file:///tmp/media", MediaSecret: secret},
+		"query in base":  {MediaBaseURL: "http://127.0.0.1/media?x=1", MediaSecret: secret},
+		"no secret":      {MediaBaseURL: "http://127.0.0.1/media"},
+		"short secret":   {MediaBaseURL: "http://127.0.0.1/media", MediaSecret: []byte("short")},
+		"unparsable url": {MediaBaseURL: "http://[::1", MediaSecret: secret},
+	} {
+		if _, err := filestore.New(t.TempDir(), opts); err == nil {
+			t.Errorf("%s: New accepted %+v", name, opts)
+		}
+	}
+	if _, err := filestore.New("", filestore.Options{}); err == nil {
+		t.Error("New accepted an empty directory")
+	}
+}
+
+// TestNoPartialFiles checks that a Create leaves exactly one file, with owner-only
+// permissions, and no temporary file behind, whether it wins or loses.
+func TestNoPartialFiles(t *testing.T) {
+	s := newStore(t)
+	ctx := t.Context()
+	if err := s.Create(ctx, "sessions/x/one.json", []byte("one")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Create(ctx, "sessions/x/one.json", []byte("two")); !errors.Is(err, core.ErrExists) {
+		t.Fatalf("second Create: %v", err)
+	}
+	entries, err := os.ReadDir(filepath.Join(s.Dir(), "sessions", "x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 1 || entries[0].Name() != "one.json" {
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		t.Fatalf("folder holds %v, want only one.json", names)
+	}
+	info, err := entries[0].Info()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if perm := info.Mode().Perm(); perm&0o077 != 0 {
+		t.Errorf("record permissions %v, want no access for group and others", perm)
+	}
+}
+
+// TestKeysStayInside plants a file next to the store's folder and checks that no key
+// reaches it.
+func TestKeysStayInside(t *testing.T) {
+	parent := t.TempDir()
+	if err := os.WriteFile(filepath.Join(parent, "secret.txt"), []byte("outside"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s, err := filestore.New(filepath.Join(parent, "store"), filestore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"../secret.txt", "a/../../secret.txt", filepath.Join(parent, "secret.txt"), "..\\secret.txt"} {
+		if data, err := s.Get(t.Context(), k); !errors.Is(err, filestore.ErrInvalidKey) {
+			t.Errorf("Get(%q) = %q, %v; want ErrInvalidKey", k, data, err)
+		}
+		if err := s.Create(t.Context(), k, []byte("overwrite")); !errors.Is(err, filestore.ErrInvalidKey) {
+			t.Errorf("Create(%q): err = %v, want ErrInvalidKey", k, err)
+		}
+	}
+	if data, _ := os.ReadFile(filepath.Join(parent, "secret.txt")); string(data) != "outside" {
+		t.Fatalf("the file outside the store changed to %q", data)
+	}
+}
+
+func TestGetOfNonRegularFiles(t *testing.T) {
+	s := newStore(t)
+	if err := s.Create(t.Context(), "file", []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	// "file/child" has a regular file as its parent: not found, not an I/O error.
+	if _, err := s.Get(t.Context(), "file/child"); !errors.Is(err, core.ErrNotFound) {
+		t.Errorf("Get below a file: err = %v, want ErrNotFound", err)
+	}
+	// A name that is a folder (here reached through a symlink) is not an object.
+	if err := os.Symlink(s.Dir(), filepath.Join(s.Dir(), "dirlink")); err != nil {
+		t.Skip("no symlinks here:", err)
+	}
+	if _, err := s.Get(t.Context(), "dirlink"); !errors.Is(err, core.ErrNotFound) {
+		t.Errorf("Get of a folder: err = %v, want ErrNotFound", err)
+	}
+}
+
+func TestCheckKey(t *testing.T) {
+	valid := []string{"a", "a/b", "sessions/0f/0f3c.json", "a.b/c-d_e~f", "ключ", "a b", "x%2Fy", strings.Repeat("k", filestore.MaxKeyLength)}
+	for _, k := range valid {
+		if err := filestore.CheckKey(k); err != nil {
+			t.Errorf("CheckKey(%q) = %v, want nil", k, err)
+		}
+	}
+	invalid := []string{
+		"", "/", "/a", "a/", "a//b", ".", "..", "../a", "a/..", "a/../b", "./a", ".git/config", "a/.b",
+		"a\\b", "\\a", "a\x00b", "a\nb", "a\rb", "a\tb", "a\x7fb", "\xc3\x28", strings.Repeat("k", filestore.MaxKeyLength+1),
+	}
+	for _, k := range invalid {
+		err := filestore.CheckKey(k)
+		if !errors.Is(err, filestore.ErrInvalidKey) {
+			t.Errorf("CheckKey(%q) = %v, want ErrInvalidKey", k, err)
+		}
+	}
+}
+
+func FuzzCheckKeyStaysInside(f *testing.F) {
+	for _, seed := range []string{"a/b", "../x", "a/../../b", "/abs", "a\\..\\b", "ok.json"} {
+		f.Add(seed)
+	}
+	root := filepath.FromSlash("/store/root")
+	f.Fuzz(func(t *testing.T, key string) {
+		if filestore.CheckKey(key) != nil {
+			return
+		}
+		p := filepath.Join(root, filepath.FromSlash(key))
+		rel, err := filepath.Rel(root, p)
+		if err != nil || rel == "." || strings.HasPrefix(rel, "..") || filepath.IsAbs(rel) {
+			t.Fatalf("accepted key %q maps to %q, outside %q", key, p, root)
+		}
+		if filepath.ToSlash(rel) != key {
+			t.Fatalf("accepted key %q maps to %q: not one file per key", key, rel)
+		}
+	})
+}
+
+func TestCreateMakesFolders(t *testing.T) {
+	s := newStore(t)
+	if err := s.Create(t.Context(), "deep/er/still/x.json", []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	info, err := os.Stat(filepath.Join(s.Dir(), "deep", "er"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !info.IsDir() || info.Mode().Perm()&0o077 != 0 {
+		t.Errorf("folder mode %v, want a private folder", info.Mode())
+	}
+	if _, err := os.Stat(filepath.Join(s.Dir(), "deep", "er", "still", "x.json")); errors.Is(err, fs.ErrNotExist) {
+		t.Fatal("record missing on disk")
+	}
+}
+
+func BenchmarkCreateGet(b *testing.B) {
+	s, err := filestore.New(b.TempDir(), filestore.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	storetest.Bench(b, s)
+}
+
+// unreadable fails the test if anything reads it.
+type unreadable struct{ t *testing.T }
+
+func (u unreadable) Read([]byte) (int, error) {
+	u.t.Fatal("ReadCapped read a body whose announced size was already too large")
+	return 0, nil
+}
+
+func TestReadCapped(t *testing.T) {
+	if _, err := filestore.ReadCapped(unreadable{t}, core.MaxObjectSize+1); !errors.Is(err, core.ErrTooLarge) {
+		t.Errorf("announced over the cap: err = %v, want ErrTooLarge", err)
+	}
+	for _, announced := range []int64{-1, 0, 10} {
+		// A missing or lying announcement: the cap still holds.
+		if _, err := filestore.ReadCapped(bytes.NewReader(make([]byte, core.MaxObjectSize+1)), announced); !errors.Is(err, core.ErrTooLarge) {
+			t.Errorf("announced %d, sent one byte over the cap: err = %v, want ErrTooLarge", announced, err)
+		}
+	}
+	got, err := filestore.ReadCapped(strings.NewReader("record"), -1)
+	if err != nil || string(got) != "record" {
+		t.Errorf("unknown size: %q, %v", got, err)
+	}
+	if _, err := filestore.ReadCapped(iotest.ErrReader(io.ErrUnexpectedEOF), 5); !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Errorf("read error: err = %v, want it passed on", err)
+	}
+}
