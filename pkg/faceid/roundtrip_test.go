@@ -1,0 +1,576 @@
+package faceid_test
+
+import (
+	"context"
+	"crypto/md5"
+	"encoding/hex"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/facegate/facegate/pkg/faceid"
+	"github.com/facegate/facegate/pkg/sandbox"
+)
+
+// clock is the time shared by the sandbox and the client, so tests can move both.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newClock() *clock { return &clock{t: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)} }
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// rig is a sandbox served over loopback HTTP on two origins (API and page, as Tencent's
+// differ), and a client pointed at it with the sandbox's test keys.
+type rig struct {
+	sb     *sandbox.Sandbox
+	clock  *clock
+	api    *httptest.Server
+	page   *httptest.Server
+	client *faceid.Client
+}
+
+func newRig(t testing.TB, opts sandbox.Options, edit func(*faceid.Config)) *rig {
+	t.Helper()
+	r := &rig{clock: newClock()}
+	// The page origin must exist before the sandbox, which builds its URLs on it; the
+	// handler is set before any request can arrive.
+	var page http.Handler
+	r.page = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) { page.ServeHTTP(w, req) }))
+	t.Cleanup(r.page.Close)
+	if opts.Now == nil {
+		opts.Now = r.clock.Now
+	}
+	opts.PageURL = r.page.URL
+	r.sb = sandbox.New(opts)
+	page = r.sb.PageHandler()
+	r.api = httptest.NewServer(r.sb.APIHandler())
+	t.Cleanup(r.api.Close)
+	r.client = newClient(t, r.api.URL, faceid.Config{
+		Credentials: faceid.StaticCredentials(sandbox.TestSecretID, sandbox.TestSecretKey, ""),
+		Now:         r.clock.Now,
+	}, edit)
+	return r
+}
+
+func applyReq(cfg *faceid.WebVerificationConfigIntl) *faceid.ApplyWebVerificationBizTokenIntlRequest {
+	return &faceid.ApplyWebVerificationBizTokenIntlRequest{
+		RedirectURL:        "https://merchant.example/callback?shop=7",
+		CompareImageBase64: b64(jpegBytes),
+		Extra:              "order-7",
+		Config:             cfg,
+	}
+}
+
+func (r *rig) apply(t testing.TB, cfg *faceid.WebVerificationConfigIntl) *faceid.ApplyWebVerificationBizTokenIntlResponse {
+	t.Helper()
+	resp, err := r.client.ApplyWebVerificationBizTokenIntl(context.Background(), applyReq(cfg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp
+}
+
+func (r *rig) get(t testing.TB, token string) *faceid.GetWebVerificationResultIntlResponse {
+	t.Helper()
+	res, err := r.client.GetWebVerificationResultIntl(context.Background(), token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+func TestRoundTripApplyPendingPass(t *testing.T) {
+	r := newRig(t, sandbox.Options{}, nil)
+	start := r.apply(t, nil)
+	if start.BizToken == "" || !strings.HasPrefix(start.VerificationURL, r.page.URL+"/") || !strings.Contains(start.VerificationURL, start.BizToken) {
+		t.Fatalf("apply answered %+v", start)
+	}
+	if start.RequestId == "" {
+		t.Error("no RequestId")
+	}
+
+	res := r.get(t, start.BizToken)
+	if o := faceid.InterpretResult(res); o.Status != faceid.StatusPending || o.Code != nil {
+		t.Fatalf("before the user finished: %+v", o)
+	}
+	if res.Extra == nil || *res.Extra != "order-7" {
+		t.Fatalf("Extra %v", res.Extra)
+	}
+
+	if err := r.sb.SetOutcome(start.BizToken, sandbox.Outcome{Result: sandbox.ResultPass, Similarity: 88}); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // results can be read repeatedly
+		res = r.get(t, start.BizToken)
+		if o := faceid.InterpretResult(res); o.Status != faceid.StatusPassed || *o.Code != 0 {
+			t.Fatalf("after pass: %+v", o)
+		}
+		if len(res.VerificationDetailList) != 1 || res.VerificationDetailList[0].Similarity == nil || *res.VerificationDetailList[0].Similarity != 88 {
+			t.Fatalf("details %+v", res.VerificationDetailList)
+		}
+		if res.BestFrameBase64 == nil || res.VideoBase64 == nil {
+			t.Fatal("media missing from a passed result")
+		}
+		if res.Extra == nil || *res.Extra != "order-7" {
+			t.Fatalf("Extra %v", res.Extra)
+		}
+	}
+}
+
+// TestRoundTripEveryOutcome drives every outcome the hosted page offers through the
+// sandbox and reads it back as the core will.
+func TestRoundTripEveryOutcome(t *testing.T) {
+	r := newRig(t, sandbox.Options{RateLimit: -1}, nil)
+	ocrCfg := func() *faceid.WebVerificationConfigIntl {
+		return &faceid.WebVerificationConfigIntl{CheckMode: ptr[int64](1), IDCardType: ptr("HKIDCard")}
+	}
+	livenessOnly := &faceid.WebVerificationConfigIntl{CheckMode: ptr[int64](3)}
+	for _, tt := range []struct {
+		name     string
+		cfg      *faceid.WebVerificationConfigIntl
+		outcome  sandbox.Outcome
+		status   faceid.Status
+		category faceid.Category
+		ocrPass  *bool
+	}{
+		{"pass", nil, sandbox.Outcome{Result: sandbox.ResultPass}, faceid.StatusPassed, "", nil},
+		{"pass liveness only", livenessOnly, sandbox.Outcome{Result: sandbox.ResultPass}, faceid.StatusPassed, "", nil},
+		{"liveness failure", nil, sandbox.Outcome{Result: sandbox.ResultLivenessFail}, faceid.StatusFailed, faceid.CategoryLiveness, nil},
+		{"silent liveness failure", &faceid.WebVerificationConfigIntl{SecurityLevel: ptr[int64](1)},
+			sandbox.Outcome{Result: sandbox.ResultLivenessFail}, faceid.StatusFailed, faceid.CategoryLiveness, nil},
+		{"compare failure", nil, sandbox.Outcome{Result: sandbox.ResultCompareFail, Similarity: 35}, faceid.StatusFailed, faceid.CategoryCompare, nil},
+		{"document pass", ocrCfg(), sandbox.Outcome{Result: sandbox.ResultDocument}, faceid.StatusPassed, "", ptr(true)},
+		{"pass with ocr", ocrCfg(), sandbox.Outcome{Result: sandbox.ResultPass}, faceid.StatusPassed, "", ptr(true)},
+		{"document failure", ocrCfg(), sandbox.Outcome{Result: sandbox.ResultDocumentFail}, faceid.StatusFailed, faceid.CategoryDocument, ptr(false)},
+		{"ocr only failure", &faceid.WebVerificationConfigIntl{CheckMode: ptr[int64](4)},
+			sandbox.Outcome{Result: sandbox.ResultDocumentFail}, faceid.StatusFailed, faceid.CategoryDocument, ptr(false)},
+		{"user exit", nil, sandbox.Outcome{Result: sandbox.ResultUserExit}, faceid.StatusFailed, faceid.CategoryUserExit, nil},
+		{"timeout", nil, sandbox.Outcome{Result: sandbox.ResultTimeout}, faceid.StatusFailed, faceid.CategoryTimeout, nil},
+		{"retry limit", &faceid.WebVerificationConfigIntl{LivenessRetryLimit: ptr[int64](3)},
+			sandbox.Outcome{Result: sandbox.ResultRetryLimit}, faceid.StatusFailed, faceid.CategoryRetryLimit, nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			start := r.apply(t, tt.cfg)
+			if err := r.sb.SetOutcome(start.BizToken, tt.outcome); err != nil {
+				t.Fatal(err)
+			}
+			res := r.get(t, start.BizToken)
+			o := faceid.InterpretResult(res)
+			if o.Status != tt.status || o.Category != tt.category || o.Code == nil || o.Message == "" {
+				t.Fatalf("outcome %+v (ErrorCode %v), want %s/%s", o, res.ErrorCode, tt.status, tt.category)
+			}
+			if tt.ocrPass != nil {
+				if len(res.OCRResult) == 0 || res.OCRResult[0].IsPass == nil || *res.OCRResult[0].IsPass != *tt.ocrPass {
+					t.Fatalf("OCRResult %+v", res.OCRResult)
+				}
+				if len(res.OCRResult[0].NormalCardInfo) == 0 {
+					t.Fatal("no card data")
+				}
+			}
+			if tt.outcome.Result == sandbox.ResultRetryLimit && len(res.VerificationDetailList) != 3 {
+				t.Fatalf("%d attempts, want 3", len(res.VerificationDetailList))
+			}
+		})
+	}
+}
+
+// TestRoundTripEveryCode scripts each code of the table as the final ErrorCode and checks
+// it arrives and is interpreted like the table says.
+func TestRoundTripEveryCode(t *testing.T) {
+	r := newRig(t, sandbox.Options{RateLimit: -1}, nil)
+	for _, code := range append(append([]int64(nil), tableCodes...), 4242) {
+		start := r.apply(t, nil)
+		if err := r.sb.SetOutcome(start.BizToken, sandbox.Outcome{Result: sandbox.ResultLivenessFail, ErrorCode: ptr(code)}); err != nil {
+			t.Fatal(err)
+		}
+		res := r.get(t, start.BizToken)
+		if res.ErrorCode == nil || *res.ErrorCode != code {
+			t.Fatalf("code %d arrived as %v", code, res.ErrorCode)
+		}
+		got, want := faceid.InterpretResult(res), faceid.Interpret(&code)
+		if got.Status != want.Status || got.Category != want.Category || *got.Code != code {
+			t.Errorf("code %d: %+v, want %+v", code, got, want)
+		}
+	}
+}
+
+func TestRoundTripTokenLifecycle(t *testing.T) {
+	r := newRig(t, sandbox.Options{}, nil)
+	ctx := context.Background()
+
+	// Not opened within the start window: the result reads as code 15, expired.
+	unused := r.apply(t, nil)
+	finished := r.apply(t, nil)
+	if err := r.sb.SetOutcome(finished.BizToken, sandbox.Outcome{Result: sandbox.ResultPass}); err != nil {
+		t.Fatal(err)
+	}
+	r.clock.Advance(sandbox.DefaultStartWindow + time.Second)
+	o := faceid.InterpretResult(r.get(t, unused.BizToken))
+	if o.Status != faceid.StatusExpired || o.Category != faceid.CategoryExpired || *o.Code != 15 {
+		t.Fatalf("unused token after the start window: %+v", o)
+	}
+	// A finished result stays readable for three days...
+	r.clock.Advance(sandbox.DefaultResultWindow - sandbox.DefaultStartWindow - 2*time.Second)
+	if o := faceid.InterpretResult(r.get(t, finished.BizToken)); o.Status != faceid.StatusPassed {
+		t.Fatalf("within the result window: %+v", o)
+	}
+	// ...and then the token itself is expired.
+	r.clock.Advance(2 * time.Second)
+	_, err := r.client.GetWebVerificationResultIntl(ctx, finished.BizToken)
+	var fe *faceid.Error
+	if !errors.As(err, &fe) || fe.Kind != faceid.KindTokenExpired || fe.Code != "InvalidParameterValue.BizTokenExpired" || fe.RequestID == "" {
+		t.Fatalf("after the result window: %v", err)
+	}
+	if strings.Contains(err.Error(), finished.BizToken) {
+		t.Fatal("BizToken in the error text")
+	}
+
+	// Never issued.
+	_, err = r.client.GetWebVerificationResultIntl(ctx, "00000000-0000-0000-0000-000000000000")
+	if !errors.As(err, &fe) || fe.Kind != faceid.KindTokenIllegal {
+		t.Fatalf("unknown token: %v", err)
+	}
+	// An intl token is not a legacy token.
+	_, err = r.client.GetWebVerificationResult(ctx, unused.BizToken)
+	if !errors.As(err, &fe) || fe.Kind != faceid.KindTokenIllegal {
+		t.Fatalf("intl token on the legacy action: %v", err)
+	}
+}
+
+func TestRoundTripAuthFailures(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		edit func(cfg *faceid.Config, c *clock)
+		code string
+	}{
+		{"wrong key", func(cfg *faceid.Config, _ *clock) {
+			cfg.Credentials = faceid.StaticCredentials(sandbox.TestSecretID, "wrong", "")
+		}, "AuthFailure.SignatureFailure"},
+		{"unknown secret id", func(cfg *faceid.Config, _ *clock) {
+			cfg.Credentials = faceid.StaticCredentials("AKIDnobody", sandbox.TestSecretKey, "")
+		}, "AuthFailure.SecretIdNotFound"},
+		{"clock six minutes behind", func(cfg *faceid.Config, c *clock) {
+			cfg.Now = func() time.Time { return c.Now().Add(-6 * time.Minute) }
+		}, "AuthFailure.SignatureExpire"},
+		{"temporary key without token", func(cfg *faceid.Config, _ *clock) {
+			cfg.Credentials = faceid.StaticCredentials(sandbox.TestTempSecretID, sandbox.TestTempSecretKey, "")
+		}, "AuthFailure.TokenFailure"},
+		{"temporary key with a wrong token", func(cfg *faceid.Config, _ *clock) {
+			cfg.Credentials = faceid.StaticCredentials(sandbox.TestTempSecretID, sandbox.TestTempSecretKey, "stale")
+		}, "AuthFailure.TokenFailure"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c := newClock()
+			r := newRig(t, sandbox.Options{Now: c.Now}, func(cfg *faceid.Config) { tt.edit(cfg, c) })
+			_, err := r.client.ApplyWebVerificationBizTokenIntl(context.Background(), applyReq(nil))
+			var fe *faceid.Error
+			if !errors.As(err, &fe) || fe.Kind != faceid.KindAuth || fe.Code != tt.code || fe.Retryable() {
+				t.Fatalf("got %v, want auth %s", err, tt.code)
+			}
+		})
+	}
+	// Within five minutes of skew the signature is accepted.
+	c := newClock()
+	r := newRig(t, sandbox.Options{Now: c.Now}, func(cfg *faceid.Config) {
+		cfg.Now = func() time.Time { return c.Now().Add(4 * time.Minute) }
+	})
+	r.apply(t, nil)
+}
+
+// TestRoundTripRegions: the sandbox serves the regions of the web actions and refuses
+// others, which the client reports as a configuration error.
+func TestRoundTripRegions(t *testing.T) {
+	for _, region := range []string{"ap-jakarta", "ap-bangkok", "ap-hongkong", "sa-saopaulo"} {
+		r := newRig(t, sandbox.Options{}, func(cfg *faceid.Config) { cfg.Region = region })
+		r.apply(t, nil)
+	}
+	r := newRig(t, sandbox.Options{}, func(cfg *faceid.Config) { cfg.Region = "eu-frankfurt" })
+	_, err := r.client.ApplyWebVerificationBizTokenIntl(context.Background(), applyReq(nil))
+	var fe *faceid.Error
+	if !errors.As(err, &fe) || fe.Kind != faceid.KindConfig || fe.Code != "UnsupportedRegion" {
+		t.Fatalf("got %v", err)
+	}
+}
+
+// TestRoundTripSCFRoleKeys uses the environment variables SCF sets for an execution role.
+func TestRoundTripSCFRoleKeys(t *testing.T) {
+	e := &env{vars: map[string]string{
+		faceid.EnvSCFSecretID: sandbox.TestTempSecretID, faceid.EnvSCFSecretKey: sandbox.TestTempSecretKey,
+		faceid.EnvSCFSessionToken: sandbox.TestSessionToken,
+	}}
+	r := newRig(t, sandbox.Options{}, func(cfg *faceid.Config) { cfg.Credentials = faceid.EnvCredentials(e.getenv) })
+	start := r.apply(t, nil)
+	if o := faceid.InterpretResult(r.get(t, start.BizToken)); o.Status != faceid.StatusPending {
+		t.Fatalf("%+v", o)
+	}
+}
+
+func TestRoundTripParameterErrors(t *testing.T) {
+	r := newRig(t, sandbox.Options{RuleIDs: []string{"1"}, RateLimit: -1}, nil)
+	ctx := context.Background()
+	// The client's own validation passes these; the service refuses them.
+	req := applyReq(nil)
+	req.RuleId = "99"
+	_, err := r.client.ApplyWebVerificationBizTokenIntl(ctx, req)
+	var fe *faceid.Error
+	if !errors.As(err, &fe) || fe.Kind != faceid.KindBadParameter || fe.Code != "InvalidParameterValue.RuleIdNotExist" {
+		t.Fatalf("unknown RuleId: %v", err)
+	}
+	req = applyReq(nil)
+	req.CompareImageBase64 = "" // the sandbox takes the strict reading: CheckMode 2 needs the image
+	_, err = r.client.ApplyWebVerificationBizTokenIntl(ctx, req)
+	if !errors.As(err, &fe) || fe.Kind != faceid.KindBadParameter {
+		t.Fatalf("CheckMode 2 without an image: %v", err)
+	}
+	// Everything the client accepts in a full configuration, the service accepts too.
+	full := applyReq(&faceid.WebVerificationConfigIntl{
+		AutoSkipStartPage: ptr(true), AutoSkip: ptr(true), CheckMode: ptr[int64](1), IDCardType: ptr("HKIDCard"),
+		DisableCheckOcrWarnings: ptr(false), SecurityLevel: ptr[int64](5), SkipPrivacyPolicy: ptr(true),
+		IdCardCutReturn: ptr(true), ThemeColor: ptr("#12AB9f"), Language: ptr("id"), AutoDowngrade: ptr[int64](2),
+		ActionList: ptr("nod,blink"), LivenessRetryLimit: ptr[int64](99), LivenessTimeout: ptr[int64](600),
+		SelectedWarningCodes: ptr("-9101,-9102,-9103,-9104,-9107,-9108,-9109"), AllowExpiredDocument: ptr(true), Version: ptr("PLUS"),
+	})
+	full.RuleId = "1"
+	full.Extra = strings.Repeat("字", faceid.MaxExtraRunes)
+	if _, err := r.client.ApplyWebVerificationBizTokenIntl(ctx, full); err != nil {
+		t.Fatalf("full configuration: %v", err)
+	}
+	for _, card := range faceid.IDCardTypes() {
+		req := applyReq(&faceid.WebVerificationConfigIntl{CheckMode: ptr[int64](1), IDCardType: ptr(card)})
+		if _, err := r.client.ApplyWebVerificationBizTokenIntl(ctx, req); err != nil {
+			t.Fatalf("%s: %v", card, err)
+		}
+	}
+}
+
+// TestRoundTripThrottling lowers the sandbox's limit to one request per second on a
+// frozen clock. Without retries the second call is throttled; with retries whose backoff
+// moves the clock on, it succeeds.
+func TestRoundTripThrottling(t *testing.T) {
+	r := newRig(t, sandbox.Options{RateLimit: 1}, func(cfg *faceid.Config) { cfg.RateLimitRetries = -1 })
+	r.apply(t, nil)
+	_, err := r.client.ApplyWebVerificationBizTokenIntl(context.Background(), applyReq(nil))
+	var fe *faceid.Error
+	if !errors.As(err, &fe) || fe.Kind != faceid.KindThrottled || !fe.Retryable() {
+		t.Fatalf("second call in the same second: %v", err)
+	}
+
+	var retries int
+	r2 := newRig(t, sandbox.Options{RateLimit: 1}, nil)
+	c := newClient(t, r2.api.URL, faceid.Config{
+		Credentials: faceid.StaticCredentials(sandbox.TestSecretID, sandbox.TestSecretKey, ""),
+		Now:         r2.clock.Now,
+	}, func(cfg *faceid.Config) {
+		cfg.RateLimitBackoff = func(int) time.Duration {
+			retries++
+			r2.clock.Advance(time.Second)
+			return time.Millisecond
+		}
+	})
+	r2.apply(t, nil)
+	if _, err := c.ApplyWebVerificationBizTokenIntl(context.Background(), applyReq(nil)); err != nil {
+		t.Fatalf("with retries: %v", err)
+	}
+	if retries != 1 {
+		t.Fatalf("%d retries, want 1", retries)
+	}
+}
+
+func TestRoundTripInjectedFaults(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		faults sandbox.Faults
+		code   string
+	}{
+		{"internal error", sandbox.Faults{InternalErrorRate: 1}, "InternalError"},
+		{"dropped connection", sandbox.Faults{DropRate: 1}, "ClientError.NetworkError"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRig(t, sandbox.Options{Faults: tt.faults}, nil)
+			_, err := r.client.GetWebVerificationResultIntl(context.Background(), "00000000-0000-0000-0000-000000000000")
+			var fe *faceid.Error
+			if !errors.As(err, &fe) || fe.Kind != faceid.KindUnavailable || fe.Code != tt.code || !fe.Retryable() {
+				t.Fatalf("got %v", err)
+			}
+		})
+	}
+}
+
+// TestRoundTripLegacyFlow is the upload-URL flow of the seed documents end to end:
+// CreateUploadUrl, the PUT of the image, ApplyWebVerificationToken with its MD5, and
+// GetWebVerificationResult with media links that serve what their MD5 says.
+func TestRoundTripLegacyFlow(t *testing.T) {
+	r := newRig(t, sandbox.Options{}, nil)
+	ctx := context.Background()
+	up, err := r.client.CreateUploadUrl(ctx, faceid.ActionApplyWebVerificationToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if up.ExpiredTimestamp <= r.clock.Now().Unix() {
+		t.Fatalf("upload URL already expired: %d", up.ExpiredTimestamp)
+	}
+	sum, err := r.client.Upload(ctx, up.UploadUrl, jpegBytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start, err := r.client.ApplyWebVerificationToken(ctx, &faceid.ApplyWebVerificationTokenRequest{
+		RedirectUrl: "https://merchant.example/legacy-callback", CompareImageUrl: up.ResourceUrl, CompareImageMd5: sum,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(start.VerificationUrl, r.page.URL+"/") || start.BizToken == "" {
+		t.Fatalf("legacy apply answered %+v", start)
+	}
+
+	res, err := r.client.GetWebVerificationResult(ctx, start.BizToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := faceid.Interpret(res.ErrorCode); o.Status != faceid.StatusPending || res.VideoUrl != nil {
+		t.Fatalf("before the user finished: %+v, video %v", o, res.VideoUrl)
+	}
+	if err := r.sb.SetOutcome(start.BizToken, sandbox.Outcome{Result: sandbox.ResultPass}); err != nil {
+		t.Fatal(err)
+	}
+	res, err = r.client.GetWebVerificationResult(ctx, start.BizToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := faceid.Interpret(res.ErrorCode); o.Status != faceid.StatusPassed {
+		t.Fatalf("after pass: %+v", o)
+	}
+	for _, m := range []struct{ url, md5 *string }{{res.VideoBestFrameUrl, res.VideoBestFrameMd5}, {res.VideoUrl, res.VideoMd5}} {
+		if m.url == nil || m.md5 == nil {
+			t.Fatalf("media missing: %+v", res)
+		}
+		if got := fetchMD5(t, *m.url); got != *m.md5 {
+			t.Errorf("media MD5 %s, result says %s", got, *m.md5)
+		}
+	}
+}
+
+func fetchMD5(t *testing.T, u string) string {
+	t.Helper()
+	resp, err := http.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET media: %d %v", resp.StatusCode, err)
+	}
+	sum := md5.Sum(body)
+	return hex.EncodeToString(sum[:])
+}
+
+func TestRoundTripLegacyOutcomesAndErrors(t *testing.T) {
+	r := newRig(t, sandbox.Options{RateLimit: -1}, nil)
+	ctx := context.Background()
+	legacyStart := func(t *testing.T, md5hex string) (*faceid.ApplyWebVerificationTokenResponse, error) {
+		t.Helper()
+		up, err := r.client.CreateUploadUrl(ctx, faceid.ActionApplyWebVerificationToken)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum, err := r.client.Upload(ctx, up.UploadUrl, pngBytes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if md5hex == "" {
+			md5hex = sum
+		}
+		return r.client.ApplyWebVerificationToken(ctx, &faceid.ApplyWebVerificationTokenRequest{
+			RedirectUrl: "https://merchant.example/cb", CompareImageUrl: up.ResourceUrl, CompareImageMd5: md5hex,
+		})
+	}
+	for _, tt := range []struct {
+		outcome  sandbox.Outcome
+		category faceid.Category
+	}{
+		{sandbox.Outcome{Result: sandbox.ResultLivenessFail}, faceid.CategoryLiveness},
+		{sandbox.Outcome{Result: sandbox.ResultCompareFail}, faceid.CategoryCompare},
+		{sandbox.Outcome{Result: sandbox.ResultUserExit}, faceid.CategoryUserExit},
+		{sandbox.Outcome{Result: sandbox.ResultTimeout}, faceid.CategoryTimeout},
+		{sandbox.Outcome{Result: sandbox.ResultRetryLimit}, faceid.CategoryRetryLimit},
+	} {
+		start, err := legacyStart(t, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := r.sb.SetOutcome(start.BizToken, tt.outcome); err != nil {
+			t.Fatal(err)
+		}
+		res, err := r.client.GetWebVerificationResult(ctx, start.BizToken)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o := faceid.Interpret(res.ErrorCode); o.Status != faceid.StatusFailed || o.Category != tt.category {
+			t.Errorf("%s: %+v", tt.outcome.Result, o)
+		}
+	}
+
+	// An MD5 that is not the uploaded image's is refused by the service.
+	_, err := legacyStart(t, strings.Repeat("0", 32))
+	var fe *faceid.Error
+	if !errors.As(err, &fe) || fe.Kind != faceid.KindBadParameter {
+		t.Fatalf("wrong MD5: %v", err)
+	}
+
+	// A legacy token lives 7200 s.
+	start, err := legacyStart(t, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.clock.Advance(sandbox.DefaultLegacyTokenTTL + time.Second)
+	_, err = r.client.GetWebVerificationResult(ctx, start.BizToken)
+	if !errors.As(err, &fe) || fe.Kind != faceid.KindTokenExpired {
+		t.Fatalf("legacy token after 7200 s: %v", err)
+	}
+
+	// An upload URL past its expiry is refused with a 4xx: a bad parameter, not retryable.
+	up, err := r.client.CreateUploadUrl(ctx, faceid.ActionApplyWebVerificationToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.clock.Advance(time.Unix(up.ExpiredTimestamp, 0).Sub(r.clock.Now()) + time.Minute)
+	_, err = r.client.Upload(ctx, up.UploadUrl, jpegBytes)
+	if !errors.As(err, &fe) || fe.Kind != faceid.KindBadParameter || fe.Retryable() {
+		t.Fatalf("expired upload URL: %v", err)
+	}
+}
+
+func BenchmarkApplyGetRoundTrip(b *testing.B) {
+	r := newRig(b, sandbox.Options{RateLimit: -1}, nil)
+	ctx := context.Background()
+	req := applyReq(&faceid.WebVerificationConfigIntl{CheckMode: ptr[int64](3)})
+	b.ReportAllocs()
+	for b.Loop() {
+		start, err := r.client.ApplyWebVerificationBizTokenIntl(ctx, req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := r.client.GetWebVerificationResultIntl(ctx, start.BizToken); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
