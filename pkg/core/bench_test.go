@@ -1,0 +1,180 @@
+package core_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/facegate/facegate/pkg/core"
+	"github.com/facegate/facegate/pkg/sandbox"
+)
+
+// TestCallsPerVerification holds the design's floor: one write at start; one Tencent call
+// and one write at callback; one read (and no Tencent call) per result on a terminal
+// session.
+func TestCallsPerVerification(t *testing.T) {
+	st := newStack(t, stackOptions{})
+	type counts struct{ creates, gets, tencent int64 }
+	measure := func(f func()) counts {
+		st.store.reset()
+		before := st.faceid.calls.Load()
+		f()
+		return counts{st.store.creates.Load(), st.store.gets.Load(), st.faceid.calls.Load() - before}
+	}
+	var b *browser
+	start := measure(func() { b = st.startPost(core.StartOptions{ReturnTo: returnTo, Mode: 3}) })
+	if start.creates != 1 || start.tencent != 1 || start.gets != 0 {
+		t.Fatalf("start: %+v, want 1 write, 1 Tencent call, no reads", start)
+	}
+	st.setOutcome(b.token, sandbox.Outcome{Result: sandbox.ResultPass})
+	var land landing
+	cb := measure(func() { land = st.mustCallback(b) })
+	if cb.creates != 1 || cb.tencent != 1 {
+		t.Fatalf("callback: %+v, want 1 write and 1 Tencent call", cb)
+	}
+	for i := 0; i < 3; i++ {
+		res := measure(func() {
+			if sum, _ := st.summary(b.token, land.ticket); sum.Status != core.StatusPassed {
+				t.Fatalf("summary %+v", sum)
+			}
+		})
+		if res != (counts{gets: 1}) {
+			t.Fatalf("ticket result on a terminal session: %+v, want exactly one read", res)
+		}
+		res = measure(func() {
+			if r, _ := st.fullResult(b.token); r.Status != core.StatusPassed {
+				t.Fatalf("result %+v", r)
+			}
+		})
+		if res != (counts{gets: 1}) {
+			t.Fatalf("merchant result on a terminal session: %+v, want exactly one read", res)
+		}
+	}
+}
+
+// benchMemStore is an in-memory core.Store used only by the benchmarks below, so that they
+// measure the handlers rather than the disk. Tests use the real adapters.
+type benchMemStore struct {
+	mu sync.Mutex
+	m  map[string][]byte
+}
+
+func (s *benchMemStore) Create(_ context.Context, key string, data []byte) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.m[key]; ok {
+		return core.ErrExists
+	}
+	s.m[key] = append([]byte(nil), data...)
+	return nil
+}
+
+func (s *benchMemStore) Get(_ context.Context, key string) ([]byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d, ok := s.m[key]
+	if !ok {
+		return nil, core.ErrNotFound
+	}
+	return d, nil
+}
+
+func newBenchStack(b *testing.B) *stack {
+	return newStack(b, stackOptions{newStore: func(testing.TB) core.Store { return &benchMemStore{m: map[string][]byte{}} }})
+}
+
+func reportCalls(b *testing.B, st *stack, tencentBefore int64) {
+	n := float64(b.N)
+	b.ReportMetric(float64(st.store.creates.Load())/n, "writes/op")
+	b.ReportMetric(float64(st.store.gets.Load())/n, "reads/op")
+	b.ReportMetric(float64(st.faceid.calls.Load()-tencentBefore)/n, "tencent-calls/op")
+}
+
+// BenchmarkStart is POST /start: options, one signed Apply to the in-process sandbox over
+// loopback, one create.
+func BenchmarkStart(b *testing.B) {
+	st := newBenchStack(b)
+	body := `{"returnTo":"` + returnTo + `","mode":3,"extra":"order-1"}`
+	b.ReportAllocs()
+	st.store.reset()
+	before := st.faceid.calls.Load()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		req := httptest.NewRequest(http.MethodPost, "/start", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		if rec := st.do(req); rec.Code != http.StatusCreated {
+			b.Fatalf("start = %d %s", rec.Code, rec.Body)
+		}
+	}
+	b.StopTimer()
+	reportCalls(b, st, before)
+}
+
+// BenchmarkCallback is GET /callback on finished verifications: binding check, one result
+// read from Tencent, one create, the redirect.
+func BenchmarkCallback(b *testing.B) {
+	st := newBenchStack(b)
+	browsers := make([]*browser, b.N)
+	for i := range browsers {
+		browsers[i] = st.startPost(core.StartOptions{ReturnTo: returnTo, Mode: 3})
+		st.setOutcome(browsers[i].token, sandbox.Outcome{Result: sandbox.ResultPass})
+	}
+	b.ReportAllocs()
+	st.store.reset()
+	before := st.faceid.calls.Load()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if rec := st.callback(browsers[i]); rec.Code != http.StatusFound {
+			b.Fatalf("callback = %d", rec.Code)
+		}
+	}
+	b.StopTimer()
+	reportCalls(b, st, before)
+}
+
+// BenchmarkResultTerminal is GET /result with a ticket on a terminal session: one store
+// read and no Tencent call.
+func BenchmarkResultTerminal(b *testing.B) {
+	st := newBenchStack(b)
+	br := st.startPost(core.StartOptions{ReturnTo: returnTo, Mode: 3})
+	st.setOutcome(br.token, sandbox.Outcome{Result: sandbox.ResultPass})
+	land := st.mustCallback(br)
+	target := "/result?token=" + url.QueryEscape(br.token) + "&ticket=" + url.QueryEscape(land.ticket)
+	b.ReportAllocs()
+	st.store.reset()
+	before := st.faceid.calls.Load()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if rec := st.do(httptest.NewRequest(http.MethodGet, target, nil)); rec.Code != http.StatusOK {
+			b.Fatalf("result = %d", rec.Code)
+		}
+	}
+	b.StopTimer()
+	reportCalls(b, st, before)
+}
+
+// BenchmarkResultMerchant is the merchant's full result on a terminal session.
+func BenchmarkResultMerchant(b *testing.B) {
+	st := newBenchStack(b)
+	br := st.startPost(core.StartOptions{ReturnTo: returnTo, Mode: 3})
+	st.setOutcome(br.token, sandbox.Outcome{Result: sandbox.ResultPass})
+	st.mustCallback(br)
+	target := "/result?token=" + url.QueryEscape(br.token)
+	b.ReportAllocs()
+	st.store.reset()
+	before := st.faceid.calls.Load()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		req := httptest.NewRequest(http.MethodGet, target, nil)
+		req.Header.Set("Authorization", "Bearer "+merchantKey)
+		if rec := st.do(req); rec.Code != http.StatusOK {
+			b.Fatalf("result = %d", rec.Code)
+		}
+	}
+	b.StopTimer()
+	reportCalls(b, st, before)
+}

@@ -1,0 +1,349 @@
+package core_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"math"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/facegate/facegate/pkg/core"
+	"github.com/facegate/facegate/pkg/sandbox"
+)
+
+// openAPI is openapi.yaml as plain maps, with just enough of a schema validator to check
+// that real answers match what the document promises.
+type openAPI struct {
+	root map[string]any
+}
+
+func loadOpenAPI(t *testing.T) *openAPI {
+	t.Helper()
+	data, err := os.ReadFile("../../openapi.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var root map[string]any
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		t.Fatalf("openapi.yaml: %v", err)
+	}
+	if v, _ := root["openapi"].(string); !strings.HasPrefix(v, "3.") {
+		t.Fatalf("openapi version %q", v)
+	}
+	return &openAPI{root: root}
+}
+
+func (o *openAPI) get(node any, path ...string) any {
+	for _, p := range path {
+		m, ok := o.deref(node).(map[string]any)
+		if !ok {
+			return nil
+		}
+		node = m[p]
+	}
+	return o.deref(node)
+}
+
+// deref follows $ref pointers within the document.
+func (o *openAPI) deref(node any) any {
+	for i := 0; i < 10; i++ {
+		m, ok := node.(map[string]any)
+		if !ok {
+			return node
+		}
+		ref, ok := m["$ref"].(string)
+		if !ok {
+			return node
+		}
+		node = any(o.root)
+		for _, p := range strings.Split(strings.TrimPrefix(ref, "#/"), "/") {
+			node = node.(map[string]any)[p]
+		}
+	}
+	return node
+}
+
+// validate returns every way v breaks schema.
+func (o *openAPI) validate(where string, schema any, v any) []string {
+	s, ok := o.deref(schema).(map[string]any)
+	if !ok {
+		return []string{where + ": no schema"}
+	}
+	if alts, ok := s["oneOf"].([]any); ok {
+		var all []string
+		matches := 0
+		for _, a := range alts {
+			errs := o.validate(where, a, v)
+			if len(errs) == 0 {
+				matches++
+			}
+			all = append(all, errs...)
+		}
+		if matches != 1 {
+			return append([]string{fmt.Sprintf("%s: matches %d of oneOf", where, matches)}, all...)
+		}
+		return nil
+	}
+	var errs []string
+	bad := func(format string, args ...any) { errs = append(errs, where+": "+fmt.Sprintf(format, args...)) }
+	if enum, ok := s["enum"].([]any); ok {
+		found := false
+		for _, e := range enum {
+			if fmt.Sprint(e) == fmt.Sprint(v) {
+				found = true
+			}
+		}
+		if !found {
+			bad("%v is not in the enum", v)
+		}
+	}
+	switch s["type"] {
+	case "object":
+		m, ok := v.(map[string]any)
+		if !ok {
+			bad("not an object")
+			break
+		}
+		props, _ := s["properties"].(map[string]any)
+		for _, r := range asStrings(s["required"]) {
+			if _, ok := m[r]; !ok {
+				bad("required property %q missing", r)
+			}
+		}
+		for k, val := range m {
+			ps, ok := props[k]
+			if !ok {
+				if s["additionalProperties"] == false {
+					bad("property %q is not in the schema", k)
+				}
+				continue
+			}
+			errs = append(errs, o.validate(where+"."+k, ps, val)...)
+		}
+	case "array":
+		a, ok := v.([]any)
+		if !ok {
+			bad("not an array")
+			break
+		}
+		for i, e := range a {
+			errs = append(errs, o.validate(fmt.Sprintf("%s[%d]", where, i), s["items"], e)...)
+		}
+	case "string":
+		str, ok := v.(string)
+		if !ok {
+			bad("not a string")
+			break
+		}
+		if s["format"] == "date-time" {
+			if _, err := time.Parse(time.RFC3339, str); err != nil {
+				bad("not a date-time")
+			}
+		}
+		if max, ok := s["maxLength"].(int); ok && len([]rune(str)) > max {
+			bad("longer than %d", max)
+		}
+	case "integer":
+		f, ok := v.(float64)
+		if !ok || f != math.Trunc(f) {
+			bad("not an integer")
+		}
+	case "number":
+		if _, ok := v.(float64); !ok {
+			bad("not a number")
+		}
+	case "boolean":
+		if _, ok := v.(bool); !ok {
+			bad("not a boolean")
+		}
+	}
+	return errs
+}
+
+func asStrings(v any) []string {
+	list, _ := v.([]any)
+	var out []string
+	for _, e := range list {
+		out = append(out, e.(string))
+	}
+	return out
+}
+
+var httpMethods = []string{"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+
+// TestOpenAPIRoutesMatchRouteTable: every route of the code is documented, and nothing else.
+func TestOpenAPIRoutesMatchRouteTable(t *testing.T) {
+	o := loadOpenAPI(t)
+	var documented, served []string
+	for path, item := range o.root["paths"].(map[string]any) {
+		for m := range item.(map[string]any) {
+			if slices.Contains(httpMethods, m) {
+				documented = append(documented, strings.ToUpper(m)+" "+path)
+			}
+		}
+	}
+	for _, r := range core.RouteTable() {
+		served = append(served, r.Method+" "+r.Path)
+	}
+	sort.Strings(documented)
+	sort.Strings(served)
+	if !slices.Equal(documented, served) {
+		t.Fatalf("openapi.yaml routes %v, route table %v", documented, served)
+	}
+}
+
+// TestOpenAPIErrorCodes: the ErrorCode enum is exactly the codes the package declares, and
+// every declared code is used somewhere it can be emitted.
+func TestOpenAPIErrorCodes(t *testing.T) {
+	o := loadOpenAPI(t)
+	enum := asStrings(o.get(o.root, "components", "schemas", "ErrorCode").(map[string]any)["enum"])
+	declared, uses := codeConstants(t)
+	var listed []string
+	for _, c := range core.Codes() {
+		listed = append(listed, string(c))
+	}
+	sort.Strings(enum)
+	sort.Strings(listed)
+	names := make([]string, 0, len(declared))
+	for _, v := range declared {
+		names = append(names, v)
+	}
+	sort.Strings(names)
+	if !slices.Equal(enum, listed) || !slices.Equal(listed, names) {
+		t.Fatalf("ErrorCode enum %v\ncore.Codes() %v\ndeclared %v", enum, listed, names)
+	}
+	for ident, value := range declared {
+		// Declaration, status table and Codes() account for three mentions.
+		if uses[ident] < 4 {
+			t.Errorf("%s (%s) is declared but never emitted", ident, value)
+		}
+		if core.Code(value).HTTPStatus() == http.StatusInternalServerError && value != "internal" {
+			t.Errorf("%s has no status of its own", value)
+		}
+	}
+}
+
+// codeConstants parses the package source: the Code constants declared and how often each
+// identifier appears in non-test files.
+func codeConstants(t *testing.T) (declared map[string]string, uses map[string]int) {
+	t.Helper()
+	fset := token.NewFileSet()
+	entries, err := os.ReadDir(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	declared, uses = map[string]string{}, map[string]int{}
+	for _, e := range entries {
+		if !strings.HasSuffix(e.Name(), ".go") || strings.HasSuffix(e.Name(), "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, e.Name(), nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			switch x := n.(type) {
+			case *ast.ValueSpec:
+				if id, ok := x.Type.(*ast.Ident); ok && id.Name == "Code" {
+					for i, name := range x.Names {
+						lit := x.Values[i].(*ast.BasicLit)
+						v, _ := strconv.Unquote(lit.Value)
+						declared[name.Name] = v
+					}
+				}
+			case *ast.Ident:
+				if strings.HasPrefix(x.Name, "Code") && x.Name != "Code" {
+					uses[x.Name]++
+				}
+			}
+			return true
+		})
+	}
+	return declared, uses
+}
+
+// TestOpenAPIResponsesOfRealFlows checks real answers against their documented schemas.
+func TestOpenAPIResponsesOfRealFlows(t *testing.T) {
+	o := loadOpenAPI(t)
+	st := newStack(t, stackOptions{newStore: s3Store, config: func(c *core.Config) { c.StoreMedia = true }})
+	check := func(name, path, method string, rec *httptest.ResponseRecorder) {
+		t.Helper()
+		op := o.get(o.root, "paths", path, method)
+		if op == nil {
+			t.Fatalf("%s: %s %s is not documented", name, method, path)
+		}
+		resp := o.get(op, "responses", strconv.Itoa(rec.Code))
+		if resp == nil {
+			t.Errorf("%s: status %d of %s %s is not documented", name, rec.Code, method, path)
+			return
+		}
+		if rec.Body.Len() == 0 || !strings.HasPrefix(rec.Header().Get("Content-Type"), "application/json") {
+			return
+		}
+		schema := o.get(resp, "content", "application/json", "schema")
+		if schema == nil {
+			t.Errorf("%s: %d has no JSON schema", name, rec.Code)
+			return
+		}
+		var v any
+		if err := json.Unmarshal(rec.Body.Bytes(), &v); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		for _, e := range o.validate(name, schema, v) {
+			t.Error(e)
+		}
+	}
+
+	start := st.postJSON("/start", core.StartOptions{ReturnTo: returnTo, Mode: 1, Extra: "e", Reference: "r"})
+	check("start 201", "/start", "post", start)
+	var sr core.StartResponse
+	decodeBody(t, start, &sr)
+	b := &browser{token: sr.Token, cookie: start.Result().Cookies()[0]}
+	check("pending result", "/result", "get", st.get("/result?token="+b.token, "Authorization", "Bearer "+merchantKey))
+	st.setOutcome(b.token, sandbox.Outcome{Result: sandbox.ResultDocument})
+	cb := st.callback(b)
+	check("callback 302", "/callback", "get", cb)
+	full := st.get("/result?token="+b.token, "Authorization", "Bearer "+merchantKey)
+	check("full result", "/result", "get", full)
+	if !strings.Contains(full.Body.String(), `"media"`) || !strings.Contains(full.Body.String(), `"documents"`) {
+		t.Fatalf("the full result exercised no media or documents: %s", full.Body)
+	}
+
+	compare := st.startPost(core.StartOptions{ReturnTo: returnTo, CompareImage: jpegBase64})
+	st.setOutcome(compare.token, sandbox.Outcome{Result: sandbox.ResultCompareFail})
+	cl := st.mustCallback(compare)
+	check("summary", "/result", "get", st.get("/result?token="+compare.token+"&ticket="+cl.ticket))
+	check("failed full result", "/result", "get", st.get("/result?token="+compare.token, "Authorization", "Bearer "+merchantKey))
+
+	for name, c := range map[string]struct {
+		path, method string
+		rec          *httptest.ResponseRecorder
+	}{
+		"start 400":  {"/start", "post", st.postJSON("/start", `{"x":1}`)},
+		"start 413":  {"/start", "post", st.postJSON("/start", core.StartOptions{ReturnTo: returnTo, CompareImage: strings.Repeat("A", core.MaxInlineImageBase64+4)})},
+		"start 415":  {"/start", "post", st.do(httptest.NewRequest(http.MethodPost, "/start", strings.NewReader("{}")))},
+		"start 405":  {"/start", "get", st.do(httptest.NewRequest(http.MethodPatch, "/start", nil))},
+		"get 400":    {"/start", "get", st.get("/start?returnTo=x", "Accept", "application/json")},
+		"cb 403":     {"/callback", "get", st.get("/callback?token="+compare.token, "Accept", "application/json")},
+		"cb 404":     {"/callback", "get", st.get("/callback?token=NOPE", "Accept", "application/json")},
+		"result 401": {"/result", "get", st.get("/result?token=" + compare.token)},
+		"result 404": {"/result", "get", st.get("/result?token=NOPE", "Authorization", "Bearer "+merchantKey)},
+		"preflight":  {"/start", "options", st.do(preflight("/start", "https://shop.example.test", "POST"))},
+	} {
+		check(name, c.path, c.method, c.rec)
+	}
+	st.sandbox.SetFaults(sandbox.Faults{ThrottleRate: 1})
+	check("start 503", "/start", "post", st.postJSON("/start", core.StartOptions{ReturnTo: returnTo, Mode: 3}))
+}

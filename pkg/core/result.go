@@ -1,0 +1,163 @@
+package core
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/facegate/facegate/pkg/faceid"
+)
+
+// pendingRetryAfter is the polling interval suggested while a verification is pending.
+const pendingRetryAfter = 3 * time.Second
+
+// Result is the merchant's full result: GET /result with the merchant key.
+type Result struct {
+	Status Status `json:"status"`
+	// Category says why a verification failed or expired: liveness, compare, document,
+	// timeout, user_exit, retry_limit, expired or system.
+	Category string `json:"category,omitempty"`
+	// Code is Tencent's raw ErrorCode.
+	Code *int64 `json:"code,omitempty"`
+	// Message is a short sentence the end user can act on.
+	Message     string      `json:"message"`
+	Flow        Flow        `json:"flow"`
+	Reference   string      `json:"reference,omitempty"`
+	Extra       string      `json:"extra,omitempty"`
+	CreatedAt   time.Time   `json:"createdAt"`
+	CompletedAt *time.Time  `json:"completedAt,omitempty"`
+	ExpiresAt   time.Time   `json:"expiresAt"`
+	Attempts    []Attempt   `json:"attempts,omitempty"`
+	Documents   []Document  `json:"documents,omitempty"`
+	Media       []MediaLink `json:"media,omitempty"`
+}
+
+// Summary is what the user's browser may see with a ticket: no codes, no data.
+type Summary struct {
+	Status   Status `json:"status"`
+	Category string `json:"category,omitempty"`
+	Message  string `json:"message"`
+}
+
+// Result returns the handler of the result function: GET /result?token= with either the
+// merchant key (full result) or ?ticket= (summary).
+func (s *Service) Result() http.Handler {
+	methods := methodsOf("result")
+	return s.cors(methods, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet {
+			s.methodNotAllowed(w, r, methods...)
+			return
+		}
+		s.serveResult(w, r)
+	}))
+}
+
+func (s *Service) serveResult(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	full, err := s.merchantAuth(r)
+	if err != nil {
+		s.writeError(w, r, err, false)
+		return
+	}
+	token, ticket, err := tokenParams(r.URL.RawQuery, true, false)
+	if err != nil {
+		s.writeError(w, r, err, false)
+		return
+	}
+	hash := tokenHash(token)
+	if !full {
+		if ticket == "" {
+			s.writeError(w, r, errorf(CodeUnauthorized, "Send the merchant key, or the ticket the callback gave this browser."), false)
+			return
+		}
+		if _, err := verifyTicketHash(s.cfg.TicketSecrets, hash, ticket, s.now()); err != nil {
+			s.writeError(w, r, errorf(CodeInvalidTicket, "The ticket is not valid for this verification or has expired."), false)
+			return
+		}
+	}
+	res, sess, err := s.lookup(ctx, token, hash)
+	if err != nil {
+		s.writeError(w, r, err, false)
+		return
+	}
+	if res == nil {
+		w.Header().Set("Retry-After", strconv.Itoa(int(pendingRetryAfter/time.Second)))
+	}
+	if !full {
+		writeJSON(w, http.StatusOK, summaryOf(res))
+		return
+	}
+	out, err := s.fullResult(ctx, res, sess)
+	if err != nil {
+		s.writeError(w, r, err, false)
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// lookup finds the result of a token: from the store when terminal (one read), else with
+// one Tencent call, storing the result if it has become terminal. A nil result with its
+// session means pending.
+func (s *Service) lookup(ctx context.Context, token, hash string) (*resultRecord, *sessionRecord, error) {
+	res, err := s.loadResult(ctx, hash)
+	if err != nil || res != nil {
+		return res, nil, err
+	}
+	sess, err := s.loadSession(ctx, hash)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !s.now().Before(sess.ExpiresAt) {
+		return nil, nil, errorf(CodeTokenExpired, "This verification has expired.")
+	}
+	// The merchant's backend can wait for the client's own timeout.
+	res, err = s.fetchResult(ctx, token, hash, sess, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	return res, sess, nil
+}
+
+var pendingMessage = faceid.Interpret(nil).Message
+
+func summaryOf(res *resultRecord) Summary {
+	if res == nil {
+		return Summary{Status: StatusPending, Message: pendingMessage}
+	}
+	return Summary{Status: res.Status, Category: res.Category, Message: res.Message}
+}
+
+func (s *Service) fullResult(ctx context.Context, res *resultRecord, sess *sessionRecord) (*Result, error) {
+	if res == nil {
+		return &Result{
+			Status:    StatusPending,
+			Message:   pendingMessage,
+			Flow:      sess.Flow,
+			Reference: sess.Reference,
+			Extra:     sess.Extra,
+			CreatedAt: sess.CreatedAt,
+			ExpiresAt: sess.ExpiresAt,
+		}, nil
+	}
+	links, err := s.mediaLinks(ctx, res.Media)
+	if err != nil {
+		return nil, err
+	}
+	completed := res.CompletedAt
+	return &Result{
+		Status:      res.Status,
+		Category:    res.Category,
+		Code:        res.Code,
+		Message:     res.Message,
+		Flow:        res.Flow,
+		Reference:   res.Reference,
+		Extra:       res.Extra,
+		CreatedAt:   res.CreatedAt,
+		CompletedAt: &completed,
+		ExpiresAt:   res.ExpiresAt,
+		Attempts:    res.Attempts,
+		Documents:   res.Documents,
+		Media:       links,
+	}, nil
+}
