@@ -1,0 +1,462 @@
+package app_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"hash/crc64"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/johannesboyne/gofakes3"
+	"github.com/johannesboyne/gofakes3/backend/s3mem"
+
+	"github.com/facegate/facegate/pkg/app"
+	"github.com/facegate/facegate/pkg/core"
+	"github.com/facegate/facegate/pkg/sandbox"
+)
+
+func envMap(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+// prodEnv is a minimal production configuration on the local store.
+func prodEnv(t *testing.T) map[string]string {
+	return map[string]string{
+		"FACEGATE_CALLBACK_URL":   "https://api.example.com/callback",
+		"FACEGATE_RETURN_TO":      "https://shop.example.com/verify/",
+		"FACEGATE_TICKET_SECRETS": "a-ticket-secret-of-at-least-32-characters",
+		"FACEGATE_SECRET_ID":      "AKIDexample",
+		"FACEGATE_SECRET_KEY":     "example-secret-key",
+		"FACEGATE_STORE":          "local",
+		"FACEGATE_LOCAL_DIR":      t.TempDir(),
+	}
+}
+
+func TestLoadConfigNamesEveryMissingVariable(t *testing.T) {
+	_, err := app.LoadConfig(envMap(nil))
+	if err == nil {
+		t.Fatal("an empty environment loaded")
+	}
+	for _, name := range []string{"FACEGATE_CALLBACK_URL", "FACEGATE_RETURN_TO", "FACEGATE_TICKET_SECRETS", "FACEGATE_SECRET_ID", "FACEGATE_STORE"} {
+		if !strings.Contains(err.Error(), name) {
+			t.Errorf("error does not name %s:\n%v", name, err)
+		}
+	}
+	for kind, name := range map[string]string{"local": "FACEGATE_LOCAL_DIR", "cos": "FACEGATE_COS_BUCKET", "s3": "FACEGATE_S3_BUCKET"} {
+		env := prodEnv(t)
+		env["FACEGATE_STORE"] = kind
+		delete(env, "FACEGATE_LOCAL_DIR")
+		if _, err := app.LoadConfig(envMap(env)); err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("store %s without %s: %v", kind, name, err)
+		}
+	}
+}
+
+func TestLoadConfigRefusesMalformedValues(t *testing.T) {
+	for name, value := range map[string]string{
+		"FACEGATE_CALLBACK_URL":           "",
+		"FACEGATE_RETURN_TO":              "//evil.example",
+		"FACEGATE_TICKET_SECRETS":         "short",
+		"FACEGATE_START_TOKEN_SECRETS":    "also-short",
+		"FACEGATE_TICKET_TTL":             "soon",
+		"FACEGATE_CALLBACK_TIMEOUT":       "-3s",
+		"FACEGATE_COOKIE_SECURE":          "maybe",
+		"FACEGATE_FLOW":                   "v2",
+		"FACEGATE_MODES":                  "2,5",
+		"FACEGATE_CHECK_MODE":             "7",
+		"FACEGATE_LANGUAGES":              "en,fr",
+		"FACEGATE_DOCUMENT_TYPES":         "LibraryCard",
+		"FACEGATE_MERCHANT_KEYS":          "short",
+		"FACEGATE_VERIFICATION_CONFIG":    `{"ThemeColor":"blue"}`,
+		"FACEGATE_TENCENT_SCHEME":         "ftp",
+		"FACEGATE_RATE_LIMIT_RETRIES":     "many",
+		"FACEGATE_STORE":                  "dropbox",
+		"FACEGATE_SECRET_KEY":             "",
+		"FACEGATE_STORE_MEDIA":            "true", // with the local store
+		"FACEGATE_TENCENT_TIMEOUT":        "0s",
+		"FACEGATE_COMPARE_IMAGE_PREFIXES": "sessions/",
+	} {
+		env := prodEnv(t)
+		env[name] = value
+		cfg, err := app.LoadConfig(envMap(env))
+		if err == nil {
+			// Some values are only refused when the core checks them.
+			_, err = app.Build(context.Background(), "start", cfg, nil)
+		}
+		if err == nil {
+			t.Errorf("%s=%q accepted", name, value)
+			continue
+		}
+		if !strings.Contains(err.Error(), name) && !strings.Contains(err.Error(), "prefix") {
+			t.Errorf("%s=%q: error does not name it: %v", name, value, err)
+		}
+		if name == "FACEGATE_TICKET_SECRETS" && strings.Contains(err.Error(), value) {
+			t.Errorf("the error repeats a secret: %v", err)
+		}
+	}
+	env := prodEnv(t)
+	env["FACEGATE_VERIFICATION_CONFIG"] = `{"CheckMode":1}`
+	if _, err := app.LoadConfig(envMap(env)); err == nil || !strings.Contains(err.Error(), "FACEGATE_CHECK_MODE") {
+		t.Errorf("CheckMode in the verification config: %v", err)
+	}
+}
+
+func TestLoadConfigReadsEverything(t *testing.T) {
+	env := prodEnv(t)
+	for k, v := range map[string]string{
+		"FACEGATE_TICKET_SECRETS":         "new-ticket-secret-of-at-least-32-chars, old-ticket-secret-of-at-least-32-chars",
+		"FACEGATE_MERCHANT_KEYS":          "merchant-key-one-0000,merchant-key-two-0000",
+		"FACEGATE_CORS_ORIGINS":           "https://shop.example.com",
+		"FACEGATE_FLOW":                   "legacy",
+		"FACEGATE_MODES":                  "1,3",
+		"FACEGATE_CHECK_MODE":             "1",
+		"FACEGATE_DOCUMENT_TYPES":         "HKIDCard",
+		"FACEGATE_RULE_IDS":               "1,2",
+		"FACEGATE_RULE_ID":                "1",
+		"FACEGATE_VERIFICATION_CONFIG":    `{"ThemeColor":"#112233","AutoSkip":true}`,
+		"FACEGATE_COMPARE_IMAGE_PREFIXES": "uploads/",
+		"FACEGATE_TICKET_TTL":             "5m",
+		"FACEGATE_CALLBACK_TIMEOUT":       "2s",
+		"FACEGATE_REGION":                 "ap-jakarta",
+		"FACEGATE_RATE_LIMIT_RETRIES":     "0",
+	} {
+		env[k] = v
+	}
+	cfg, err := app.LoadConfig(envMap(env))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := cfg.Core
+	if len(c.TicketSecrets) != 2 || string(c.TicketSecrets[1]) != "old-ticket-secret-of-at-least-32-chars" ||
+		len(c.MerchantKeys) != 2 || c.Flow != core.FlowLegacy || c.Policy.DefaultMode != 1 || len(c.Policy.Modes) != 2 ||
+		c.Policy.DefaultRuleID != "1" || c.Verification == nil || *c.Verification.ThemeColor != "#112233" ||
+		c.TicketTTL != 5*time.Minute || c.CallbackTimeout != 2*time.Second || !c.CookieSecure || len(c.Policy.Languages) != 5 {
+		t.Fatalf("core config %+v", c)
+	}
+	if cfg.FaceID.Region != "ap-jakarta" || cfg.FaceID.RateLimitRetries != -1 || cfg.FaceID.Credentials == nil {
+		t.Fatalf("faceid config %+v", cfg.FaceID)
+	}
+	if len(cfg.Warnings) != 0 {
+		t.Fatalf("production config warned: %v", cfg.Warnings)
+	}
+}
+
+func TestLoadConfigCredentials(t *testing.T) {
+	for name, c := range map[string]struct {
+		env  map[string]string
+		ok   bool
+		want string
+	}{
+		"facegate keys":   {map[string]string{"FACEGATE_SECRET_ID": "A", "FACEGATE_SECRET_KEY": "B"}, true, "A"},
+		"long-term keys":  {map[string]string{"TENCENTCLOUD_SECRET_ID": "L", "TENCENTCLOUD_SECRET_KEY": "K"}, true, "L"},
+		"SCF role keys":   {map[string]string{"TENCENTCLOUD_SECRETID": "R", "TENCENTCLOUD_SECRETKEY": "K", "TENCENTCLOUD_SESSIONTOKEN": "T"}, true, "R"},
+		"explicit wins":   {map[string]string{"FACEGATE_SECRET_ID": "A", "FACEGATE_SECRET_KEY": "B", "TENCENTCLOUD_SECRETID": "R", "TENCENTCLOUD_SECRETKEY": "K"}, true, "A"},
+		"half a pair":     {map[string]string{"TENCENTCLOUD_SECRET_ID": "L"}, false, "FACEGATE_SECRET_ID"},
+		"id without key":  {map[string]string{"FACEGATE_SECRET_ID": "A"}, false, "FACEGATE_SECRET_KEY"},
+		"nothing at all":  {map[string]string{}, false, "TENCENTCLOUD_SECRETID"},
+		"key without id":  {map[string]string{"FACEGATE_SECRET_KEY": "B"}, false, "FACEGATE_SECRET_ID"},
+		"role without id": {map[string]string{"TENCENTCLOUD_SECRETKEY": "K"}, false, "FACEGATE_SECRET_ID"},
+	} {
+		env := prodEnv(t)
+		delete(env, "FACEGATE_SECRET_ID")
+		delete(env, "FACEGATE_SECRET_KEY")
+		for k, v := range c.env {
+			env[k] = v
+		}
+		cfg, err := app.LoadConfig(envMap(env))
+		if !c.ok {
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("%s: %v, want an error naming %s", name, err, c.want)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		cred, err := cfg.FaceID.Credentials.Credential()
+		if err != nil || cred.GetSecretId() != c.want {
+			t.Errorf("%s: credential %v %v, want SecretId %s", name, cred, err, c.want)
+		}
+	}
+}
+
+func TestLocalDefaults(t *testing.T) {
+	if app.LocalDefaults["FACEGATE_SECRET_ID"] != sandbox.TestSecretID || app.LocalDefaults["FACEGATE_SECRET_KEY"] != sandbox.TestSecretKey {
+		t.Fatal("LocalDefaults do not carry the sandbox's test credentials")
+	}
+	cfg, err := app.LoadConfig(app.LocalEnv(envMap(nil)))
+	if err != nil {
+		t.Fatalf("local defaults do not load: %v", err)
+	}
+	if cfg.FaceID.Endpoint != "127.0.0.1:8090" || cfg.FaceID.Scheme != "http" || cfg.Store.Kind != "local" || cfg.Store.LocalDir != "./data" ||
+		cfg.Core.CallbackURL != "http://localhost:8080/callback" || cfg.Core.CookieSecure || len(cfg.Core.TicketSecrets) != 1 {
+		t.Fatalf("local config %+v", cfg)
+	}
+	warned := strings.Join(cfg.Warnings, "\n")
+	if !strings.Contains(warned, "FACEGATE_TICKET_SECRETS") || !strings.Contains(warned, "FACEGATE_COOKIE_SECURE") {
+		t.Fatalf("warnings %q", warned)
+	}
+	// Two loads generate different secrets: nothing is baked in.
+	again, _ := app.LoadConfig(app.LocalEnv(envMap(nil)))
+	if bytes.Equal(again.Core.TicketSecrets[0], cfg.Core.TicketSecrets[0]) {
+		t.Fatal("the generated ticket secret is a constant")
+	}
+	// The real environment wins, and real Tencent keys switch the sandbox off.
+	real := app.LocalEnv(envMap(map[string]string{"TENCENTCLOUD_SECRET_ID": "AKIDreal", "TENCENTCLOUD_SECRET_KEY": "real", "FACEGATE_RETURN_TO": "https://m.example.com/"}))
+	if real("FACEGATE_TENCENT_ENDPOINT") != "" || real("FACEGATE_SECRET_ID") != "" || real("FACEGATE_RETURN_TO") != "https://m.example.com/" || real("FACEGATE_STORE") != "local" {
+		t.Fatal("LocalEnv does not layer the real environment over the defaults")
+	}
+	cfg, err = app.LoadConfig(real)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cred, _ := cfg.FaceID.Credentials.Credential(); cred.GetSecretId() != "AKIDreal" {
+		t.Fatalf("real credentials not used: %v", cred)
+	}
+}
+
+// TestBuildMakesNoNetworkCalls keeps cold starts cheap: building any function touches
+// neither Tencent nor the bucket.
+func TestBuildMakesNoNetworkCalls(t *testing.T) {
+	var hits atomic.Int64
+	trap := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		http.Error(w, "no", http.StatusTeapot)
+	}))
+	defer trap.Close()
+	env := prodEnv(t)
+	env["FACEGATE_TENCENT_ENDPOINT"] = strings.TrimPrefix(trap.URL, "http://")
+	env["FACEGATE_TENCENT_SCHEME"] = "http"
+	env["FACEGATE_STORE"] = "s3"
+	env["FACEGATE_S3_BUCKET"] = "b"
+	env["FACEGATE_S3_REGION"] = "ap-southeast-1"
+	env["FACEGATE_S3_ENDPOINT"] = trap.URL
+	env["AWS_ACCESS_KEY_ID"] = "AKIAEXAMPLE"
+	env["AWS_SECRET_ACCESS_KEY"] = "example"
+	cfg, err := app.LoadConfig(envMap(env))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, fn := range app.Functions {
+		h, err := app.Build(context.Background(), fn, cfg, nil)
+		if err != nil || h == nil {
+			t.Fatalf("Build(%s): %v", fn, err)
+		}
+	}
+	if _, err := app.Build(context.Background(), "admin", cfg, nil); err == nil {
+		t.Fatal("an unknown function built")
+	}
+	if hits.Load() != 0 {
+		t.Fatalf("Build made %d network calls", hits.Load())
+	}
+}
+
+// sandboxEnv starts the sandbox on loopback and returns the variables that point at it.
+func sandboxEnv(t *testing.T) (map[string]string, *sandbox.Sandbox) {
+	t.Helper()
+	pageLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sb := sandbox.New(sandbox.Options{PageURL: "http://" + pageLn.Addr().String(), RateLimit: -1})
+	page := &httptest.Server{Listener: pageLn, Config: &http.Server{Handler: sb.PageHandler()}}
+	page.Start()
+	t.Cleanup(page.Close)
+	api := httptest.NewServer(sb.APIHandler())
+	t.Cleanup(api.Close)
+	env := prodEnv(t)
+	env["FACEGATE_TENCENT_ENDPOINT"] = strings.TrimPrefix(api.URL, "http://")
+	env["FACEGATE_TENCENT_SCHEME"] = "http"
+	env["FACEGATE_SECRET_ID"] = sandbox.TestSecretID
+	env["FACEGATE_SECRET_KEY"] = sandbox.TestSecretKey
+	env["FACEGATE_MERCHANT_KEYS"] = "merchant-key-0123456789"
+	return env, sb
+}
+
+// TestBuildAllServesAFlow wires the local stack from the environment, on the local store
+// and on S3 (gofakes3 through the real SDK), and runs a verification through it.
+func TestBuildAllServesAFlow(t *testing.T) {
+	for _, storeKind := range []string{"local", "s3", "cos"} {
+		t.Run(storeKind, func(t *testing.T) {
+			env, sb := sandboxEnv(t)
+			if storeKind == "s3" {
+				backend := s3mem.New()
+				if err := backend.CreateBucket("sessions"); err != nil {
+					t.Fatal(err)
+				}
+				s3srv := httptest.NewServer(gofakes3.New(backend).Server())
+				t.Cleanup(s3srv.Close)
+				for k, v := range map[string]string{
+					"FACEGATE_STORE": "s3", "FACEGATE_S3_BUCKET": "sessions", "FACEGATE_S3_ENDPOINT": s3srv.URL,
+					"FACEGATE_S3_PATH_STYLE": "true", "AWS_REGION": "ap-southeast-1",
+					"AWS_ACCESS_KEY_ID": "AKIAEXAMPLE", "AWS_SECRET_ACCESS_KEY": "example-secret",
+				} {
+					env[k] = v
+				}
+			}
+			cosHost := ""
+			if storeKind == "cos" {
+				// The COS SDK is virtual-host only: gofakes3 reads the bucket from the
+				// production Host header while the connection goes to loopback.
+				backend := s3mem.New()
+				if err := backend.CreateBucket("sessions-1250000000"); err != nil {
+					t.Fatal(err)
+				}
+				cossrv := httptest.NewServer(cosFront(gofakes3.New(backend, gofakes3.WithHostBucket(true)).Server()))
+				t.Cleanup(cossrv.Close)
+				env["FACEGATE_STORE"] = "cos"
+				env["FACEGATE_COS_BUCKET"] = "sessions-1250000000"
+				env["FACEGATE_COS_REGION"] = "ap-singapore"
+				env["FACEGATE_COS_ENDPOINT"] = cossrv.URL
+				cosHost = "sessions-1250000000.cos.ap-singapore.myqcloud.com"
+			}
+			cfg, err := app.LoadConfig(envMap(env))
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg.Store.COS.Host = cosHost
+			h, err := app.Build(context.Background(), "all", cfg, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body := `{"returnTo":"https://shop.example.com/verify/done","mode":3}`
+			req := httptest.NewRequest(http.MethodPost, "/start", strings.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			if rec.Code != http.StatusCreated {
+				t.Fatalf("start = %d %s", rec.Code, rec.Body)
+			}
+			var started core.StartResponse
+			if err := json.Unmarshal(rec.Body.Bytes(), &started); err != nil {
+				t.Fatal(err)
+			}
+			cookie := rec.Result().Cookies()[0]
+			if !cookie.Secure {
+				t.Fatal("production cookie without Secure")
+			}
+			if err := sb.SetOutcome(started.Token, sandbox.Outcome{Result: sandbox.ResultPass}); err != nil {
+				t.Fatal(err)
+			}
+			req = httptest.NewRequest(http.MethodGet, "/callback?token="+started.Token, nil)
+			req.AddCookie(&http.Cookie{Name: cookie.Name, Value: cookie.Value})
+			rec = httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			loc, _ := url.Parse(rec.Header().Get("Location"))
+			if rec.Code != http.StatusFound || loc.Query().Get("status") != "passed" {
+				t.Fatalf("callback = %d %s", rec.Code, loc)
+			}
+			req = httptest.NewRequest(http.MethodGet, "/result?token="+started.Token, nil)
+			req.Header.Set("Authorization", "Bearer merchant-key-0123456789")
+			rec = httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), `"status":"passed"`) {
+				t.Fatalf("result = %d %s", rec.Code, rec.Body)
+			}
+		})
+	}
+}
+
+// syncBuffer is a log sink safe for the server's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestRunServesAndStops runs a function the way its main does, on the local runtime.
+func TestRunServesAndStops(t *testing.T) {
+	env, _ := sandboxEnv(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	_, port, _ := net.SplitHostPort(addr)
+	env["FACEGATE_RUNTIME"] = "local"
+	env["PORT"] = port
+	var logs syncBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- app.Run(ctx, "result", "test", envMap(env), &logs) }()
+
+	var resp *http.Response
+	for i := 0; i < 200; i++ {
+		resp, err = http.Get("http://" + addr + "/result?token=ABC")
+		if err == nil {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatalf("the function never answered: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized || resp.Header.Get("Cache-Control") != "no-store" {
+		t.Fatalf("result function answered %d", resp.StatusCode)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Run = %v", err)
+	}
+	if !strings.Contains(logs.String(), `"function":"result"`) {
+		t.Fatalf("logs: %s", logs.String())
+	}
+
+	if err := app.Run(context.Background(), "start", "test", envMap(nil), &logs); err == nil || !strings.Contains(err.Error(), "FACEGATE_CALLBACK_URL") {
+		t.Fatalf("Run without configuration: %v", err)
+	}
+}
+
+func localDefaultsKeys() map[string]bool {
+	out := map[string]bool{}
+	for k := range app.LocalDefaults {
+		out[k] = true
+	}
+	return out
+}
+
+// cosFront gives gofakes3 the two COS behaviours the SDK and the store rely on: a
+// create-only PUT (x-cos-forbid-overwrite, played as S3's If-None-Match) and the CRC-64/ECMA
+// of an upload in x-cos-hash-crc64ecma, which the SDK checks.
+func cosFront(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPut {
+			next.ServeHTTP(w, r)
+			return
+		}
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		if r.Header.Get("x-cos-forbid-overwrite") == "true" {
+			r.Header.Set("If-None-Match", "*")
+		}
+		w.Header().Set("x-cos-hash-crc64ecma", strconv.FormatUint(crc64.Checksum(body, crc64.MakeTable(crc64.ECMA)), 10))
+		next.ServeHTTP(w, r)
+	})
+}

@@ -1,0 +1,92 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"github.com/facegate/facegate/pkg/core"
+	"github.com/facegate/facegate/pkg/faceid"
+	"github.com/facegate/facegate/pkg/filestore"
+	"github.com/facegate/facegate/pkg/s3store"
+)
+
+// Functions are the names Build accepts: one per deployed function, and "all" for the
+// local stack, which mounts the three on their paths.
+var Functions = []string{"start", "callback", "result", "all"}
+
+// Build returns the handler of one function ("start", "callback", "result", or "all"),
+// building only what it needs. It makes no network calls, so a cold start costs only
+// this process's own set-up. Warnings in cfg are logged here, loudly.
+func Build(ctx context.Context, function string, cfg Config, logger *slog.Logger) (http.Handler, error) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	known := false
+	for _, f := range Functions {
+		known = known || f == function
+	}
+	if !known {
+		return nil, fmt.Errorf("app: unknown function %q (want start, callback, result or all)", function)
+	}
+	for _, w := range cfg.Warnings {
+		logger.WarnContext(ctx, "!!! "+w)
+	}
+	client, err := faceid.New(cfg.FaceID)
+	if err != nil {
+		return nil, fmt.Errorf("app: Tencent client: %w", err)
+	}
+	store, err := NewStore(ctx, cfg.Store, cfg.FaceID.Credentials)
+	if err != nil {
+		return nil, err
+	}
+	svc, err := core.New(cfg.Core, core.Deps{FaceID: client, Store: store, Logger: logger})
+	if err != nil {
+		return nil, fmt.Errorf("app: %w", err)
+	}
+	if function == "all" {
+		return svc.Routes(), nil
+	}
+	return svc.Handler(function)
+}
+
+// NewStore builds the session store cfg selects. COS requests are signed with tencent,
+// the credentials of the Tencent API.
+func NewStore(ctx context.Context, cfg StoreConfig, tencent faceid.Credentials) (core.Store, error) {
+	switch cfg.Kind {
+	case StoreLocal:
+		s, err := filestore.New(cfg.LocalDir, filestore.Options{})
+		if err != nil {
+			return nil, fmt.Errorf("app: local store: %w", err)
+		}
+		return s, nil
+	case StoreS3:
+		return newS3Store(ctx, cfg.S3)
+	case StoreCOS:
+		return newCOSStore(cfg.COS, tencent)
+	}
+	return nil, fmt.Errorf("app: unknown store %q", cfg.Kind)
+}
+
+func newS3Store(ctx context.Context, c S3Config) (core.Store, error) {
+	opts := []func(*awsconfig.LoadOptions) error{awsconfig.WithRegion(c.Region)}
+	if c.AccessKeyID != "" {
+		opts = append(opts, awsconfig.WithCredentialsProvider(
+			credentials.NewStaticCredentialsProvider(c.AccessKeyID, c.SecretAccessKey, c.SessionToken)))
+	}
+	// The default chain only reads the environment and files here; credentials are fetched
+	// (from the Lambda role's variables, or IMDS elsewhere) on first use, not at start-up.
+	awscfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("app: AWS configuration: %w", err)
+	}
+	s, err := s3store.NewFromConfig(c.Config, awscfg)
+	if err != nil {
+		return nil, fmt.Errorf("app: S3 store: %w", err)
+	}
+	return s, nil
+}

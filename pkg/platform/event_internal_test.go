@@ -1,0 +1,134 @@
+package platform
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/lambdacontext"
+)
+
+func TestIsText(t *testing.T) {
+	tests := []struct {
+		contentType string
+		body        string
+		want        bool
+	}{
+		{"application/json", `{"a":1}`, true},
+		{"application/json; charset=utf-8", `{}`, true},
+		{"text/html; charset=utf-8", "<p>é</p>", true},
+		{"application/problem+json", `{}`, true},
+		{"image/svg+xml", "<svg/>", true},
+		{"application/x-www-form-urlencoded", "a=1", true},
+		{"image/png", "\x89PNG", false},
+		{"application/octet-stream", "plain", false},
+		{"text/plain", "\xff\xfe", false},
+		{"", "plain", true},
+		{"", "\xff", false},
+		{"not a type", "x", false},
+	}
+	for _, tt := range tests {
+		if got := isText(tt.contentType, []byte(tt.body)); got != tt.want {
+			t.Errorf("isText(%q, %q) = %v, want %v", tt.contentType, tt.body, got, tt.want)
+		}
+	}
+}
+
+func TestSCFQuery(t *testing.T) {
+	var q map[string]flexValues
+	if err := json.Unmarshal([]byte(`{"b":["2","3"],"a":"1","flag":true,"off":false,"n":7,"sp ace":"x&y","nil":null}`), &q); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := scfQuery(q), "a=1&b=2&b=3&flag&n=7&sp+ace=x%26y"; got != want {
+		t.Errorf("scfQuery = %q, want %q", got, want)
+	}
+	var bad map[string]flexValues
+	if err := json.Unmarshal([]byte(`{"a":{"x":1}}`), &bad); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestResponseEncodings(t *testing.T) {
+	r := eventResponse{status: 302, header: http.Header{
+		"Location":   {"/x"},
+		"Set-Cookie": {"a=1; Expires=Wed, 02 Jan 2030 03:04:05 GMT", "b=2"},
+		"Vary":       {"Origin", "Cookie"},
+	}}
+	v1 := v1Response(r)
+	if v1.Headers["Location"] != "/x" || len(v1.MultiValueHeaders["Set-Cookie"]) != 2 || len(v1.MultiValueHeaders["Vary"]) != 2 {
+		t.Errorf("v1 = %+v", v1)
+	}
+	for k := range v1.Headers {
+		if _, dup := v1.MultiValueHeaders[k]; dup {
+			t.Errorf("v1 header %s in both maps", k)
+		}
+	}
+	v2 := v2Response(r)
+	if v2.Headers["Vary"] != "Origin, Cookie" || len(v2.Cookies) != 2 || v2.Headers["Set-Cookie"] != "" {
+		t.Errorf("v2 = %+v", v2)
+	}
+	a := &adapter{logger: slog.New(slog.DiscardHandler)}
+	scf := a.scfResponse(context.Background(), r)
+	if scf.Headers["Set-Cookie"] != r.header["Set-Cookie"][0] || scf.Headers["Vary"] != "Origin, Cookie" {
+		t.Errorf("scf = %+v", scf)
+	}
+}
+
+func loadEvent(b *testing.B, name string) []byte {
+	data, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		b.Fatal(err)
+	}
+	return data
+}
+
+var benchHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	io.Copy(io.Discard, r.Body)
+	http.SetCookie(w, &http.Cookie{Name: "fg_bind", Value: "n", Path: "/", HttpOnly: true})
+	w.Header().Set("Location", "https://verify.example.com/h5")
+	w.WriteHeader(http.StatusFound)
+})
+
+// BenchmarkLambdaV2 is the adapter's own cost per HTTP API event: decode, build the
+// request, run a trivial handler, encode.
+func BenchmarkLambdaV2(b *testing.B) {
+	h := lambdaHandler{&adapter{handler: benchHandler, logger: slog.New(slog.DiscardHandler)}}
+	payload := loadEvent(b, "lambda-httpapi-v2-echo.json")
+	ctx := lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{AwsRequestID: "bench"})
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := h.Invoke(ctx, payload); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkLambdaV1 is the same for REST API events.
+func BenchmarkLambdaV1(b *testing.B) {
+	h := lambdaHandler{&adapter{handler: benchHandler, logger: slog.New(slog.DiscardHandler)}}
+	payload := loadEvent(b, "lambda-rest-v1-echo.json")
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := h.Invoke(context.Background(), payload); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkSCFEvent is the same for SCF API Gateway events (without the RPC hop;
+// scfrpc.BenchmarkInvoke measures that).
+func BenchmarkSCFEvent(b *testing.B) {
+	a := &adapter{handler: benchHandler, logger: slog.New(slog.DiscardHandler)}
+	payload := loadEvent(b, "scf-apigw-echo.json")
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := a.scfInvoke(context.Background(), payload); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

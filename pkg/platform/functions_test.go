@@ -1,0 +1,477 @@
+package platform_test
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/facegate/facegate/pkg/sandbox"
+	"github.com/facegate/facegate/pkg/sandbox/sandboxtest"
+)
+
+// The deployed functions are driven the way each platform drives them: a
+// gateway stand-in turns an HTTP request into the platform's event, hands it to
+// the function binary over the platform's protocol, and turns the answer back
+// into an HTTP response. The same verification flow then runs over every
+// protocol, against the sandbox as Tencent and a shared local-file store.
+
+const (
+	flowReturnTo    = "https://shop.example.com/done"
+	flowCallbackURL = "https://api.example.com/callback"
+	flowMerchantKey = "merchant-key-for-platform-tests"
+	flowHost        = "api.example.com"
+)
+
+// gateway delivers one request to one function and returns its answer.
+type gateway interface {
+	do(t *testing.T, fn string, req *http.Request) *http.Response
+	// logs is everything the function processes have logged so far.
+	logs() string
+}
+
+// processes is the set of function processes behind a gateway.
+type processes []*process
+
+func (ps processes) logs() string {
+	var b strings.Builder
+	for _, p := range ps {
+		b.WriteString(p.logs.String())
+	}
+	return b.String()
+}
+
+// functionEnv is the configuration every function gets in these tests.
+func functionEnv(t *testing.T, sb *sandboxtest.Server, storeDir string) []string {
+	return []string{
+		"FACEGATE_TENCENT_ENDPOINT=" + sb.Endpoint(),
+		"FACEGATE_TENCENT_SCHEME=http",
+		"FACEGATE_STORE=local",
+		"FACEGATE_LOCAL_DIR=" + storeDir,
+		"FACEGATE_CALLBACK_URL=" + flowCallbackURL,
+		"FACEGATE_RETURN_TO=" + flowReturnTo,
+		"FACEGATE_TICKET_SECRETS=platform-test-ticket-secret-0123456789abcdef",
+		"FACEGATE_MERCHANT_KEYS=" + flowMerchantKey,
+		"FACEGATE_MODES=2,3",
+	}
+}
+
+// longTermKeys are the sandbox's long-term test credentials, the way a Lambda
+// deployment passes Tencent keys.
+var longTermKeys = []string{"FACEGATE_SECRET_ID=" + sandbox.TestSecretID, "FACEGATE_SECRET_KEY=" + sandbox.TestSecretKey}
+
+// roleKeys are SCF execution-role keys: temporary, with a session token.
+var roleKeys = []string{
+	"TENCENTCLOUD_SECRETID=" + sandbox.TestTempSecretID,
+	"TENCENTCLOUD_SECRETKEY=" + sandbox.TestTempSecretKey,
+	"TENCENTCLOUD_SESSIONTOKEN=" + sandbox.TestSessionToken,
+}
+
+func TestFunctionsFlowOnEveryRuntime(t *testing.T) {
+	needFunctions(t)
+	runtimes := []struct {
+		name  string
+		start func(t *testing.T, env []string) gateway
+	}{
+		{"lambda rest v1", func(t *testing.T, env []string) gateway {
+			return startLambdaFunctions(t, "v1", append(env, longTermKeys...))
+		}},
+		{"lambda http api v2", func(t *testing.T, env []string) gateway {
+			return startLambdaFunctions(t, "v2", append(env, longTermKeys...))
+		}},
+		{"scf event api gateway", func(t *testing.T, env []string) gateway {
+			return startSCFFunctions(t, append(env, roleKeys...), false)
+		}},
+		{"scf event function url", func(t *testing.T, env []string) gateway {
+			return startSCFFunctions(t, append(env, roleKeys...), true)
+		}},
+		{"scf web function", func(t *testing.T, env []string) gateway {
+			return startWebFunctions(t, append(env, roleKeys...))
+		}},
+	}
+	for _, rt := range runtimes {
+		t.Run(rt.name, func(t *testing.T) {
+			sb := sandboxtest.New(t, sandbox.Options{})
+			gw := rt.start(t, functionEnv(t, sb, t.TempDir()))
+			runFlow(t, sb, gw, "pass", "passed")
+			runFlow(t, sb, gw, "user_exit", "failed")
+		})
+	}
+}
+
+// runFlow is one verification: start → the user finishes on Tencent's page with
+// outcome → callback → result for the browser (ticket) and for the merchant (key).
+func runFlow(t *testing.T, sb *sandboxtest.Server, gw gateway, outcome, wantStatus string) {
+	t.Helper()
+	start := newRequest(t, http.MethodGet, "/start?returnTo="+url.QueryEscape(flowReturnTo)+"&mode=3", nil)
+	start.Header.Set("Accept", "text/html")
+	resp := gw.do(t, "start", start)
+	if resp.StatusCode != http.StatusFound {
+		t.Fatalf("start: status %d: %s", resp.StatusCode, readBody(resp))
+	}
+	verification, err := url.Parse(resp.Header.Get("Location"))
+	if err != nil || !strings.HasPrefix(verification.String(), sb.Page.URL) {
+		t.Fatalf("start: Location %q is not the sandbox page", resp.Header.Get("Location"))
+	}
+	bizToken := verification.Query().Get("token")
+	cookies := resp.Cookies()
+	if len(cookies) != 1 || !cookies[0].HttpOnly || cookies[0].Value == "" {
+		t.Fatalf("start: want exactly one HttpOnly binding cookie, got %v", resp.Header.Values("Set-Cookie"))
+	}
+
+	if err := sb.SetOutcome(bizToken, sandbox.Outcome{Result: outcome}); err != nil {
+		t.Fatalf("sandbox outcome: %v", err)
+	}
+
+	cb := newRequest(t, http.MethodGet, "/callback?token="+url.QueryEscape(bizToken), nil)
+	cb.AddCookie(&http.Cookie{Name: cookies[0].Name, Value: cookies[0].Value})
+	resp = gw.do(t, "callback", cb)
+	if resp.StatusCode != http.StatusFound {
+		t.Fatalf("callback: status %d: %s", resp.StatusCode, readBody(resp))
+	}
+	back, err := url.Parse(resp.Header.Get("Location"))
+	if err != nil || !strings.HasPrefix(back.String(), flowReturnTo+"?") {
+		t.Fatalf("callback: Location %q is not returnTo", resp.Header.Get("Location"))
+	}
+	q := back.Query()
+	if q.Get("token") != bizToken || q.Get("ticket") == "" || q.Get("status") != wantStatus {
+		t.Errorf("callback: returnTo query = %v", q)
+	}
+
+	res := newRequest(t, http.MethodGet, "/result?token="+url.QueryEscape(bizToken)+"&ticket="+url.QueryEscape(q.Get("ticket")), nil)
+	resp = gw.do(t, "result", res)
+	body := readBody(resp)
+	var summary struct{ Status string }
+	if resp.StatusCode != http.StatusOK || json.Unmarshal([]byte(body), &summary) != nil || summary.Status != wantStatus {
+		t.Errorf("result with ticket: status %d: %s", resp.StatusCode, body)
+	}
+
+	res = newRequest(t, http.MethodGet, "/result?token="+url.QueryEscape(bizToken), nil)
+	res.Header.Set("Authorization", "Bearer "+flowMerchantKey)
+	resp = gw.do(t, "result", res)
+	body = readBody(resp)
+	var full struct{ Status string }
+	if resp.StatusCode != http.StatusOK || json.Unmarshal([]byte(body), &full) != nil || full.Status != wantStatus {
+		t.Errorf("result with merchant key: status %d: %s", resp.StatusCode, body)
+	}
+
+	// Every request above was logged with its platform request id; none of the
+	// secrets it carried may be in those logs.
+	logs := gw.logs()
+	if !strings.Contains(logs, `"request_id":"`) {
+		t.Errorf("function logs carry no request_id:\n%s", logs)
+	}
+	for name, secret := range map[string]string{
+		"BizToken": bizToken, "ticket": q.Get("ticket"), "binding cookie": cookies[0].Value,
+		"merchant key": flowMerchantKey, "secret key": sandbox.TestSecretKey, "role key": sandbox.TestTempSecretKey,
+	} {
+		if strings.Contains(logs, secret) {
+			t.Errorf("the %s appears in the function logs", name)
+		}
+	}
+}
+
+func newRequest(t *testing.T, method, target string, body io.Reader) *http.Request {
+	t.Helper()
+	req, err := http.NewRequestWithContext(ctxTimeout(t), method, "https://"+flowHost+target, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("User-Agent", "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X)")
+	return req
+}
+
+func readBody(resp *http.Response) string {
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	return string(b)
+}
+
+func requestBody(t *testing.T, req *http.Request) []byte {
+	t.Helper()
+	if req.Body == nil {
+		return nil
+	}
+	b, err := io.ReadAll(req.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// ---- Lambda: one process per function, each with its own Runtime API ----
+
+type lambdaFunction struct {
+	api  *runtimeAPI
+	proc *process
+}
+
+func startLambdaFunctions(t *testing.T, shape string, env []string) *lambdaGateway {
+	g := &lambdaGateway{shape: shape, procs: map[string]lambdaFunction{}}
+	for _, fn := range []string{"start", "callback", "result"} {
+		api := newRuntimeAPI(t)
+		p := startProcess(t, append([]string{"AWS_LAMBDA_RUNTIME_API=" + api.addr(), "AWS_LAMBDA_FUNCTION_NAME=facegate-" + fn}, env...), binaries[fn])
+		g.procs[fn] = lambdaFunction{api: api, proc: p}
+		g.processes = append(g.processes, p)
+	}
+	return g
+}
+
+type lambdaGateway struct {
+	processes
+	shape string // "v1" or "v2"
+	procs map[string]lambdaFunction
+}
+
+func (g *lambdaGateway) do(t *testing.T, fn string, req *http.Request) *http.Response {
+	t.Helper()
+	f := g.procs[fn]
+	body := requestBody(t, req)
+	var event any
+	if g.shape == "v1" {
+		event = v1Event(req, body)
+	} else {
+		event = v2Event(req, body)
+	}
+	payload, err := json.Marshal(event)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, res := f.api.invoke(t, f.proc, payload)
+	if res.kind != "response" {
+		t.Fatalf("%s posted %s: %s", fn, res.kind, res.body)
+	}
+	resp := &http.Response{Header: http.Header{}, Request: req}
+	if g.shape == "v1" {
+		var out events.APIGatewayProxyResponse
+		if err := json.Unmarshal(res.body, &out); err != nil {
+			t.Fatal(err)
+		}
+		if out.Headers == nil || out.MultiValueHeaders == nil {
+			t.Errorf("%s: null headers map: %s", fn, res.body)
+		}
+		// API Gateway merges the two maps.
+		for k, v := range out.Headers {
+			resp.Header.Set(k, v)
+		}
+		for k, vs := range out.MultiValueHeaders {
+			resp.Header.Del(k)
+			for _, v := range vs {
+				resp.Header.Add(k, v)
+			}
+		}
+		resp.StatusCode = out.StatusCode
+		resp.Body = io.NopCloser(bytes.NewReader(decodeGatewayBody(t, out.Body, out.IsBase64Encoded)))
+		return resp
+	}
+	var out events.LambdaFunctionURLResponse
+	if err := json.Unmarshal(res.body, &out); err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range out.Headers {
+		if strings.EqualFold(k, "Set-Cookie") {
+			t.Errorf("%s: Set-Cookie in v2 headers instead of cookies[]", fn)
+		}
+		resp.Header.Set(k, v)
+	}
+	for _, c := range out.Cookies {
+		resp.Header.Add("Set-Cookie", c)
+	}
+	resp.StatusCode = out.StatusCode
+	resp.Body = io.NopCloser(bytes.NewReader(decodeGatewayBody(t, out.Body, out.IsBase64Encoded)))
+	return resp
+}
+
+func decodeGatewayBody(t *testing.T, body string, isBase64 bool) []byte {
+	t.Helper()
+	if !isBase64 {
+		return []byte(body)
+	}
+	b, err := base64.StdEncoding.DecodeString(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// v1Event is what API Gateway REST sends for req (payload 1.0).
+func v1Event(req *http.Request, body []byte) events.APIGatewayProxyRequest {
+	ev := events.APIGatewayProxyRequest{
+		Resource:          req.URL.Path,
+		Path:              req.URL.Path,
+		HTTPMethod:        req.Method,
+		Headers:           map[string]string{"Host": req.Host},
+		MultiValueHeaders: map[string][]string{"Host": {req.Host}},
+		RequestContext: events.APIGatewayProxyRequestContext{
+			Stage: "prod", RequestID: "gw-v1", DomainName: req.Host, HTTPMethod: req.Method,
+			Identity: events.APIGatewayRequestIdentity{SourceIP: "203.0.113.50"},
+		},
+	}
+	for k, vs := range req.Header {
+		ev.Headers[k] = vs[len(vs)-1]
+		ev.MultiValueHeaders[k] = vs
+	}
+	if q := req.URL.Query(); len(q) > 0 {
+		ev.QueryStringParameters = map[string]string{}
+		ev.MultiValueQueryStringParameters = map[string][]string{}
+		for k, vs := range q {
+			ev.QueryStringParameters[k] = vs[len(vs)-1]
+			ev.MultiValueQueryStringParameters[k] = vs
+		}
+	}
+	if len(body) > 0 {
+		ev.Body, ev.IsBase64Encoded = base64.StdEncoding.EncodeToString(body), true
+	}
+	return ev
+}
+
+// v2Event is what an HTTP API (payload 2.0) sends for req: lower-case headers,
+// repeated values comma-joined, and the Cookie header split into cookies[].
+func v2Event(req *http.Request, body []byte) events.APIGatewayV2HTTPRequest {
+	ev := events.APIGatewayV2HTTPRequest{
+		Version: "2.0", RouteKey: req.Method + " " + req.URL.Path, RawPath: req.URL.Path, RawQueryString: req.URL.RawQuery,
+		Headers: map[string]string{"host": req.Host},
+		RequestContext: events.APIGatewayV2HTTPRequestContext{
+			RequestID: "gw-v2", DomainName: req.Host, Stage: "$default",
+			HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: req.Method, Path: req.URL.Path, SourceIP: "203.0.113.51"},
+		},
+	}
+	for k, vs := range req.Header {
+		if k == "Cookie" {
+			for _, v := range vs {
+				for _, c := range strings.Split(v, ";") {
+					ev.Cookies = append(ev.Cookies, strings.TrimSpace(c))
+				}
+			}
+			continue
+		}
+		ev.Headers[strings.ToLower(k)] = strings.Join(vs, ",")
+	}
+	if len(body) > 0 {
+		ev.Body, ev.IsBase64Encoded = base64.StdEncoding.EncodeToString(body), true
+	}
+	return ev
+}
+
+// ---- SCF event functions: one process per function, net/rpc ----
+
+type scfGateway struct {
+	processes
+	functionURL bool
+	rts         map[string]*scfRuntime
+}
+
+func startSCFFunctions(t *testing.T, env []string, functionURL bool) *scfGateway {
+	g := &scfGateway{functionURL: functionURL, rts: map[string]*scfRuntime{}}
+	for _, fn := range []string{"start", "callback", "result"} {
+		port := freePort(t)
+		p := startProcess(t, append([]string{"_LAMBDA_SERVER_PORT=" + port, "TENCENTCLOUD_RUNENV=SCF", "SCF_FUNCTIONNAME=facegate-" + fn}, env...), binaries[fn])
+		g.rts[fn] = dialSCF(t, p, port)
+		g.processes = append(g.processes, p)
+	}
+	return g
+}
+
+func (g *scfGateway) do(t *testing.T, fn string, req *http.Request) *http.Response {
+	t.Helper()
+	body := requestBody(t, req)
+	ev := map[string]any{"httpMethod": req.Method, "path": req.URL.Path}
+	headers := map[string]string{"host": req.Host}
+	for k, vs := range req.Header {
+		headers[strings.ToLower(k)] = strings.Join(vs, ",")
+	}
+	query := map[string]any{}
+	for k, vs := range req.URL.Query() {
+		switch {
+		case len(vs) == 1 && vs[0] == "":
+			query[k] = true
+		case len(vs) == 1:
+			query[k] = vs[0]
+		default:
+			query[k] = vs
+		}
+	}
+	ev["queryString"] = query
+	if g.functionURL {
+		headers["x-scf-remote-addr"] = "203.0.113.52"
+		ev["body"] = string(body)
+	} else {
+		ev["requestContext"] = map[string]any{"serviceId": "service-test", "path": req.URL.Path, "httpMethod": req.Method,
+			"requestId": "gw-scf", "sourceIp": "203.0.113.53", "stage": "release"}
+		ev["queryStringParameters"], ev["headerParameters"], ev["pathParameters"] = map[string]any{}, map[string]any{}, map[string]any{}
+		ev["body"], ev["isBase64Encoded"] = base64.StdEncoding.EncodeToString(body), true
+	}
+	ev["headers"] = headers
+	payload, err := json.Marshal(ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, out := g.rts[fn].invoke(t, payload, "")
+	if out.Error != nil {
+		t.Fatalf("%s: invoke error %+v", fn, out.Error)
+	}
+	var ir struct {
+		IsBase64Encoded bool
+		StatusCode      int
+		Headers         map[string]string
+		Body            string
+	}
+	if err := json.Unmarshal(out.Payload, &ir); err != nil {
+		t.Fatal(err)
+	}
+	resp := &http.Response{StatusCode: ir.StatusCode, Header: http.Header{}, Request: req}
+	for k, v := range ir.Headers {
+		resp.Header.Set(k, v)
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(decodeGatewayBody(t, ir.Body, ir.IsBase64Encoded)))
+	return resp
+}
+
+// ---- SCF web functions: scf_bootstrap, plain HTTP ----
+
+type webGateway struct {
+	processes
+	addrs map[string]string
+}
+
+func startWebFunctions(t *testing.T, env []string) *webGateway {
+	g := &webGateway{addrs: map[string]string{}}
+	for _, fn := range []string{"start", "callback", "result"} {
+		addr := "127.0.0.1:" + freePort(t)
+		p := startProcess(t, append([]string{"FACEGATE_SCF_WEB_ADDR=" + addr, "TENCENTCLOUD_RUNENV=SCF"}, env...), webBootstrap(t, binaries[fn]))
+		waitFor(t, p, fn+" listening", func() error {
+			c, err := net.Dial("tcp", addr)
+			if err == nil {
+				c.Close()
+			}
+			return err
+		})
+		g.addrs[fn] = addr
+		g.processes = append(g.processes, p)
+	}
+	return g
+}
+
+func (g *webGateway) do(t *testing.T, fn string, req *http.Request) *http.Response {
+	t.Helper()
+	// SCF's proxy forwards the request as it came, adding its own headers.
+	out := req.Clone(req.Context())
+	out.URL.Scheme, out.URL.Host = "http", g.addrs[fn]
+	out.Host = req.Host
+	out.RequestURI = ""
+	out.Header.Set("X-Scf-Request-Id", "gw-web")
+	out.Header.Set("X-Scf-Remote-Addr", "203.0.113.54")
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.Do(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp
+}

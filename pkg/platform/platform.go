@@ -1,0 +1,271 @@
+// Package platform runs one http.Handler wherever the binary is deployed: as an AWS
+// Lambda function (API Gateway REST payload 1.0, HTTP API payload 2.0, Function
+// URLs), as a Tencent SCF event function (runtime Go1, API Gateway and function-URL
+// events), as a Tencent SCF web function (HTTP on 0.0.0.0:9000), or as a plain
+// local HTTP server. net/http is adapted to each platform once, here, so the
+// functions stay platform-neutral.
+package platform
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/aws/aws-lambda-go/lambdacontext"
+
+	"github.com/facegate/facegate/pkg/scfrpc"
+)
+
+// Kind names a runtime the binary can serve.
+type Kind string
+
+// The runtimes Run supports.
+const (
+	// Lambda is AWS Lambda on provided.al2023, talking to the Runtime API.
+	Lambda Kind = "lambda"
+	// SCFEvent is a Tencent SCF event function (runtime Go1, net/rpc on $_LAMBDA_SERVER_PORT).
+	SCFEvent Kind = "scf-event"
+	// SCFWeb is a Tencent SCF web function started by scf_bootstrap (HTTP on 0.0.0.0:9000).
+	SCFWeb Kind = "scf-web"
+	// Local is a plain HTTP server for a laptop or any host.
+	Local Kind = "local"
+)
+
+// Environment variables the package reads through Options.Getenv.
+const (
+	// EnvRuntime overrides detection; its value is one of the Kind names.
+	EnvRuntime = "FACEGATE_RUNTIME"
+	// EnvSCFWebAddr replaces the fixed 0.0.0.0:9000 of SCF web functions. It exists
+	// for tests only (so a test can listen on loopback and a free port); SCF
+	// itself only routes to port 9000.
+	EnvSCFWebAddr = "FACEGATE_SCF_WEB_ADDR"
+	envLambdaAPI  = "AWS_LAMBDA_RUNTIME_API"
+	envSCFPort    = "_LAMBDA_SERVER_PORT"
+	envSCFRunEnv  = "TENCENTCLOUD_RUNENV"
+	envPort       = "PORT"
+)
+
+// MaxEventSize is the largest request event (or request body, for the HTTP
+// servers) the adapters accept: the 6 MB synchronous payload limit that Lambda and
+// SCF share. Larger requests get a 413 JSON error without reaching the handler.
+const MaxEventSize = 6 << 20
+
+// maxResponseSize is the matching limit on what a function may answer: Lambda and
+// SCF reject larger responses with an opaque gateway error, so the adapters
+// replace them with a JSON 500 the client can read.
+const maxResponseSize = 6 << 20
+
+// Detect picks the runtime from the environment:
+//   - FACEGATE_RUNTIME set: that Kind (an unknown value is an error);
+//   - AWS_LAMBDA_RUNTIME_API set: Lambda;
+//   - _LAMBDA_SERVER_PORT set: SCFEvent (SCF's Go1 runtime sets it for event functions);
+//   - TENCENTCLOUD_RUNENV=SCF without _LAMBDA_SERVER_PORT: SCFWeb, because SCF
+//     marks every function's environment that way and only event functions get an
+//     RPC port (the scf_bootstrap we ship also sets FACEGATE_RUNTIME=scf-web, so web
+//     functions never depend on this rule alone);
+//   - otherwise Local.
+func Detect(getenv func(string) string) (Kind, error) {
+	if v := strings.TrimSpace(getenv(EnvRuntime)); v != "" {
+		k := Kind(strings.ToLower(v))
+		switch k {
+		case Lambda, SCFEvent, SCFWeb, Local:
+			return k, nil
+		}
+		return "", fmt.Errorf("platform: %s=%q is not one of lambda, scf-event, scf-web, local", EnvRuntime, v)
+	}
+	switch {
+	case getenv(envLambdaAPI) != "":
+		return Lambda, nil
+	case getenv(envSCFPort) != "":
+		return SCFEvent, nil
+	case strings.EqualFold(getenv(envSCFRunEnv), "SCF"):
+		return SCFWeb, nil
+	}
+	return Local, nil
+}
+
+// Options configure Run.
+type Options struct {
+	// Name is the function's name (start, callback, result); it is added to every
+	// log record made through LogHandler.
+	Name string
+	// Getenv reads the environment; nil means os.Getenv.
+	Getenv func(string) string
+	// Logger receives the adapters' own records; nil means slog.Default().
+	Logger *slog.Logger
+	// Addr is the listen address of the local server; empty means 127.0.0.1:$PORT,
+	// or 127.0.0.1:8080 without PORT. SCF web functions ignore it and listen on
+	// 0.0.0.0:9000 (see EnvSCFWebAddr).
+	Addr string
+	// Kind forces a runtime (a command-line flag, say); empty means Detect.
+	Kind Kind
+}
+
+// Run serves h on the runtime chosen by opts (or detected), logs that choice once,
+// and blocks until ctx is done or SIGTERM/SIGINT arrives, then shuts down
+// gracefully and returns nil. It returns an error if the runtime cannot start (a
+// bad FACEGATE_RUNTIME, a port in use, a missing runtime variable).
+//
+// On Lambda the runtime loop belongs to aws-lambda-go, which reads
+// AWS_LAMBDA_RUNTIME_API from the process environment and exits the process if
+// the Runtime API fails; that is how Lambda expects a runtime to fail.
+func Run(ctx context.Context, h http.Handler, opts Options) error {
+	getenv := opts.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	kind := opts.Kind
+	if kind == "" {
+		var err error
+		if kind, err = Detect(getenv); err != nil {
+			return err
+		}
+	}
+
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	if opts.Name != "" {
+		ctx = context.WithValue(ctx, functionKey{}, opts.Name)
+	}
+	a := &adapter{handler: h, logger: logger}
+
+	switch kind {
+	case Lambda:
+		logger.InfoContext(ctx, "runtime selected", "runtime", string(kind))
+		return a.runLambda(ctx)
+	case SCFEvent:
+		port := getenv(envSCFPort)
+		if port == "" {
+			return fmt.Errorf("platform: runtime %s needs %s", kind, envSCFPort)
+		}
+		lis, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", port))
+		if err != nil {
+			return fmt.Errorf("platform: listen for the SCF runtime: %w", err)
+		}
+		logger.InfoContext(ctx, "runtime selected", "runtime", string(kind), "addr", lis.Addr().String())
+		return a.runSCFEvent(ctx, lis)
+	case SCFWeb:
+		addr := "0.0.0.0:9000"
+		if v := getenv(EnvSCFWebAddr); v != "" {
+			addr = v
+		}
+		return a.runServer(ctx, kind, addr)
+	case Local:
+		addr := opts.Addr
+		if addr == "" {
+			addr = "127.0.0.1:8080"
+			if p := getenv(envPort); p != "" {
+				addr = net.JoinHostPort("127.0.0.1", p)
+			}
+		}
+		return a.runServer(ctx, kind, addr)
+	}
+	return fmt.Errorf("platform: unknown runtime %q", kind)
+}
+
+// adapter holds what every runtime needs: the handler and the logger.
+type adapter struct {
+	handler http.Handler
+	logger  *slog.Logger
+}
+
+type functionKey struct{}
+
+// requestInfo is what the adapters learn about a request from the platform.
+type requestInfo struct {
+	id       string
+	clientIP string
+}
+
+type requestInfoKey struct{}
+
+func withRequestInfo(ctx context.Context, info requestInfo) context.Context {
+	return context.WithValue(ctx, requestInfoKey{}, info)
+}
+
+// RequestID returns the platform's id for the request being served: Lambda's
+// request id, SCF's request id, the X-Scf-Request-Id header of web functions, or
+// one generated locally. It returns "" outside a request.
+func RequestID(ctx context.Context) string {
+	if info, ok := ctx.Value(requestInfoKey{}).(requestInfo); ok && info.id != "" {
+		return info.id
+	}
+	if lc, ok := lambdacontext.FromContext(ctx); ok {
+		return lc.AwsRequestID
+	}
+	if inv, ok := scfrpc.FromContext(ctx); ok {
+		return inv.RequestID
+	}
+	return ""
+}
+
+// ClientIP returns the address of the client as the platform saw it: the event's
+// requestContext source IP on Lambda and SCF API Gateway events, the
+// x-scf-remote-addr header on SCF function URLs and web functions, the connection's
+// remote address locally. Headers a client can set (X-Forwarded-For) are never used.
+func ClientIP(r *http.Request) string {
+	if info, ok := r.Context().Value(requestInfoKey{}).(requestInfo); ok && info.clientIP != "" {
+		return info.clientIP
+	}
+	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		return host
+	}
+	return r.RemoteAddr
+}
+
+// LogHandler wraps next so that every record logged with a request's context
+// carries request_id, and every record logged under Run carries function (the
+// Options.Name), which is how records of one request are found in CloudWatch or CLS.
+func LogHandler(next slog.Handler) slog.Handler {
+	return logHandler{next: next}
+}
+
+type logHandler struct {
+	next slog.Handler
+}
+
+func (h logHandler) Enabled(ctx context.Context, level slog.Level) bool {
+	return h.next.Enabled(ctx, level)
+}
+
+func (h logHandler) Handle(ctx context.Context, r slog.Record) error {
+	if ctx == nil {
+		return h.next.Handle(ctx, r)
+	}
+	id := RequestID(ctx)
+	name, _ := ctx.Value(functionKey{}).(string)
+	if id == "" && name == "" {
+		return h.next.Handle(ctx, r)
+	}
+	r = r.Clone()
+	if name != "" {
+		r.AddAttrs(slog.String("function", name))
+	}
+	if id != "" {
+		r.AddAttrs(slog.String("request_id", id))
+	}
+	return h.next.Handle(ctx, r)
+}
+
+func (h logHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return logHandler{next: h.next.WithAttrs(attrs)}
+}
+
+func (h logHandler) WithGroup(name string) slog.Handler {
+	return logHandler{next: h.next.WithGroup(name)}
+}
+
+// errUnsupportedEvent is returned to the runtime for events that are not HTTP
+// requests (a scheduled warm-up, a test event): there is no client to answer.
+var errUnsupportedEvent = errors.New("platform: event is not an HTTP request of a supported shape")

@@ -1,0 +1,764 @@
+package platform_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/facegate/facegate/pkg/core"
+)
+
+// The deployment templates must agree with the code: the functions they declare,
+// handlers, routes and methods, every environment variable the deployed binaries
+// read, permissions and the bucket lifecycle. Nothing here is hard-coded from the
+// code's current state: variables are collected from the Go source of the packages
+// the functions are built from, routes from core.RouteTable.
+
+var functionNames = []string{"start", "callback", "result"}
+
+// ---- Environment variables the deployed code reads ----
+
+// codeEnvVars returns every variable name the deployed functions' packages pass, as
+// a string constant, to a getenv-like call (Getenv, LookupEnv, getenv, getenvList,
+// getenvRequired, ...), mapped to where it is read.
+func codeEnvVars(t *testing.T) map[string]string {
+	t.Helper()
+	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	if _, err := os.Stat(gobin); err != nil {
+		gobin = "go"
+	}
+	cmd := exec.Command(gobin, "list", "-deps", "-f", "{{if not .Standard}}{{.ImportPath}}\t{{.Dir}}\t{{join .GoFiles \",\"}}{{end}}", "./functions/...")
+	cmd.Dir = repoRoot
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	type pkg struct {
+		path  string
+		files []*ast.File
+	}
+	var pkgs []pkg
+	fset := token.NewFileSet()
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		parts := strings.Split(line, "\t")
+		if len(parts) != 3 || !strings.HasPrefix(parts[0], "github.com/facegate/facegate/") {
+			continue
+		}
+		p := pkg{path: parts[0]}
+		for _, name := range strings.Split(parts[2], ",") {
+			f, err := parser.ParseFile(fset, filepath.Join(parts[1], name), nil, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p.files = append(p.files, f)
+		}
+		pkgs = append(pkgs, p)
+	}
+
+	// String constants, by package path and name.
+	consts := map[string]string{}
+	for _, p := range pkgs {
+		for _, f := range p.files {
+			for _, d := range f.Decls {
+				gd, ok := d.(*ast.GenDecl)
+				if !ok || gd.Tok != token.CONST {
+					continue
+				}
+				for _, spec := range gd.Specs {
+					vs := spec.(*ast.ValueSpec)
+					for i, name := range vs.Names {
+						if i < len(vs.Values) {
+							if lit, ok := vs.Values[i].(*ast.BasicLit); ok && lit.Kind == token.STRING {
+								s, _ := strconv.Unquote(lit.Value)
+								consts[p.path+"."+name.Name] = s
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+
+	vars := map[string]string{}
+	for _, p := range pkgs {
+		for _, f := range p.files {
+			imports := map[string]string{}
+			for _, im := range f.Imports {
+				path, _ := strconv.Unquote(im.Path.Value)
+				name := filepath.Base(path)
+				if im.Name != nil {
+					name = im.Name.Name
+				}
+				imports[name] = path
+			}
+			resolve := func(e ast.Expr) (string, bool) {
+				switch e := e.(type) {
+				case *ast.BasicLit:
+					if e.Kind == token.STRING {
+						s, err := strconv.Unquote(e.Value)
+						return s, err == nil
+					}
+				case *ast.Ident:
+					s, ok := consts[p.path+"."+e.Name]
+					return s, ok
+				case *ast.SelectorExpr:
+					if x, ok := e.X.(*ast.Ident); ok {
+						s, ok := consts[imports[x.Name]+"."+e.Sel.Name]
+						return s, ok
+					}
+				}
+				return "", false
+			}
+			ast.Inspect(f, func(n ast.Node) bool {
+				call, ok := n.(*ast.CallExpr)
+				if !ok || len(call.Args) == 0 {
+					return true
+				}
+				var name string
+				switch fn := call.Fun.(type) {
+				case *ast.Ident:
+					name = fn.Name
+				case *ast.SelectorExpr:
+					name = fn.Sel.Name
+				}
+				lower := strings.ToLower(name)
+				if !strings.HasPrefix(lower, "getenv") && lower != "lookupenv" {
+					return true
+				}
+				if v, ok := resolve(call.Args[0]); ok && v != "" {
+					vars[v] = p.path + " " + fset.Position(call.Pos()).String()
+				}
+				return true
+			})
+		}
+	}
+	// The scan must see the variables we know exist, or it is looking at nothing.
+	for _, known := range []string{"FACEGATE_RETURN_TO", "FACEGATE_STORE", "TENCENTCLOUD_SECRETID", "FACEGATE_RUNTIME", "_LAMBDA_SERVER_PORT"} {
+		if _, ok := vars[known]; !ok {
+			t.Fatalf("the source scan did not find %s; found %v", known, sortedNames(vars))
+		}
+	}
+	return vars
+}
+
+func sortedNames[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// notDeployed are variables the code reads that no deployment template sets, with
+// the reason. Each template adds its own (the other cloud's store, for one).
+var notDeployed = map[string]string{
+	"FACEGATE_RUNTIME":          "the runtime is detected; the override is for tests and unusual hosts",
+	"FACEGATE_SCF_WEB_ADDR":     "tests only: SCF web functions always listen on 0.0.0.0:9000",
+	"PORT":                      "local server only",
+	"FACEGATE_DEV_SECRETS":      "local development only; a deployment must never generate its ticket secret",
+	"FACEGATE_LOCAL_DIR":        "the local-file store is for local runs",
+	"FACEGATE_TENCENT_SCHEME":   "http is for the local sandbox; deployments use https (the default)",
+	"FACEGATE_SESSION_TOKEN":    "temporary Tencent keys expire; deployments use long-term keys or the SCF role",
+	"AWS_LAMBDA_RUNTIME_API":    "set by Lambda",
+	"_LAMBDA_SERVER_PORT":       "set by SCF for event functions",
+	"TENCENTCLOUD_RUNENV":       "set by SCF",
+	"TENCENTCLOUD_REGION":       "set by SCF",
+	"TENCENTCLOUD_SECRETID":     "set by SCF from the execution role",
+	"TENCENTCLOUD_SECRETKEY":    "set by SCF from the execution role",
+	"TENCENTCLOUD_SESSIONTOKEN": "set by SCF from the execution role",
+	"TENCENTCLOUD_SECRET_ID":    "Tencent's sample spelling of FACEGATE_SECRET_ID, which the templates use",
+	"TENCENTCLOUD_SECRET_KEY":   "Tencent's sample spelling of FACEGATE_SECRET_KEY, which the templates use",
+	"AWS_REGION":                "set by Lambda",
+	"AWS_DEFAULT_REGION":        "set by Lambda",
+	"AWS_ACCESS_KEY_ID":         "set by Lambda from the execution role",
+	"AWS_SECRET_ACCESS_KEY":     "set by Lambda from the execution role",
+	"AWS_SESSION_TOKEN":         "set by Lambda from the execution role",
+}
+
+var notInSAM = map[string]string{
+	"FACEGATE_COS_BUCKET":    "COS is the SCF store",
+	"FACEGATE_COS_REGION":    "COS is the SCF store",
+	"FACEGATE_COS_ENDPOINT":  "COS is the SCF store",
+	"FACEGATE_COS_SSE":       "COS is the SCF store",
+	"FACEGATE_S3_ENDPOINT":   "S3-compatible servers only; Lambda uses AWS S3",
+	"FACEGATE_S3_PATH_STYLE": "S3-compatible servers only; Lambda uses AWS S3",
+}
+
+var notInSCF = map[string]string{
+	"FACEGATE_S3_BUCKET":     "S3 is the Lambda store",
+	"FACEGATE_S3_REGION":     "S3 is the Lambda store",
+	"FACEGATE_S3_ENDPOINT":   "S3 is the Lambda store",
+	"FACEGATE_S3_PATH_STYLE": "S3 is the Lambda store",
+	"FACEGATE_S3_SSE":        "S3 is the Lambda store",
+	"FACEGATE_S3_KMS_KEY_ID": "S3 is the Lambda store",
+	"FACEGATE_SECRET_ID":     "SCF functions sign with their execution role's keys",
+	"FACEGATE_SECRET_KEY":    "SCF functions sign with their execution role's keys",
+}
+
+// checkEnv compares a template's variables with the code's.
+func checkEnv(t *testing.T, template string, set map[string]bool, code map[string]string, excluded map[string]string) {
+	t.Helper()
+	for name := range set {
+		if _, ok := code[name]; !ok {
+			t.Errorf("%s sets %s, which the code never reads", template, name)
+		}
+		if why, ok := notDeployed[name]; ok {
+			t.Errorf("%s sets %s: %s", template, name, why)
+		}
+		if why, ok := excluded[name]; ok {
+			t.Errorf("%s sets %s: %s", template, name, why)
+		}
+	}
+	for _, name := range sortedNames(code) {
+		_, skip1 := notDeployed[name]
+		_, skip2 := excluded[name]
+		if !set[name] && !skip1 && !skip2 {
+			t.Errorf("%s does not set %s (read at %s)", template, name, code[name])
+		}
+	}
+}
+
+// ---- YAML with CloudFormation tags ----
+
+// loadYAML parses a template into plain values. CloudFormation's short tags become
+// their long forms ({"Ref": x}, {"Fn::Sub": x}, ...) so the tests can read them.
+func loadYAML(t *testing.T, path string) map[string]any {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(repoRoot, path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	v, ok := nodeValue(&doc).(map[string]any)
+	if !ok {
+		t.Fatalf("%s is not a mapping", path)
+	}
+	return v
+}
+
+func nodeValue(n *yaml.Node) any {
+	var v any
+	switch n.Kind {
+	case yaml.DocumentNode:
+		return nodeValue(n.Content[0])
+	case yaml.AliasNode:
+		return nodeValue(n.Alias)
+	case yaml.MappingNode:
+		m := map[string]any{}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			m[n.Content[i].Value] = nodeValue(n.Content[i+1])
+		}
+		v = m
+	case yaml.SequenceNode:
+		var s []any
+		for _, c := range n.Content {
+			s = append(s, nodeValue(c))
+		}
+		v = s
+	default:
+		var s any
+		if err := n.Decode(&s); err != nil || isCustomTag(n.Tag) {
+			s = n.Value
+		}
+		v = s
+	}
+	if isCustomTag(n.Tag) {
+		name := strings.TrimPrefix(n.Tag, "!")
+		switch name {
+		case "Ref":
+			return map[string]any{"Ref": v}
+		case "GetAtt":
+			if s, ok := v.(string); ok {
+				parts := strings.SplitN(s, ".", 2)
+				return map[string]any{"Fn::GetAtt": []any{parts[0], parts[1]}}
+			}
+		}
+		return map[string]any{"Fn::" + name: v}
+	}
+	return v
+}
+
+// isCustomTag reports a CloudFormation tag (!Ref) as opposed to YAML's own (!!str).
+func isCustomTag(tag string) bool {
+	return strings.HasPrefix(tag, "!") && !strings.HasPrefix(tag, "!!")
+}
+
+func get(v any, path ...string) any {
+	for _, p := range path {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		v = m[p]
+	}
+	return v
+}
+
+func str(v any) string {
+	s, _ := v.(string)
+	return s
+}
+
+// ---- template.yaml (AWS SAM) ----
+
+// samFunctionIDs maps function names to their logical ids.
+var samFunctionIDs = map[string]string{"start": "StartFunction", "callback": "CallbackFunction", "result": "ResultFunction"}
+
+func TestSAMTemplateAgreesWithCode(t *testing.T) {
+	tpl := loadYAML(t, "template.yaml")
+	resources, _ := tpl["Resources"].(map[string]any)
+	params, _ := tpl["Parameters"].(map[string]any)
+
+	t.Run("functions", func(t *testing.T) {
+		var ids []string
+		for id, r := range resources {
+			if get(r, "Type") == "AWS::Serverless::Function" {
+				ids = append(ids, id)
+			}
+		}
+		sort.Strings(ids)
+		if want := []string{"CallbackFunction", "ResultFunction", "StartFunction"}; !slices.Equal(ids, want) {
+			t.Fatalf("functions = %v, want %v", ids, want)
+		}
+		for _, fn := range functionNames {
+			props := get(resources, samFunctionIDs[fn], "Properties")
+			checks := map[string]any{
+				"Handler":       "bootstrap",
+				"Runtime":       "provided.al2023",
+				"CodeUri":       "dist/lambda-" + fn + "-arm64.zip",
+				"Architectures": []any{"arm64"},
+				"FunctionName":  map[string]any{"Fn::Sub": "${AWS::StackName}-" + fn},
+			}
+			for key, want := range checks {
+				if got := get(props, key); fmt.Sprint(got) != fmt.Sprint(want) {
+					t.Errorf("%s %s = %v, want %v", fn, key, got, want)
+				}
+			}
+		}
+	})
+
+	t.Run("routes and methods", func(t *testing.T) {
+		integrations := map[string]string{} // integration id -> function
+		for id, r := range resources {
+			if get(r, "Type") != "AWS::ApiGatewayV2::Integration" {
+				continue
+			}
+			target, _ := get(r, "Properties", "IntegrationUri", "Fn::GetAtt").([]any)
+			if len(target) != 2 || target[1] != "Arn" {
+				t.Errorf("integration %s does not target a function ARN", id)
+				continue
+			}
+			for fn, fid := range samFunctionIDs {
+				if target[0] == fid {
+					integrations[id] = fn
+				}
+			}
+			if get(r, "Properties", "PayloadFormatVersion") != "2.0" || get(r, "Properties", "IntegrationType") != "AWS_PROXY" {
+				t.Errorf("integration %s is not an AWS_PROXY payload 2.0 integration", id)
+			}
+		}
+		got := map[string]string{}
+		for id, r := range resources {
+			if get(r, "Type") != "AWS::ApiGatewayV2::Route" {
+				continue
+			}
+			key := str(get(r, "Properties", "RouteKey"))
+			target := str(get(r, "Properties", "Target", "Fn::Sub"))
+			integ := strings.TrimSuffix(strings.TrimPrefix(target, "integrations/${"), "}")
+			if integrations[integ] == "" {
+				t.Errorf("route %s (%s) has no function integration: %q", id, key, target)
+			}
+			got[key] = integrations[integ]
+		}
+		want := map[string]string{}
+		for _, r := range core.RouteTable() {
+			want[r.Method+" "+r.Path] = r.Function
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("routes = %v\nwant (core.RouteTable) %v", got, want)
+		}
+		// Each function may be invoked by the API, and only by it.
+		for fn, fid := range samFunctionIDs {
+			found := false
+			for _, r := range resources {
+				if get(r, "Type") == "AWS::Lambda::Permission" && fmt.Sprint(get(r, "Properties", "FunctionName")) == fmt.Sprint(map[string]any{"Ref": fid}) &&
+					get(r, "Properties", "Principal") == "apigateway.amazonaws.com" {
+					found = true
+				}
+			}
+			if !found {
+				t.Errorf("no API Gateway invoke permission for %s", fn)
+			}
+		}
+	})
+
+	t.Run("throttling", func(t *testing.T) {
+		var stage any
+		for _, r := range resources {
+			if get(r, "Type") == "AWS::ApiGatewayV2::Stage" {
+				stage = r
+			}
+		}
+		for _, k := range []string{"ThrottlingRateLimit", "ThrottlingBurstLimit"} {
+			if get(stage, "Properties", "DefaultRouteSettings", k) == nil {
+				t.Errorf("stage has no default %s", k)
+			}
+		}
+		for _, route := range []string{"GET /start", "POST /start"} {
+			if get(stage, "Properties", "RouteSettings", route, "ThrottlingRateLimit") == nil {
+				t.Errorf("%s, which starts billable calls, has no throttling of its own", route)
+			}
+		}
+	})
+
+	t.Run("environment", func(t *testing.T) {
+		vars, _ := get(tpl, "Globals", "Function", "Environment", "Variables").(map[string]any)
+		set := map[string]bool{}
+		for name, v := range vars {
+			set[name] = true
+			if ref, ok := get(v, "Ref").(string); ok && !strings.HasPrefix(ref, "AWS::") && params[ref] == nil && resources[ref] == nil {
+				t.Errorf("%s refers to %s, which is neither a parameter nor a resource", name, ref)
+			}
+		}
+		for _, fn := range functionNames {
+			if get(resources, samFunctionIDs[fn], "Properties", "Environment") != nil {
+				t.Errorf("%s overrides the shared environment", fn)
+			}
+		}
+		checkEnv(t, "template.yaml", set, codeEnvVars(t), notInSAM)
+		if vars["FACEGATE_STORE"] != "s3" || vars["FACEGATE_COOKIE_SECURE"] != "true" {
+			t.Errorf("store %v, cookie secure %v", vars["FACEGATE_STORE"], vars["FACEGATE_COOKIE_SECURE"])
+		}
+		// Every parameter is used.
+		raw, _ := os.ReadFile(filepath.Join(repoRoot, "template.yaml"))
+		for name := range params {
+			if !strings.Contains(string(raw), "!Ref "+name) && !strings.Contains(string(raw), "${"+name+"}") {
+				t.Errorf("parameter %s is never used", name)
+			}
+		}
+		for _, secret := range []string{"TicketSecrets", "MerchantKeys", "TencentSecretKey", "StartTokenSecrets"} {
+			if get(params, secret, "NoEcho") != true {
+				t.Errorf("parameter %s is not NoEcho", secret)
+			}
+		}
+	})
+
+	t.Run("bucket", func(t *testing.T) {
+		props := get(resources, "SessionBucket", "Properties")
+		rules, _ := get(props, "LifecycleConfiguration", "Rules").([]any)
+		if len(rules) != 1 || get(rules[0], "Status") != "Enabled" || get(rules[0], "Prefix") != nil || get(rules[0], "Filter") != nil {
+			t.Fatalf("lifecycle rules = %v, want one enabled rule for every object", rules)
+		}
+		if days, _ := get(rules[0], "ExpirationInDays").(int); days != sessionDays() {
+			t.Errorf("objects expire after %v days; sessions live %v (%d days)", get(rules[0], "ExpirationInDays"), core.DefaultSessionTTL, sessionDays())
+		}
+		for _, k := range []string{"BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets"} {
+			if get(props, "PublicAccessBlockConfiguration", k) != true {
+				t.Errorf("public access block %s is not on", k)
+			}
+		}
+		if enc, _ := get(props, "BucketEncryption", "ServerSideEncryptionConfiguration").([]any); len(enc) == 0 {
+			t.Error("bucket has no default encryption")
+		}
+		stmts, _ := get(resources, "SessionBucketPolicy", "Properties", "PolicyDocument", "Statement").([]any)
+		tlsOnly := false
+		for _, s := range stmts {
+			if get(s, "Effect") == "Deny" && get(s, "Condition", "Bool", "aws:SecureTransport") == "false" {
+				tlsOnly = true
+			}
+		}
+		if !tlsOnly {
+			t.Error("bucket policy does not deny requests without TLS")
+		}
+	})
+
+	t.Run("least privilege", func(t *testing.T) {
+		for _, fn := range functionNames {
+			got := samGrants(t, tpl, get(resources, samFunctionIDs[fn], "Properties", "Policies"))
+			if want := objectGrants[fn]; !slices.Equal(got, want) {
+				t.Errorf("%s may %v\nwant %v", fn, got, want)
+			}
+		}
+	})
+}
+
+// sessionDays is the bucket lifecycle the code's session lifetime calls for.
+func sessionDays() int {
+	return int((core.DefaultSessionTTL + 24*time.Hour - 1) / (24 * time.Hour))
+}
+
+// objectGrants is what each function may do to the bucket, as "action prefix", with
+// media off and the default compare-image prefix: start writes sessions and reads
+// uploaded compare images; callback reads sessions and writes results; result reads
+// everything it reports and writes only results. Listing (for 404s on missing keys)
+// is granted to all.
+var objectGrants = map[string][]string{
+	"start":    {"GetObject uploads/", "List bucket", "PutObject sessions/"},
+	"callback": {"GetObject sessions/", "List bucket", "PutObject results/"},
+	"result":   {"GetObject media/", "GetObject results/", "GetObject sessions/", "List bucket", "PutObject results/"},
+}
+
+// samGrants resolves a function's inline policies with the parameters' defaults.
+func samGrants(t *testing.T, tpl map[string]any, policies any) []string {
+	t.Helper()
+	params, _ := tpl["Parameters"].(map[string]any)
+	conditions := map[string]bool{"HasCallbackURL": false, "HasKMSKey": false, "StoreMediaOn": false,
+		"HasComparePrefix": str(get(params, "CompareImagePrefix", "Default")) != ""}
+	for name := range tpl["Conditions"].(map[string]any) {
+		if _, ok := conditions[name]; !ok {
+			t.Fatalf("condition %s has no default resolution in this test", name)
+		}
+	}
+	// resolve picks the branch of Fn::If the defaults take; nil is AWS::NoValue.
+	var resolve func(v any) any
+	resolve = func(v any) any {
+		if args, ok := get(v, "Fn::If").([]any); ok {
+			if conditions[str(args[0])] {
+				return resolve(args[1])
+			}
+			return resolve(args[2])
+		}
+		if get(v, "Ref") == "AWS::NoValue" {
+			return nil
+		}
+		return v
+	}
+	var grants []string
+	list, _ := policies.([]any)
+	for _, p := range list {
+		stmts, _ := get(p, "Statement").([]any)
+		for _, s := range stmts {
+			s = resolve(s)
+			if s == nil || get(s, "Effect") != "Allow" {
+				continue
+			}
+			actions := []any{get(s, "Action")}
+			if l, ok := get(s, "Action").([]any); ok {
+				actions = l
+			}
+			resources := []any{get(s, "Resource")}
+			if l, ok := get(s, "Resource").([]any); ok {
+				resources = l
+			}
+			for _, a := range actions {
+				action := strings.TrimPrefix(str(a), "s3:")
+				if strings.HasPrefix(str(a), "kms:") {
+					continue
+				}
+				for _, r := range resources {
+					r = resolve(r)
+					if r == nil {
+						continue
+					}
+					if action == "ListBucket" {
+						if fmt.Sprint(r) != fmt.Sprint(map[string]any{"Fn::GetAtt": []any{"SessionBucket", "Arn"}}) {
+							t.Errorf("ListBucket on %v", r)
+						}
+						grants = append(grants, "List bucket")
+						continue
+					}
+					arn := str(get(r, "Fn::Sub"))
+					prefix, ok := strings.CutPrefix(arn, "${SessionBucket.Arn}/")
+					if !ok || !strings.HasSuffix(prefix, "*") {
+						t.Errorf("%s on %v is not a prefix of the session bucket", action, r)
+						continue
+					}
+					prefix = strings.ReplaceAll(strings.TrimSuffix(prefix, "*"), "${CompareImagePrefix}", str(get(params, "CompareImagePrefix", "Default")))
+					grants = append(grants, action+" "+prefix)
+				}
+			}
+		}
+	}
+	sort.Strings(grants)
+	return slices.Compact(grants)
+}
+
+// ---- serverless.yml (Tencent Serverless Cloud Framework) ----
+
+func TestServerlessYAMLAgreesWithCode(t *testing.T) {
+	doc := loadYAML(t, "serverless.yml")
+	if doc["component"] != "multi-scf" {
+		t.Fatalf("component = %v", doc["component"])
+	}
+	inputs := get(doc, "inputs")
+	// make package writes the three binaries to dist/scf-amd64/; each handler names one.
+	if src := get(inputs, "src", "src"); src != "./dist/scf-amd64" {
+		t.Errorf("src = %v, want ./dist/scf-amd64 (cmd/pack's SCF directory)", src)
+	}
+	fns, _ := get(inputs, "functions").(map[string]any)
+	if got := sortedNames(fns); !slices.Equal(got, []string{"callback", "result", "start"}) {
+		t.Fatalf("functions = %v", got)
+	}
+	code := codeEnvVars(t)
+	var firstEnv map[string]any
+	for _, fn := range functionNames {
+		f := fns[fn]
+		if get(f, "handler") != fn || get(f, "runtime") != "Go1" {
+			t.Errorf("%s: handler %v runtime %v; want handler %s (its binary) and Go1", fn, get(f, "handler"), get(f, "runtime"), fn)
+		}
+		if str(get(f, "role")) == "" || get(f, "timeout") == nil || get(f, "memorySize") == nil {
+			t.Errorf("%s: role, timeout and memorySize must be set", fn)
+		}
+		vars, _ := get(f, "environment", "variables").(map[string]any)
+		set := map[string]bool{}
+		for name := range vars {
+			set[name] = true
+			for _, reserved := range []string{"SCF_", "QCLOUD_", "TENCENTCLOUD_"} {
+				if strings.HasPrefix(name, reserved) {
+					t.Errorf("%s: %s uses the reserved prefix %s", fn, name, reserved)
+				}
+			}
+		}
+		checkEnv(t, "serverless.yml "+fn, set, code, notInSCF)
+		if vars["FACEGATE_STORE"] != "cos" || vars["FACEGATE_COOKIE_SECURE"] != "true" {
+			t.Errorf("%s: store %v, cookie secure %v", fn, vars["FACEGATE_STORE"], vars["FACEGATE_COOKIE_SECURE"])
+		}
+		if firstEnv == nil {
+			firstEnv = vars
+		} else if fmt.Sprint(vars) != fmt.Sprint(firstEnv) {
+			t.Errorf("%s has a different environment from start", fn)
+		}
+	}
+
+	// Routes: Tencent's gateway has no OPTIONS method, so ANY stands in for it.
+	triggers, _ := get(inputs, "triggers").([]any)
+	var apis []any
+	for _, tr := range triggers {
+		if get(tr, "type") == "apigw" {
+			a, _ := get(tr, "parameters", "apis").([]any)
+			apis = append(apis, a...)
+		}
+	}
+	for _, r := range core.RouteTable() {
+		found := false
+		for _, a := range apis {
+			if get(a, "path") == r.Path && get(a, "function") == r.Function && (get(a, "method") == r.Method || get(a, "method") == "ANY") {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("no API for %s %s -> %s", r.Method, r.Path, r.Function)
+		}
+	}
+	for _, a := range apis {
+		known := false
+		for _, r := range core.RouteTable() {
+			known = known || (r.Path == get(a, "path") && r.Function == get(a, "function"))
+		}
+		if !known {
+			t.Errorf("API %v %v is not a route of the code", get(a, "method"), get(a, "path"))
+		}
+		if get(a, "isIntegratedResponse") != true {
+			t.Errorf("API %v: integrated response must be on", get(a, "path"))
+		}
+		if m := str(get(a, "method")); !slices.Contains([]string{"GET", "POST", "PUT", "DELETE", "HEAD", "ANY"}, m) {
+			t.Errorf("API %v: Tencent's gateway has no method %q", get(a, "path"), m)
+		}
+	}
+	if get(apis[0], "path") != "/start" || get(apis[0], "usagePlan", "maxRequestNumPreSec") == nil {
+		t.Error("/start, which starts billable calls, has no rate limit")
+	}
+
+	// The bucket the functions use is the one deploy/cos creates.
+	bucket := loadYAML(t, "deploy/cos/serverless.yml")
+	if bucket["component"] != "cos" || get(bucket, "inputs", "bucket") != firstEnv["FACEGATE_COS_BUCKET"] ||
+		get(bucket, "inputs", "acl", "permissions") != "private" || get(bucket, "app") != doc["app"] {
+		t.Errorf("deploy/cos/serverless.yml does not create the functions' private bucket: %v", bucket)
+	}
+}
+
+// TestCAMPoliciesMatchTheSAMTemplate keeps the SCF execution-role policies in
+// deploy/cam the same least privilege as the Lambda roles.
+func TestCAMPoliciesMatchTheSAMTemplate(t *testing.T) {
+	for _, fn := range functionNames {
+		b, err := os.ReadFile(filepath.Join(repoRoot, "deploy", "cam", "facegate-"+fn+".json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var policy struct {
+			Version   string
+			Statement []struct {
+				Effect   string
+				Action   []string
+				Resource []string
+			}
+		}
+		if err := json.Unmarshal(b, &policy); err != nil {
+			t.Fatalf("%s: %v", fn, err)
+		}
+		var grants []string
+		faceid := false
+		for _, s := range policy.Statement {
+			if s.Effect != "allow" {
+				continue
+			}
+			for _, a := range s.Action {
+				action, ok := strings.CutPrefix(a, "name/cos:")
+				if !ok {
+					faceid = faceid || strings.HasPrefix(a, "name/faceid:")
+					continue
+				}
+				for _, r := range s.Resource {
+					prefix, ok := strings.CutPrefix(r, "qcs::cos:${REGION}:uid/${APPID}:${BUCKET}/")
+					if !ok {
+						t.Errorf("%s: %s on %s, outside the session bucket", fn, a, r)
+						continue
+					}
+					if action == "GetBucket" && prefix == "*" {
+						grants = append(grants, "List bucket")
+						continue
+					}
+					grants = append(grants, action+" "+strings.TrimSuffix(prefix, "*"))
+				}
+			}
+		}
+		sort.Strings(grants)
+		if !slices.Equal(grants, objectGrants[fn]) {
+			t.Errorf("%s CAM grants %v\nwant %v", fn, grants, objectGrants[fn])
+		}
+		if !faceid {
+			t.Errorf("%s CAM policy allows no faceid action", fn)
+		}
+	}
+}
+
+// TestMakefileDeploysTheLifecycle: the cos component cannot set lifecycle rules, so
+// deploy-scf must run deploy/coslifecycle (whose own test checks the rule).
+func TestMakefileDeploysTheLifecycle(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(repoRoot, "Makefile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mk := string(b)
+	start := strings.Index(mk, "\ndeploy-scf:")
+	if start < 0 {
+		t.Fatal("Makefile has no deploy-scf target")
+	}
+	recipe := mk[start:]
+	if end := strings.Index(recipe[1:], "\n\n"); end > 0 {
+		recipe = recipe[:end+1]
+	}
+	for _, step := range []string{"cd deploy/cos && scf deploy", "./deploy/coslifecycle", "\tscf deploy"} {
+		if !strings.Contains(recipe, step) {
+			t.Errorf("deploy-scf does not run %q:\n%s", step, recipe)
+		}
+	}
+}

@@ -1,0 +1,89 @@
+// Command fn is a probe function for the runtime-protocol tests of package platform:
+// a handler with one route per behaviour an adapter must carry across (a redirect with
+// one cookie, a JSON echo of what arrived, a binary body, two cookies, a panic, an
+// oversized answer), served by platform.Run like the real functions.
+package main
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/facegate/facegate/pkg/platform"
+)
+
+// PNG is the body of GET /image: a PNG signature followed by bytes that are not UTF-8,
+// so only a base64 round trip keeps it intact.
+var PNG = []byte{0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0x00, 0xff, 0xfe, 0x80, 0x7f, 0xc3}
+
+func main() {
+	logger := slog.New(platform.LogHandler(slog.NewJSONHandler(os.Stdout, nil)))
+	if err := platform.Run(context.Background(), routes(logger), platform.Options{Name: "probe", Logger: logger}); err != nil {
+		fmt.Fprintln(os.Stderr, "probe:", err)
+		os.Exit(1)
+	}
+}
+
+func routes(logger *slog.Logger) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /start", func(w http.ResponseWriter, r *http.Request) {
+		logger.InfoContext(r.Context(), "probe start")
+		http.SetCookie(w, &http.Cookie{Name: "fg_bind", Value: "nonce-1", Path: "/", HttpOnly: true, Secure: true, SameSite: http.SameSiteLaxMode,
+			Expires: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)})
+		w.Header().Set("Location", "https://verify.example.com/h5?token="+r.URL.Query().Get("returnTo"))
+		w.Header().Set("Cache-Control", "no-store")
+		w.WriteHeader(http.StatusFound)
+	})
+	mux.HandleFunc("/echo", func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			http.Error(w, "read", http.StatusBadRequest)
+			return
+		}
+		var deadline int64
+		if d, ok := r.Context().Deadline(); ok {
+			deadline = d.UnixMilli()
+		}
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(map[string]any{
+			"method":      r.Method,
+			"path":        r.URL.Path,
+			"rawQuery":    r.URL.RawQuery,
+			"query":       r.URL.Query(),
+			"host":        r.Host,
+			"cookie":      r.Header.Get("Cookie"),
+			"userAgent":   r.Header.Get("User-Agent"),
+			"contentType": r.Header.Get("Content-Type"),
+			"body":        base64.StdEncoding.EncodeToString(body),
+			"clientIP":    platform.ClientIP(r),
+			"requestID":   platform.RequestID(r.Context()),
+			"deadlineMs":  deadline,
+			"probeEnv":    os.Getenv("FACEGATE_PROBE_ENV"),
+		})
+	})
+	mux.HandleFunc("GET /image", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "image/png")
+		w.Write(PNG)
+	})
+	mux.HandleFunc("GET /cookies", func(w http.ResponseWriter, r *http.Request) {
+		// Expires dates contain a comma: joining these with commas would corrupt both.
+		http.SetCookie(w, &http.Cookie{Name: "a", Value: "1", Path: "/", Expires: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)})
+		http.SetCookie(w, &http.Cookie{Name: "b", Value: "2", Path: "/", Expires: time.Date(2031, 1, 2, 3, 4, 5, 0, time.UTC)})
+		w.WriteHeader(http.StatusNoContent)
+	})
+	mux.HandleFunc("GET /panic", func(w http.ResponseWriter, r *http.Request) {
+		panic("probe panic with secret AKIDprobe")
+	})
+	mux.HandleFunc("GET /big", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		w.Write([]byte(strings.Repeat("x", 7<<20)))
+	})
+	return mux
+}
