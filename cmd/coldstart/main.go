@@ -1,0 +1,363 @@
+// Command coldstart measures what a cold start costs the built functions: for each
+// function and runtime it starts the binary afresh, plays the platform's side (a
+// Lambda Runtime API stand-in, SCF's Go1 net/rpc runtime, an HTTP client for SCF web
+// functions via scf_bootstrap and for local runs), and times process start → first
+// answered event. It prints the medians of -runs starts, with the package sizes, as a
+// Markdown table. `make coldstart` runs it on the output of `make package`.
+//
+// The event is a request each function answers from configuration alone (a 4xx for a
+// missing parameter), so the figure is the process's own start-up, not Tencent's or
+// the store's latency. Every server is on 127.0.0.1.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/rpc"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "coldstart:", err)
+		os.Exit(1)
+	}
+}
+
+// runtimes in table order.
+var runtimes = []string{"lambda", "scf-event", "scf-web", "local"}
+
+func run(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("coldstart", flag.ContinueOnError)
+	dist := fs.String("dist", "dist", "output of make package")
+	arch := fs.String("arch", runtime.GOARCH, "which build to run (must run on this machine)")
+	runs := fs.Int("runs", 15, "cold starts per function and runtime")
+	functions := fs.String("functions", "start callback result", "functions to measure")
+	bootstrap := fs.String("bootstrap", "deploy/scf_bootstrap", "the scf_bootstrap of web functions")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *runs < 1 {
+		return errors.New("-runs must be at least 1")
+	}
+	work, err := os.MkdirTemp("", "coldstart-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
+
+	type row struct {
+		fn      string
+		sizes   map[string]int64
+		medians map[string]time.Duration
+	}
+	var rows []row
+	for _, fn := range strings.Fields(*functions) {
+		bin := filepath.Join(*dist, *arch, fn)
+		if _, err := os.Stat(bin); err != nil {
+			return fmt.Errorf("%w (run make package first)", err)
+		}
+		r := row{fn: fn, sizes: map[string]int64{}, medians: map[string]time.Duration{}}
+		for _, pkg := range []string{"lambda", "scf-event", "scf-web"} {
+			if info, err := os.Stat(filepath.Join(*dist, pkg+"-"+fn+"-"+*arch+".zip")); err == nil {
+				r.sizes[pkg] = info.Size()
+			}
+		}
+		m := &meter{fn: fn, bin: bin, bootstrap: *bootstrap, work: work}
+		for _, rt := range runtimes {
+			var samples []time.Duration
+			for range *runs {
+				d, err := m.once(rt)
+				if err != nil {
+					return fmt.Errorf("%s on %s: %w", fn, rt, err)
+				}
+				samples = append(samples, d)
+			}
+			r.medians[rt] = median(samples)
+		}
+		rows = append(rows, r)
+	}
+
+	fmt.Fprintf(stdout, "Cold start: process start to first answered event, median of %d starts (%s/%s, %d CPUs, %s).\n\n",
+		*runs, runtime.GOOS, *arch, runtime.NumCPU(), runtime.Version())
+	fmt.Fprintln(stdout, "| function | Lambda zip | SCF event zip | SCF web zip | Lambda | SCF event | SCF web | local |")
+	fmt.Fprintln(stdout, "|---|---:|---:|---:|---:|---:|---:|---:|")
+	for _, r := range rows {
+		fmt.Fprintf(stdout, "| %s | %s | %s | %s |", r.fn, size(r.sizes["lambda"]), size(r.sizes["scf-event"]), size(r.sizes["scf-web"]))
+		for _, rt := range runtimes {
+			fmt.Fprintf(stdout, " %.1f ms |", float64(r.medians[rt].Microseconds())/1000)
+		}
+		fmt.Fprintln(stdout)
+	}
+	return nil
+}
+
+func size(n int64) string {
+	if n == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+}
+
+func median(d []time.Duration) time.Duration {
+	slices.Sort(d)
+	return d[len(d)/2]
+}
+
+// meter starts one function binary on each runtime.
+type meter struct {
+	fn, bin, bootstrap, work string
+}
+
+// env is a configuration each function accepts without reaching any service: the
+// local store, and a Tencent endpoint that is never called by the measured request.
+func (m *meter) env() []string {
+	return []string{
+		"PATH=" + os.Getenv("PATH"),
+		"FACEGATE_STORE=local",
+		"FACEGATE_LOCAL_DIR=" + filepath.Join(m.work, "store"),
+		"FACEGATE_CALLBACK_URL=https://api.example.com/callback",
+		"FACEGATE_RETURN_TO=https://shop.example.com/done",
+		"FACEGATE_TICKET_SECRETS=coldstart-ticket-secret-0123456789abcdef",
+		"FACEGATE_MERCHANT_KEYS=coldstart-merchant-key",
+		"FACEGATE_SECRET_ID=AKIDcoldstart",
+		"FACEGATE_SECRET_KEY=coldstart-secret-key",
+		"FACEGATE_TENCENT_ENDPOINT=127.0.0.1:9",
+		"FACEGATE_TENCENT_SCHEME=http",
+		"FACEGATE_LOG_LEVEL=error",
+	}
+}
+
+// path is the request every function answers at once: its own path without the
+// parameters it needs.
+func (m *meter) path() string { return "/" + m.fn }
+
+func (m *meter) once(rt string) (time.Duration, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	switch rt {
+	case "lambda":
+		return m.lambda(ctx)
+	case "scf-event":
+		return m.scfEvent(ctx)
+	case "scf-web":
+		return m.http(ctx, true)
+	default:
+		return m.http(ctx, false)
+	}
+}
+
+// start launches cmd and returns a stop function that ends it with SIGTERM.
+func start(cmd *exec.Cmd) (func(), error) {
+	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	return func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		done := make(chan struct{})
+		go func() { cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			cmd.Process.Kill()
+			<-done
+		}
+	}, nil
+}
+
+func (m *meter) lambda(ctx context.Context) (time.Duration, error) {
+	event, _ := json.Marshal(map[string]any{
+		"version": "2.0", "rawPath": m.path(), "rawQueryString": "",
+		"headers":        map[string]string{"host": "api.example.com", "accept": "application/json"},
+		"requestContext": map[string]any{"http": map[string]string{"method": "GET", "path": m.path(), "sourceIp": "203.0.113.1"}},
+	})
+	answered := make(chan struct{}, 1)
+	var served atomic.Bool
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /2018-06-01/runtime/invocation/next", func(w http.ResponseWriter, r *http.Request) {
+		if served.Swap(true) {
+			<-r.Context().Done()
+			return
+		}
+		w.Header().Set("Lambda-Runtime-Aws-Request-Id", "coldstart")
+		w.Header().Set("Lambda-Runtime-Deadline-Ms", strconv.FormatInt(time.Now().Add(time.Minute).UnixMilli(), 10))
+		w.Write(event)
+	})
+	mux.HandleFunc("POST /2018-06-01/runtime/invocation/{id}/response", func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.WriteHeader(http.StatusAccepted)
+		answered <- struct{}{}
+	})
+	api := httptest.NewServer(mux)
+	defer api.Close()
+
+	cmd := exec.Command(m.bin)
+	cmd.Env = append(m.env(), "AWS_LAMBDA_RUNTIME_API="+strings.TrimPrefix(api.URL, "http://"))
+	t0 := time.Now()
+	stop, err := start(cmd)
+	if err != nil {
+		return 0, err
+	}
+	defer stop()
+	select {
+	case <-answered:
+		return time.Since(t0), nil
+	case <-ctx.Done():
+		return 0, errors.New("no response from the function")
+	}
+}
+
+// The SCF runtime's messages, by field name (see pkg/scfrpc).
+type invokeRequest struct {
+	Payload   []byte
+	RequestId string
+	Deadline  struct{ Seconds, Nanos int64 }
+}
+
+type invokeResponse struct {
+	Payload []byte
+	Error   *struct{ Message, Type string }
+}
+
+func (m *meter) scfEvent(ctx context.Context) (time.Duration, error) {
+	port, err := freePort()
+	if err != nil {
+		return 0, err
+	}
+	event, _ := json.Marshal(map[string]any{
+		"httpMethod": "GET", "path": m.path(), "queryString": map[string]any{},
+		"headers":        map[string]string{"host": "api.example.com", "accept": "application/json"},
+		"requestContext": map[string]any{"httpMethod": "GET", "path": m.path(), "sourceIp": "203.0.113.1", "requestId": "coldstart"},
+	})
+	cmd := exec.Command(m.bin)
+	cmd.Env = append(m.env(), "_LAMBDA_SERVER_PORT="+port, "TENCENTCLOUD_RUNENV=SCF")
+	t0 := time.Now()
+	stop, err := start(cmd)
+	if err != nil {
+		return 0, err
+	}
+	defer stop()
+	var client *rpc.Client
+	for client == nil {
+		if ctx.Err() != nil {
+			return 0, errors.New("the function never listened")
+		}
+		c, err := rpc.Dial("tcp", "127.0.0.1:"+port)
+		if err != nil {
+			time.Sleep(200 * time.Microsecond)
+			continue
+		}
+		if err := c.Call("Function.Ping", struct{}{}, &struct{}{}); err != nil {
+			c.Close()
+			continue
+		}
+		client = c
+	}
+	defer client.Close()
+	req := invokeRequest{Payload: event, RequestId: "coldstart"}
+	req.Deadline.Seconds = time.Now().Add(time.Minute).Unix()
+	var resp invokeResponse
+	if err := client.Call("Function.Invoke", req, &resp); err != nil {
+		return 0, err
+	}
+	d := time.Since(t0)
+	if resp.Error != nil {
+		return 0, fmt.Errorf("invoke error %s: %s", resp.Error.Type, resp.Error.Message)
+	}
+	return d, nil
+}
+
+// http measures an HTTP runtime: a web function started through scf_bootstrap (web)
+// or the plain local server.
+func (m *meter) http(ctx context.Context, web bool) (time.Duration, error) {
+	port, err := freePort()
+	if err != nil {
+		return 0, err
+	}
+	addr := "127.0.0.1:" + port
+	var cmd *exec.Cmd
+	if web {
+		script, err := m.webBootstrap()
+		if err != nil {
+			return 0, err
+		}
+		cmd = exec.Command(script)
+		cmd.Env = append(m.env(), "TENCENTCLOUD_RUNENV=SCF", "FACEGATE_SCF_WEB_ADDR="+addr)
+	} else {
+		cmd = exec.Command(m.bin)
+		cmd.Env = append(m.env(), "PORT="+port)
+	}
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	t0 := time.Now()
+	stop, err := start(cmd)
+	if err != nil {
+		return 0, err
+	}
+	defer stop()
+	for {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+m.path(), nil)
+		req.Header.Set("Accept", "application/json")
+		resp, err := client.Do(req)
+		if err == nil {
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			return time.Since(t0), nil
+		}
+		if ctx.Err() != nil {
+			return 0, errors.New("the function never answered")
+		}
+		time.Sleep(200 * time.Microsecond)
+	}
+}
+
+// webBootstrap writes scf_bootstrap with /var/user/ pointing at a copy of the binary
+// named main, as SCF unpacks the web package.
+func (m *meter) webBootstrap() (string, error) {
+	dir := filepath.Join(m.work, "web-"+m.fn)
+	script := filepath.Join(dir, "scf_bootstrap")
+	if _, err := os.Stat(script); err == nil {
+		return script, nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	bin, err := os.ReadFile(m.bin)
+	if err != nil {
+		return "", err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "main"), bin, 0o755); err != nil {
+		return "", err
+	}
+	boot, err := os.ReadFile(m.bootstrap)
+	if err != nil {
+		return "", err
+	}
+	local := strings.ReplaceAll(string(boot), "/var/user/", dir+"/")
+	return script, os.WriteFile(script, []byte(local), 0o755)
+}
+
+func freePort() (string, error) {
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer lis.Close()
+	return strconv.Itoa(lis.Addr().(*net.TCPAddr).Port), nil
+}

@@ -1,0 +1,38 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"testing"
+)
+
+// TestMeasuresEveryRuntime builds one real function and measures one cold start on
+// each runtime: every protocol stand-in must get an answer for a figure to appear.
+func TestMeasuresEveryRuntime(t *testing.T) {
+	dist := t.TempDir()
+	bin := filepath.Join(dist, runtime.GOARCH, "result")
+	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	if _, err := os.Stat(gobin); err != nil {
+		gobin = "go"
+	}
+	cmd := exec.Command(gobin, "build", "-trimpath", "-tags", "lambda.norpc", "-o", bin, "./functions/result")
+	cmd.Dir = "../.."
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+
+	var out bytes.Buffer
+	err := run([]string{"-dist", dist, "-runs", "1", "-functions", "result", "-bootstrap", "../../deploy/scf_bootstrap"}, &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := regexp.MustCompile(`(?m)^\| result \| - \| - \| - \|( [0-9]+\.[0-9] ms \|){4}$`)
+	if !row.Match(out.Bytes()) {
+		t.Errorf("no complete row for result:\n%s", out.String())
+	}
+}

@@ -1,0 +1,132 @@
+// Command pack turns the binaries of `make build` into the deployment packages of
+// every platform, with Go's archive/zip so that it works wherever Go does and sets
+// the executable bit in the zip headers itself:
+//
+//	dist/lambda-<fn>-<arch>.zip     bootstrap                (AWS Lambda, provided.al2023)
+//	dist/scf-event-<fn>-<arch>.zip  main                     (Tencent SCF event function, Go1, handler main)
+//	dist/scf-web-<fn>-<arch>.zip    main + scf_bootstrap     (Tencent SCF web function)
+//	dist/scf-<arch>/<fn>                                     (the three binaries side by side, serverless.yml's src)
+//
+// The zips are reproducible: fixed timestamps, fixed order.
+package main
+
+import (
+	"archive/zip"
+	"bytes"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// zipTime is the modification time of every entry, so the same binaries always make
+// the same zip.
+var zipTime = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "pack:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("pack", flag.ContinueOnError)
+	dist := fs.String("dist", "dist", "directory holding <arch>/<function> binaries; packages are written here")
+	functions := fs.String("functions", "start callback result", "functions to package (space- or comma-separated)")
+	arches := fs.String("arches", "amd64 arm64", "architectures to package (space- or comma-separated)")
+	bootstrap := fs.String("bootstrap", "deploy/scf_bootstrap", "the scf_bootstrap of web functions")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	boot, err := os.ReadFile(*bootstrap)
+	if err != nil {
+		return err
+	}
+	// SCF runs scf_bootstrap directly: CR line endings make the interpreter line
+	// "/bin/bash\r", which does not exist.
+	if bytes.Contains(boot, []byte("\r")) {
+		return fmt.Errorf("%s has CR line endings; SCF needs LF", *bootstrap)
+	}
+	if !bytes.HasPrefix(boot, []byte("#!/")) {
+		return fmt.Errorf("%s does not start with an absolute #! line", *bootstrap)
+	}
+
+	for _, arch := range fields(*arches) {
+		for _, fn := range fields(*functions) {
+			bin, err := os.ReadFile(filepath.Join(*dist, arch, fn))
+			if err != nil {
+				return fmt.Errorf("%w (run make build first)", err)
+			}
+			packages := []struct {
+				name    string
+				entries []entry
+			}{
+				{"lambda-" + fn + "-" + arch + ".zip", []entry{{"bootstrap", bin}}},
+				{"scf-event-" + fn + "-" + arch + ".zip", []entry{{"main", bin}}},
+				{"scf-web-" + fn + "-" + arch + ".zip", []entry{{"main", bin}, {"scf_bootstrap", boot}}},
+			}
+			for _, p := range packages {
+				path := filepath.Join(*dist, p.name)
+				if err := writeZip(path, p.entries); err != nil {
+					return err
+				}
+				if info, err := os.Stat(path); err == nil {
+					fmt.Fprintf(stdout, "%-40s %6.2f MB\n", path, float64(info.Size())/(1<<20))
+				}
+			}
+			dir := filepath.Join(*dist, "scf-"+arch)
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				return err
+			}
+			if err := os.WriteFile(filepath.Join(dir, fn), bin, 0o755); err != nil {
+				return err
+			}
+			// WriteFile keeps the mode of an existing file; make sure it is executable.
+			if err := os.Chmod(filepath.Join(dir, fn), 0o755); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// entry is one executable file of a package.
+type entry struct {
+	name string
+	data []byte
+}
+
+// writeZip writes entries as executables (mode 0755 in the Unix attributes, which
+// Lambda and SCF honour when they unpack).
+func writeZip(path string, entries []entry) (err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}()
+	zw := zip.NewWriter(f)
+	for _, e := range entries {
+		h := &zip.FileHeader{Name: e.name, Method: zip.Deflate, Modified: zipTime}
+		h.SetMode(0o755)
+		w, err := zw.CreateHeader(h)
+		if err != nil {
+			return err
+		}
+		if _, err := w.Write(e.data); err != nil {
+			return err
+		}
+	}
+	return zw.Close()
+}
+
+func fields(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' })
+}

@@ -1,0 +1,128 @@
+package main
+
+import (
+	"archive/zip"
+	"bytes"
+	"crypto/sha256"
+	"io"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// fakeDist lays out what `make build` leaves: dist/<arch>/<fn>.
+func fakeDist(t *testing.T) string {
+	t.Helper()
+	dist := t.TempDir()
+	for _, arch := range []string{"amd64", "arm64"} {
+		for _, fn := range []string{"start", "callback", "result"} {
+			if err := os.MkdirAll(filepath.Join(dist, arch), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dist, arch, fn), []byte("\x7fELF "+fn+" "+arch), 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return dist
+}
+
+func readZip(t *testing.T, path string) map[string]*zip.File {
+	t.Helper()
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { zr.Close() })
+	out := map[string]*zip.File{}
+	for _, f := range zr.File {
+		out[f.Name] = f
+	}
+	return out
+}
+
+func content(t *testing.T, f *zip.File) string {
+	t.Helper()
+	rc, err := f.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	b, _ := io.ReadAll(rc)
+	return string(b)
+}
+
+func TestPackages(t *testing.T) {
+	dist := fakeDist(t)
+	if err := run([]string{"-dist", dist, "-bootstrap", "../../deploy/scf_bootstrap"}, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	boot, err := os.ReadFile("../../deploy/scf_bootstrap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, arch := range []string{"amd64", "arm64"} {
+		for _, fn := range []string{"start", "callback", "result"} {
+			bin := "\x7fELF " + fn + " " + arch
+			for pkg, want := range map[string]map[string]string{
+				"lambda-" + fn + "-" + arch + ".zip":    {"bootstrap": bin},
+				"scf-event-" + fn + "-" + arch + ".zip": {"main": bin},
+				"scf-web-" + fn + "-" + arch + ".zip":   {"main": bin, "scf_bootstrap": string(boot)},
+			} {
+				files := readZip(t, filepath.Join(dist, pkg))
+				got := map[string]string{}
+				for name, f := range files {
+					got[name] = content(t, f)
+					if mode := f.Mode(); mode.Perm() != 0o755 || !mode.IsRegular() {
+						t.Errorf("%s: %s has mode %v, want -rwxr-xr-x", pkg, name, mode)
+					}
+				}
+				if !reflect.DeepEqual(got, want) {
+					t.Errorf("%s holds %q, want %q", pkg, got, want)
+				}
+			}
+			info, err := os.Stat(filepath.Join(dist, "scf-"+arch, fn))
+			if err != nil || info.Mode().Perm() != 0o755 {
+				t.Errorf("scf-%s/%s: %v %v", arch, fn, info, err)
+			}
+		}
+	}
+	if !strings.Contains(string(boot), "/var/user/main") {
+		t.Errorf("scf_bootstrap does not start /var/user/main:\n%s", boot)
+	}
+}
+
+func TestZipsAreReproducible(t *testing.T) {
+	sum := func() [32]byte {
+		dist := fakeDist(t)
+		if err := run([]string{"-dist", dist, "-arches", "arm64", "-functions", "start", "-bootstrap", "../../deploy/scf_bootstrap"}, io.Discard); err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(filepath.Join(dist, "scf-web-start-arm64.zip"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sha256.Sum256(b)
+	}
+	if sum() != sum() {
+		t.Error("the same input made different zips")
+	}
+}
+
+func TestRefusesBadBootstrapAndMissingBinary(t *testing.T) {
+	dist := fakeDist(t)
+	crlf := filepath.Join(t.TempDir(), "scf_bootstrap")
+	os.WriteFile(crlf, []byte("#!/bin/bash\r\nexec /var/user/main\r\n"), 0o755)
+	if err := run([]string{"-dist", dist, "-bootstrap", crlf}, io.Discard); err == nil || !strings.Contains(err.Error(), "CR") {
+		t.Errorf("CRLF bootstrap: %v", err)
+	}
+	if err := run([]string{"-dist", t.TempDir(), "-bootstrap", "../../deploy/scf_bootstrap"}, io.Discard); err == nil || !strings.Contains(err.Error(), "make build") {
+		t.Errorf("missing binaries: %v", err)
+	}
+	var out bytes.Buffer
+	if err := run([]string{"-dist", dist, "-arches", "amd64", "-functions", "result", "-bootstrap", "../../deploy/scf_bootstrap"}, &out); err != nil || !strings.Contains(out.String(), "lambda-result-amd64.zip") {
+		t.Errorf("report: %v %q", err, out.String())
+	}
+}
