@@ -18,7 +18,6 @@ import (
 	"github.com/tencentyun/cos-go-sdk-v5"
 
 	"github.com/facegate/facegate/pkg/core"
-	"github.com/facegate/facegate/pkg/filestore"
 )
 
 // Server-side encryption settings for Options.SSE.
@@ -76,7 +75,7 @@ func New(client *cos.Client, opts Options) (*Store, error) {
 // after all, the retry meets our own object and reports ErrExists, which the core treats
 // like losing a race: it reads the stored copy, here its own.
 func (s *Store) Create(ctx context.Context, key string, data []byte) error {
-	if err := filestore.CheckKey(key); err != nil {
+	if err := core.CheckKey(key); err != nil {
 		return err
 	}
 	if len(data) > core.MaxObjectSize {
@@ -103,7 +102,7 @@ func (s *Store) Create(ctx context.Context, key string, data []byte) error {
 // any of the body is read. When COS sends x-cos-hash-crc64ecma and the client has CRC
 // checks on (the SDK checks uploads only), the body is checked against it too.
 func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
-	if err := filestore.CheckKey(key); err != nil {
+	if err := core.CheckKey(key); err != nil {
 		return nil, err
 	}
 	resp, err := s.client.Object.Get(ctx, key, nil)
@@ -114,7 +113,7 @@ func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
 		return nil, wrap(ctx, "get", key, err)
 	}
 	defer resp.Body.Close()
-	data, err := filestore.ReadCapped(resp.Body, resp.ContentLength)
+	data, err := core.ReadCapped(resp.Body, resp.ContentLength)
 	if errors.Is(err, core.ErrTooLarge) {
 		return nil, fmt.Errorf("cosstore: get %q: %w", key, err)
 	}
@@ -132,7 +131,7 @@ func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
 // PutMedia writes (or replaces) a media object. size must be known (COS needs the
 // length up front); the SDK checks the CRC64 COS reports for the upload.
 func (s *Store) PutMedia(ctx context.Context, key string, body io.Reader, size int64, contentType string) error {
-	if err := filestore.CheckKey(key); err != nil {
+	if err := core.CheckKey(key); err != nil {
 		return err
 	}
 	if size < 0 {
@@ -153,7 +152,7 @@ func (s *Store) PutMedia(ctx context.Context, key string, body io.Reader, size i
 // client's transport holds now (with temporary keys, the token travels in the URL and
 // the link also dies with it).
 func (s *Store) MediaURL(ctx context.Context, key string, ttl time.Duration) (string, error) {
-	if err := filestore.CheckKey(key); err != nil {
+	if err := core.CheckKey(key); err != nil {
 		return "", err
 	}
 	if ttl <= 0 || ttl > MaxMediaTTL {

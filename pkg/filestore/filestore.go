@@ -5,11 +5,9 @@
 package filestore
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"net/url"
 	"os"
@@ -99,7 +97,7 @@ func (s *Store) Dir() string { return s.dir }
 // and is then hard-linked to its final name: the link is the commit point and fails if
 // the name exists, so readers see either nothing or the whole object.
 func (s *Store) Create(ctx context.Context, key string, data []byte) error {
-	if err := CheckKey(key); err != nil {
+	if err := core.CheckKey(key); err != nil {
 		return err
 	}
 	if len(data) > core.MaxObjectSize {
@@ -135,7 +133,7 @@ func (s *Store) Create(ctx context.Context, key string, data []byte) error {
 // Get returns the object under key: core.ErrNotFound if there is none, core.ErrTooLarge
 // if it is larger than core.MaxObjectSize (checked before reading).
 func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
-	if err := CheckKey(key); err != nil {
+	if err := core.CheckKey(key); err != nil {
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
@@ -146,32 +144,11 @@ func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
 		return nil, fmt.Errorf("filestore: get %q: %w", key, err)
 	}
 	defer f.Close()
-	data, err := ReadCapped(f, info.Size())
+	data, err := core.ReadCapped(f, info.Size())
 	if err != nil {
 		return nil, fmt.Errorf("filestore: get %q: %w", key, err)
 	}
 	return data, nil
-}
-
-// ReadCapped reads a whole object body whose length the backend announced as size
-// (negative when unknown). An object over core.MaxObjectSize is core.ErrTooLarge: refused
-// before reading when the announced size says so, and never read past MaxObjectSize+1
-// bytes when the announcement is missing or wrong. Every store in this module reads
-// objects through it.
-func ReadCapped(body io.Reader, size int64) ([]byte, error) {
-	if size > core.MaxObjectSize {
-		return nil, core.ErrTooLarge
-	}
-	// Room for the announced size plus a margin, so a correct announcement costs one
-	// allocation and the final read that meets EOF needs no growth.
-	buf := bytes.NewBuffer(make([]byte, 0, max(size, 0)+bytes.MinRead))
-	if _, err := buf.ReadFrom(io.LimitReader(body, core.MaxObjectSize+1)); err != nil {
-		return nil, err
-	}
-	if buf.Len() > core.MaxObjectSize {
-		return nil, core.ErrTooLarge
-	}
-	return buf.Bytes(), nil
 }
 
 // open opens the regular file under key, translating "no such object" in all its

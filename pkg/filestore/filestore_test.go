@@ -1,9 +1,7 @@
 package filestore_test
 
 import (
-	"bytes"
 	"errors"
-	"io"
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
@@ -12,7 +10,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"testing/iotest"
 	"time"
 
 	"github.com/facegate/facegate/pkg/core"
@@ -227,10 +224,10 @@ func TestKeysStayInside(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, k := range []string{"../secret.txt", "a/../../secret.txt", filepath.Join(parent, "secret.txt"), "..\\secret.txt"} {
-		if data, err := s.Get(t.Context(), k); !errors.Is(err, filestore.ErrInvalidKey) {
+		if data, err := s.Get(t.Context(), k); !errors.Is(err, core.ErrInvalidKey) {
 			t.Errorf("Get(%q) = %q, %v; want ErrInvalidKey", k, data, err)
 		}
-		if err := s.Create(t.Context(), k, []byte("overwrite")); !errors.Is(err, filestore.ErrInvalidKey) {
+		if err := s.Create(t.Context(), k, []byte("overwrite")); !errors.Is(err, core.ErrInvalidKey) {
 			t.Errorf("Create(%q): err = %v, want ErrInvalidKey", k, err)
 		}
 	}
@@ -257,32 +254,13 @@ func TestGetOfNonRegularFiles(t *testing.T) {
 	}
 }
 
-func TestCheckKey(t *testing.T) {
-	valid := []string{"a", "a/b", "sessions/0f/0f3c.json", "a.b/c-d_e~f", "ключ", "a b", "x%2Fy", strings.Repeat("k", filestore.MaxKeyLength)}
-	for _, k := range valid {
-		if err := filestore.CheckKey(k); err != nil {
-			t.Errorf("CheckKey(%q) = %v, want nil", k, err)
-		}
-	}
-	invalid := []string{
-		"", "/", "/a", "a/", "a//b", ".", "..", "../a", "a/..", "a/../b", "./a", ".git/config", "a/.b",
-		"a\\b", "\\a", "a\x00b", "a\nb", "a\rb", "a\tb", "a\x7fb", "\xc3\x28", strings.Repeat("k", filestore.MaxKeyLength+1),
-	}
-	for _, k := range invalid {
-		err := filestore.CheckKey(k)
-		if !errors.Is(err, filestore.ErrInvalidKey) {
-			t.Errorf("CheckKey(%q) = %v, want ErrInvalidKey", k, err)
-		}
-	}
-}
-
 func FuzzCheckKeyStaysInside(f *testing.F) {
 	for _, seed := range []string{"a/b", "../x", "a/../../b", "/abs", "a\\..\\b", "ok.json"} {
 		f.Add(seed)
 	}
 	root := filepath.FromSlash("/store/root")
 	f.Fuzz(func(t *testing.T, key string) {
-		if filestore.CheckKey(key) != nil {
+		if core.CheckKey(key) != nil {
 			return
 		}
 		p := filepath.Join(root, filepath.FromSlash(key))
@@ -319,31 +297,4 @@ func BenchmarkCreateGet(b *testing.B) {
 		b.Fatal(err)
 	}
 	storetest.Bench(b, s)
-}
-
-// unreadable fails the test if anything reads it.
-type unreadable struct{ t *testing.T }
-
-func (u unreadable) Read([]byte) (int, error) {
-	u.t.Fatal("ReadCapped read a body whose announced size was already too large")
-	return 0, nil
-}
-
-func TestReadCapped(t *testing.T) {
-	if _, err := filestore.ReadCapped(unreadable{t}, core.MaxObjectSize+1); !errors.Is(err, core.ErrTooLarge) {
-		t.Errorf("announced over the cap: err = %v, want ErrTooLarge", err)
-	}
-	for _, announced := range []int64{-1, 0, 10} {
-		// A missing or lying announcement: the cap still holds.
-		if _, err := filestore.ReadCapped(bytes.NewReader(make([]byte, core.MaxObjectSize+1)), announced); !errors.Is(err, core.ErrTooLarge) {
-			t.Errorf("announced %d, sent one byte over the cap: err = %v, want ErrTooLarge", announced, err)
-		}
-	}
-	got, err := filestore.ReadCapped(strings.NewReader("record"), -1)
-	if err != nil || string(got) != "record" {
-		t.Errorf("unknown size: %q, %v", got, err)
-	}
-	if _, err := filestore.ReadCapped(iotest.ErrReader(io.ErrUnexpectedEOF), 5); !errors.Is(err, io.ErrUnexpectedEOF) {
-		t.Errorf("read error: err = %v, want it passed on", err)
-	}
 }

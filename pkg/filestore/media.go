@@ -30,7 +30,7 @@ const MaxMediaTTL = 7 * 24 * time.Hour
 // PutMedia writes (or atomically replaces) the media object under key. Its content type
 // is kept in a hidden file beside it, which no key can name.
 func (s *Store) PutMedia(ctx context.Context, key string, body io.Reader, size int64, contentType string) error {
-	if err := CheckKey(key); err != nil {
+	if err := core.CheckKey(key); err != nil {
 		return err
 	}
 	if err := ctx.Err(); err != nil {
@@ -90,7 +90,7 @@ func typePath(path string) string {
 // MediaURL returns MediaBaseURL/key?exp=UNIX&sig=HMAC, a link MediaHandler honours until
 // ttl has passed. It does not check that the object exists, like a presigned URL.
 func (s *Store) MediaURL(ctx context.Context, key string, ttl time.Duration) (string, error) {
-	if err := CheckKey(key); err != nil {
+	if err := core.CheckKey(key); err != nil {
 		return "", err
 	}
 	if s.mediaBase == nil {
@@ -136,7 +136,7 @@ func (s *Store) MediaHandler() http.Handler {
 			return
 		}
 		key, ok := strings.CutPrefix(r.URL.Path, s.mediaBase.Path+"/")
-		if !ok || CheckKey(key) != nil {
+		if !ok || core.CheckKey(key) != nil {
 			http.NotFound(w, r)
 			return
 		}

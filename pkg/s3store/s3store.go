@@ -21,7 +21,6 @@ import (
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/facegate/facegate/pkg/core"
-	"github.com/facegate/facegate/pkg/filestore"
 )
 
 // Server-side encryption settings for Options.SSE.
@@ -96,7 +95,7 @@ func New(client *s3.Client, bucket string, opts Options) (*Store, error) {
 // connection) meet the object its own first attempt stored, it reports ErrExists too,
 // which the core treats like losing a race: it reads the stored copy, here its own.
 func (s *Store) Create(ctx context.Context, key string, data []byte) error {
-	if err := filestore.CheckKey(key); err != nil {
+	if err := core.CheckKey(key); err != nil {
 		return err
 	}
 	if len(data) > core.MaxObjectSize {
@@ -131,7 +130,7 @@ func retryConditionalConflict(o *s3.Options) {
 // never looks like "no such session". Objects over core.MaxObjectSize are refused from
 // their Content-Length before any of the body is read.
 func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
-	if err := filestore.CheckKey(key); err != nil {
+	if err := core.CheckKey(key); err != nil {
 		return nil, err
 	}
 	out, err := s.client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(key)})
@@ -142,7 +141,7 @@ func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
 		return nil, wrap(ctx, "get", key, err)
 	}
 	defer out.Body.Close()
-	data, err := filestore.ReadCapped(out.Body, aws.ToInt64(out.ContentLength))
+	data, err := core.ReadCapped(out.Body, aws.ToInt64(out.ContentLength))
 	if errors.Is(err, core.ErrTooLarge) {
 		return nil, fmt.Errorf("s3store: get %q: %w", key, err)
 	}
@@ -156,7 +155,7 @@ func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
 // length up front, and over plain HTTP (a local S3-compatible server) also a body it
 // can rewind, such as a bytes.Reader or an *os.File.
 func (s *Store) PutMedia(ctx context.Context, key string, body io.Reader, size int64, contentType string) error {
-	if err := filestore.CheckKey(key); err != nil {
+	if err := core.CheckKey(key); err != nil {
 		return err
 	}
 	if size < 0 {
@@ -180,7 +179,7 @@ func (s *Store) PutMedia(ctx context.Context, key string, body io.Reader, size i
 // MediaURL returns a presigned GET URL for key, valid for ttl. With temporary role
 // credentials (Lambda), the link also dies when the session token that signed it expires.
 func (s *Store) MediaURL(ctx context.Context, key string, ttl time.Duration) (string, error) {
-	if err := filestore.CheckKey(key); err != nil {
+	if err := core.CheckKey(key); err != nil {
 		return "", err
 	}
 	if ttl <= 0 || ttl > MaxMediaTTL {

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/facegate/facegate/pkg/core"
-	"github.com/facegate/facegate/pkg/filestore"
 )
 
 // MediaFixture is a media store under test and what RunMedia needs around it.
@@ -82,10 +81,10 @@ func RunMedia(t *testing.T, newFixture func(t *testing.T) MediaFixture) {
 
 	t.Run("InvalidKey", func(t *testing.T) {
 		f := newFixture(t)
-		if err := f.Store.PutMedia(t.Context(), "../x", strings.NewReader("x"), 1, "text/plain"); !errors.Is(err, filestore.ErrInvalidKey) {
+		if err := f.Store.PutMedia(t.Context(), "../x", strings.NewReader("x"), 1, "text/plain"); !errors.Is(err, core.ErrInvalidKey) {
 			t.Errorf("PutMedia(../x): err = %v, want ErrInvalidKey", err)
 		}
-		if _, err := f.Store.MediaURL(t.Context(), "/abs", time.Minute); !errors.Is(err, filestore.ErrInvalidKey) {
+		if _, err := f.Store.MediaURL(t.Context(), "/abs", time.Minute); !errors.Is(err, core.ErrInvalidKey) {
 			t.Errorf("MediaURL(/abs): err = %v, want ErrInvalidKey", err)
 		}
 		if _, err := f.Store.MediaURL(t.Context(), "media/ok", 0); err == nil {

@@ -12,7 +12,6 @@ import (
 	"testing"
 
 	"github.com/facegate/facegate/pkg/core"
-	"github.com/facegate/facegate/pkg/filestore"
 )
 
 // Run checks the core.Store contract. newStore returns an empty store, torn down with
@@ -147,10 +146,10 @@ func Run(t *testing.T, newStore func(t *testing.T) core.Store) {
 			"", "/abs", "../escape", "a/../../escape", "a/./b", ".", "..", "a//b", "a/", "a\\b",
 			"nul\x00byte", "line\nbreak", ".hidden", "a/.tmp-1", "\xff\xfe",
 		} {
-			if err := s.Create(t.Context(), k, []byte("x")); !errors.Is(err, filestore.ErrInvalidKey) {
+			if err := s.Create(t.Context(), k, []byte("x")); !errors.Is(err, core.ErrInvalidKey) {
 				t.Errorf("Create(%q): err = %v, want ErrInvalidKey", k, err)
 			}
-			if _, err := s.Get(t.Context(), k); !errors.Is(err, filestore.ErrInvalidKey) {
+			if _, err := s.Get(t.Context(), k); !errors.Is(err, core.ErrInvalidKey) {
 				t.Errorf("Get(%q): err = %v, want ErrInvalidKey", k, err)
 			}
 		}

@@ -1,8 +1,10 @@
-package filestore
+package core
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"unicode/utf8"
 )
@@ -52,4 +54,25 @@ func CheckKey(key string) error {
 
 func invalidKey(key, reason string) error {
 	return fmt.Errorf("%w %q: %s", ErrInvalidKey, key, reason)
+}
+
+// ReadCapped reads a whole object body whose length the backend announced as size
+// (negative when unknown). An object over MaxObjectSize is ErrTooLarge: refused
+// before reading when the announced size says so, and never read past MaxObjectSize+1
+// bytes when the announcement is missing or wrong. Every store in this module reads
+// objects through it.
+func ReadCapped(body io.Reader, size int64) ([]byte, error) {
+	if size > MaxObjectSize {
+		return nil, ErrTooLarge
+	}
+	// Room for the announced size plus a margin, so a correct announcement costs one
+	// allocation and the final read that meets EOF needs no growth.
+	buf := bytes.NewBuffer(make([]byte, 0, max(size, 0)+bytes.MinRead))
+	if _, err := buf.ReadFrom(io.LimitReader(body, MaxObjectSize+1)); err != nil {
+		return nil, err
+	}
+	if buf.Len() > MaxObjectSize {
+		return nil, ErrTooLarge
+	}
+	return buf.Bytes(), nil
 }

@@ -1,0 +1,56 @@
+package core
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+	"testing/iotest"
+)
+
+func TestCheckKey(t *testing.T) {
+	valid := []string{"a", "a/b", "sessions/0f/0f3c.json", "a.b/c-d_e~f", "ключ", "a b", "x%2Fy", strings.Repeat("k", MaxKeyLength)}
+	for _, k := range valid {
+		if err := CheckKey(k); err != nil {
+			t.Errorf("CheckKey(%q) = %v, want nil", k, err)
+		}
+	}
+	invalid := []string{
+		"", "/", "/a", "a/", "a//b", ".", "..", "../a", "a/..", "a/../b", "./a", ".git/config", "a/.b",
+		"a\\b", "\\a", "a\x00b", "a\nb", "a\rb", "a\tb", "a\x7fb", "\xc3\x28", strings.Repeat("k", MaxKeyLength+1),
+	}
+	for _, k := range invalid {
+		err := CheckKey(k)
+		if !errors.Is(err, ErrInvalidKey) {
+			t.Errorf("CheckKey(%q) = %v, want ErrInvalidKey", k, err)
+		}
+	}
+}
+
+// unreadable fails the test if anything reads it.
+type unreadable struct{ t *testing.T }
+
+func (u unreadable) Read([]byte) (int, error) {
+	u.t.Fatal("ReadCapped read a body whose announced size was already too large")
+	return 0, nil
+}
+
+func TestReadCapped(t *testing.T) {
+	if _, err := ReadCapped(unreadable{t}, MaxObjectSize+1); !errors.Is(err, ErrTooLarge) {
+		t.Errorf("announced over the cap: err = %v, want ErrTooLarge", err)
+	}
+	for _, announced := range []int64{-1, 0, 10} {
+		// A missing or lying announcement: the cap still holds.
+		if _, err := ReadCapped(bytes.NewReader(make([]byte, MaxObjectSize+1)), announced); !errors.Is(err, ErrTooLarge) {
+			t.Errorf("announced %d, sent one byte over the cap: err = %v, want ErrTooLarge", announced, err)
+		}
+	}
+	got, err := ReadCapped(strings.NewReader("record"), -1)
+	if err != nil || string(got) != "record" {
+		t.Errorf("unknown size: %q, %v", got, err)
+	}
+	if _, err := ReadCapped(iotest.ErrReader(io.ErrUnexpectedEOF), 5); !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Errorf("read error: err = %v, want it passed on", err)
+	}
+}
