@@ -41,7 +41,6 @@ func codeTable() string {
 	return b.String()
 }
 
-
 // TestReadmeCodeTable keeps the README's table of Tencent result codes equal to the
 // table the code interprets with.
 func TestReadmeCodeTable(t *testing.T) {
