@@ -1,0 +1,167 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/facegate/facegate/cmd/local/stack"
+)
+
+var (
+	demoLine    = regexp.MustCompile(`demo page\s+(http://localhost:\d+)/demo/`)
+	sandboxLine = regexp.MustCompile(`sandbox API\s+(http://127\.0\.0\.1:\d+)`)
+)
+
+// output follows what run prints, line by line, through a pipe.
+type output struct {
+	lines chan string
+	seen  []string
+}
+
+func newOutput(r io.Reader) *output {
+	o := &output{lines: make(chan string, 64)}
+	go func() {
+		sc := bufio.NewScanner(r)
+		for sc.Scan() {
+			o.lines <- sc.Text()
+		}
+		close(o.lines)
+	}()
+	return o
+}
+
+// waitFor reads lines until one matches re, for at most ten seconds, and returns the
+// first group of the match.
+func (o *output) waitFor(t *testing.T, re *regexp.Regexp) string {
+	t.Helper()
+	for _, l := range o.seen {
+		if m := re.FindStringSubmatch(l); m != nil {
+			return m[1]
+		}
+	}
+	deadline := time.After(10 * time.Second)
+	for {
+		select {
+		case l, ok := <-o.lines:
+			if !ok {
+				t.Fatalf("run ended without printing %q:\n%s", re, o)
+			}
+			o.seen = append(o.seen, l)
+			if m := re.FindStringSubmatch(l); m != nil {
+				return m[1]
+			}
+		case <-deadline:
+			t.Fatalf("no %q in the output:\n%s", re, o)
+		}
+	}
+}
+
+// drain reads the rest of the output, until run closes it.
+func (o *output) drain() {
+	for l := range o.lines {
+		o.seen = append(o.seen, l)
+	}
+}
+
+func (o *output) String() string { return strings.Join(o.seen, "\n") }
+
+// TestRun starts the command as `make run` does, on free ports with a .env file, loads
+// the demo page, completes one verification over HTTP, and stops it like Ctrl-C.
+func TestRun(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "sessions")
+	envFile := filepath.Join(dir, ".env")
+	if err := os.WriteFile(envFile, []byte("# local settings\nFACEGATE_LOCAL_DIR="+data+"\nFACEGATE_TICKET_TTL=10m\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// The environment wins over .env (stack.EnvFunc's test shows it); here it adds a setting.
+	env := map[string]string{"FACEGATE_TICKET_TTL": "5m"}
+
+	pr, pw := io.Pipe()
+	out := newOutput(pr)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		err := run(ctx, []string{"-port", "0", "-sandbox-port", "0", "-page-port", "0", "-env-file", envFile},
+			func(k string) string { return env[k] }, pw)
+		pw.Close()
+		done <- err
+	}()
+	gateway := out.waitFor(t, demoLine)
+	control := out.waitFor(t, sandboxLine)
+	out.waitFor(t, regexp.MustCompile(`(store)\s+local files`))
+	for _, want := range []string{"SecretId AKID-sandbox-local", "local files in " + data, "Ctrl-C stops it"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("banner lacks %q:\n%s", want, out)
+		}
+	}
+
+	client := &stack.Client{Gateway: gateway, Control: control, HTTP: stack.NewHTTPClient(1)}
+	res, err := client.HTTP.Get(gateway + "/demo/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || !strings.Contains(string(page), `<script type="module" src="index.js">`) {
+		t.Fatalf("demo page: %d", res.StatusCode)
+	}
+	sum, err := client.Verify(t.Context(), gateway+"/demo/return.html", "pass")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Status != "passed" {
+		t.Fatalf("summary %+v, want passed", sum)
+	}
+	if files, _ := filepath.Glob(filepath.Join(data, "*")); len(files) == 0 {
+		t.Errorf("no session written under %s (from .env)", data)
+	}
+
+	cancel()
+	out.drain()
+	if err := <-done; err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	if !strings.HasSuffix(out.String(), "stopped") {
+		t.Errorf("no clean stop at the end of the output:\n%s", out)
+	}
+}
+
+func TestRunRejectsBadInput(t *testing.T) {
+	envFile := filepath.Join(t.TempDir(), ".env")
+	if err := os.WriteFile(envFile, []byte("not a setting\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	getenv := func(string) string { return "" }
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-no-such-flag"}, "flag provided but not defined"},
+		{[]string{"extra"}, "unexpected arguments"},
+		{[]string{"-log-level", "loud"}, "-log-level"},
+		{[]string{"-env-file", envFile}, "line 1"},
+	} {
+		var out bytes.Buffer
+		err := run(t.Context(), c.args, getenv, &out)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: error %v, want %q", c.args, err, c.want)
+		}
+	}
+	var out bytes.Buffer
+	if err := run(t.Context(), []string{"-h"}, getenv, &out); !errors.Is(err, flag.ErrHelp) || !strings.Contains(out.String(), "-sandbox-port") {
+		t.Errorf("-h: %v, output %q", err, out.String())
+	}
+}

@@ -1,0 +1,311 @@
+// Package stack runs the whole product on one machine: the three functions on one
+// gateway origin through the local platform adapter, the demo merchant page beside them,
+// and, unless real Tencent credentials are configured, the sandbox standing in for
+// Tencent with its API and its hosted page on their own origins. `make run`, the browser
+// test and the load generator all start it this way.
+package stack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/facegate/facegate/pkg/app"
+	"github.com/facegate/facegate/pkg/demo"
+	"github.com/facegate/facegate/pkg/platform"
+	"github.com/facegate/facegate/pkg/sandbox"
+)
+
+// The addresses app.LocalDefaults assume. When the stack listens elsewhere (other ports,
+// free ports in tests), the defaults that name them are rewritten to match.
+const (
+	DefaultGatewayAddr = "127.0.0.1:8080"
+	DefaultSandboxAddr = "127.0.0.1:8090"
+	DefaultPageAddr    = "127.0.0.1:8091"
+
+	defaultGatewayHost = "localhost:8080"
+)
+
+// readyTimeout bounds how long Start waits for the gateway to accept connections, and
+// shutdownTimeout how long the sandbox's servers wait for requests in flight.
+const (
+	readyTimeout    = 10 * time.Second
+	shutdownTimeout = 10 * time.Second
+)
+
+// Options configure a Stack. Addresses are host:port on loopback; port 0 picks a free one.
+type Options struct {
+	GatewayAddr string // default 127.0.0.1:8080, served as http://localhost:<port>
+	SandboxAddr string // default 127.0.0.1:8090
+	PageAddr    string // default 127.0.0.1:8091
+	// Getenv is the configuration the user gave (environment over .env); the stack layers
+	// app.LocalDefaults under it. Nil means none.
+	Getenv func(string) string
+	// Logger receives every component's records; nil discards.
+	Logger *slog.Logger
+	// SandboxRateLimit is the sandbox's requests per second per action: 0 is Tencent's 20,
+	// negative turns the limit off (the load generator measures the product, not the limit).
+	SandboxRateLimit int
+}
+
+// Stack is a running local stack.
+type Stack struct {
+	// Gateway is the origin of /start, /callback, /result and /demo/, e.g. http://localhost:8080.
+	Gateway string
+	// SandboxAPI and SandboxPage are the sandbox's origins; empty when Tencent is real.
+	SandboxAPI  string
+	SandboxPage string
+	// Sandbox is the in-process sandbox, nil when Tencent is real.
+	Sandbox *sandbox.Sandbox
+	// RealTencent is true when credentials in the environment switched to Tencent itself.
+	RealTencent bool
+	// Store is the session store in use (local, cos or s3) and, for local, its folder.
+	Store, StoreDir string
+
+	done chan struct{}
+	err  error
+}
+
+// Start starts every part, waits until the gateway answers, and returns. Everything stops
+// when ctx is done, or when any part fails; Wait returns after the graceful shutdown.
+func Start(ctx context.Context, opts Options) (*Stack, error) {
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	userEnv := opts.Getenv
+	if userEnv == nil {
+		userEnv = func(string) string { return "" }
+	}
+	st := &Stack{RealTencent: app.HasTencentCredentials(userEnv), done: make(chan struct{})}
+
+	ctx, cancel := context.WithCancel(ctx)
+	var parts []<-chan error // each yields one value once its server has shut down
+	fail := func(err error) (*Stack, error) {
+		cancel()
+		for _, p := range parts {
+			<-p
+		}
+		return nil, err
+	}
+
+	replace := []string{} // old, new pairs for the defaults' addresses
+	if !st.RealTencent {
+		apiLis, err := listen(opts.SandboxAddr, DefaultSandboxAddr)
+		if err != nil {
+			return fail(err)
+		}
+		pageLis, err := listen(opts.PageAddr, DefaultPageAddr)
+		if err != nil {
+			apiLis.Close()
+			return fail(err)
+		}
+		st.SandboxAPI = "http://" + apiLis.Addr().String()
+		st.SandboxPage = "http://" + pageLis.Addr().String()
+		st.Sandbox = sandbox.New(sandbox.Options{
+			PageURL:   st.SandboxPage,
+			RateLimit: opts.SandboxRateLimit,
+			Logger:    logger.With("component", "sandbox"),
+		})
+		parts = append(parts,
+			serve(ctx, apiLis, st.Sandbox.APIHandler(), logger),
+			serve(ctx, pageLis, st.Sandbox.PageHandler(), logger))
+		replace = append(replace, DefaultSandboxAddr, apiLis.Addr().String())
+	}
+
+	// The platform adapter listens itself, so a free gateway port is found first: the
+	// callback URL and the returnTo allowlist must name it before the app is built.
+	gatewayAddr, err := resolvePort(orDefault(opts.GatewayAddr, DefaultGatewayAddr))
+	if err != nil {
+		return fail(err)
+	}
+	_, port, _ := net.SplitHostPort(gatewayAddr)
+	// localhost, not 127.0.0.1: browsers treat it as a secure context, and it is the
+	// origin the defaults (callback URL, returnTo allowlist) are written for.
+	st.Gateway = "http://localhost:" + port
+	replace = append(replace, defaultGatewayHost, "localhost:"+port)
+	env := layeredEnv(userEnv, strings.NewReplacer(replace...))
+
+	cfg, err := app.LoadConfig(env)
+	if err != nil {
+		return fail(err)
+	}
+	st.Store = cfg.Store.Kind
+	st.StoreDir = cfg.Store.LocalDir
+	functions, err := app.Build(ctx, "all", cfg, logger)
+	if err != nil {
+		return fail(err)
+	}
+
+	gateway := make(chan error, 1)
+	go func() {
+		gateway <- platform.Run(ctx, Gateway(functions), platform.Options{
+			Name:   "local",
+			Getenv: env,
+			Logger: logger,
+			Addr:   gatewayAddr,
+			Kind:   platform.Local,
+		})
+	}()
+	parts = append(parts, gateway)
+	if err := waitListening(ctx, gatewayAddr, gateway); err != nil {
+		return fail(err)
+	}
+
+	// Any part that stops (Ctrl-C reaches the platform adapter first) stops the others.
+	stopped := make(chan error, len(parts))
+	for _, p := range parts {
+		go func() {
+			err := <-p
+			cancel()
+			stopped <- err
+		}()
+	}
+	go func() {
+		var errs []error
+		for range parts {
+			errs = append(errs, <-stopped)
+		}
+		st.err = errors.Join(errs...)
+		close(st.done)
+	}()
+	return st, nil
+}
+
+// Wait blocks until the stack has shut down and returns the servers' errors, if any.
+func (s *Stack) Wait() error {
+	<-s.done
+	return s.err
+}
+
+// Gateway mounts the demo page under /demo/ beside the functions, and sends / to the
+// demo, as a merchant's gateway would route its own pages.
+func Gateway(functions http.Handler) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/demo/", http.StripPrefix("/demo", demo.Handler()))
+	mux.Handle("GET /{$}", http.RedirectHandler("/demo/", http.StatusFound))
+	mux.Handle("/", functions)
+	return mux
+}
+
+// layeredEnv is the user's configuration over app.LocalDefaults, with the defaults'
+// addresses rewritten to where the stack listens. A value the user set is never changed.
+func layeredEnv(user func(string) string, rewrite *strings.Replacer) func(string) string {
+	local := app.LocalEnv(user)
+	return func(name string) string {
+		if v := user(name); v != "" {
+			return v
+		}
+		return rewrite.Replace(local(name))
+	}
+}
+
+// EnvFunc returns a getenv that reads env, then fallback (for .env under the real
+// environment: os.Getenv first, the file's values second).
+func EnvFunc(first func(string) string, fallback map[string]string) func(string) string {
+	return func(name string) string {
+		if v := first(name); v != "" {
+			return v
+		}
+		return fallback[name]
+	}
+}
+
+func orDefault(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+// listen opens addr (or def) for a server of the stack.
+func listen(addr, def string) (net.Listener, error) {
+	addr = orDefault(addr, def)
+	lis, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w (is another copy running? choose other ports with the flags)", addr, err)
+	}
+	return lis, nil
+}
+
+// resolvePort returns addr with a free port in place of port 0. The port is released
+// before the platform adapter takes it, so another process could take it in between;
+// only tests ask for port 0, and they fail clearly if that happens.
+func resolvePort(addr string) (string, error) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", fmt.Errorf("gateway address %q: %w", addr, err)
+	}
+	if port != "0" {
+		return addr, nil
+	}
+	lis, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
+	if err != nil {
+		return "", fmt.Errorf("find a free port on %s: %w", host, err)
+	}
+	defer lis.Close()
+	return net.JoinHostPort(host, strconv.Itoa(lis.Addr().(*net.TCPAddr).Port)), nil
+}
+
+// serve runs an http.Server on lis until ctx is done, then shuts it down gracefully. The
+// channel yields the server's error (nil after a clean shutdown) once it has stopped.
+func serve(ctx context.Context, lis net.Listener, h http.Handler, logger *slog.Logger) <-chan error {
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(lis) }()
+	done := make(chan error, 1)
+	go func() {
+		select {
+		case err := <-served:
+			done <- fmt.Errorf("serve on %s: %w", lis.Addr(), err)
+			return
+		case <-ctx.Done():
+		}
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
+		defer cancel()
+		err := srv.Shutdown(sctx)
+		if serr := <-served; !errors.Is(serr, http.ErrServerClosed) {
+			err = errors.Join(err, serr)
+		}
+		done <- err
+	}()
+	return done
+}
+
+// waitListening returns once addr accepts connections, or the error with which the
+// platform adapter gave up (a port taken, say).
+// The adapter's error is put back on gateway, so whoever waits for it still gets it.
+func waitListening(ctx context.Context, addr string, gateway chan error) error {
+	deadline := time.Now().Add(readyTimeout)
+	for delay := time.Millisecond; ; delay = min(delay*2, 50*time.Millisecond) {
+		conn, err := net.DialTimeout("tcp", addr, time.Second)
+		if err == nil {
+			conn.Close()
+			return nil
+		}
+		select {
+		case err := <-gateway:
+			gateway <- err
+			if err == nil {
+				err = errors.New("stopped before it started")
+			}
+			return fmt.Errorf("gateway on %s: %w", addr, err)
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(delay):
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("gateway on %s did not start within %s", addr, readyTimeout)
+		}
+	}
+}

@@ -1,0 +1,139 @@
+package e2e
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// browserTimeout bounds one whole test's browser work, so a hung page fails the test
+// instead of hanging CI until its global limit.
+const browserTimeout = 2 * time.Minute
+
+// newBrowser starts a fresh headless Chromium for t and returns a context for its first tab.
+// It fails t when the browser cannot start, unless FACEGATE_SKIP_BROWSER=1 says to skip.
+func newBrowser(t *testing.T) context.Context {
+	t.Helper()
+	if os.Getenv("FACEGATE_SKIP_BROWSER") == "1" {
+		t.Skip("FACEGATE_SKIP_BROWSER=1: browser tests skipped")
+	}
+	path := os.Getenv("CHROMIUM")
+	if path == "" {
+		path = "/usr/bin/chromium"
+	}
+	if _, err := exec.LookPath(path); err != nil {
+		t.Fatalf("Chromium not found at %s (%v): run `make chromium` or set CHROMIUM=/path/to/chromium; "+
+			"set FACEGATE_SKIP_BROWSER=1 to skip the browser tests", path, err)
+	}
+
+	// These flags keep Chromium from reaching out to Google's services: on a closed
+	// network every such attempt fails, and some of them make start-up slow.
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(path),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-default-apps", true),
+		chromedp.Flag("disable-extensions", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("disable-features", "Translate,MediaRouter,OptimizationHints"),
+		chromedp.Flag("metrics-recording-only", true),
+		chromedp.Flag("password-store", "basic"),
+		// The sandbox page and the gateway are both on loopback; nothing may be proxied.
+		chromedp.Flag("no-proxy-server", true),
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), browserTimeout)
+	t.Cleanup(cancel)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
+	t.Cleanup(cancelAlloc)
+	browserCtx, cancelBrowser := chromedp.NewContext(allocCtx, chromedp.WithErrorf(t.Logf))
+	t.Cleanup(cancelBrowser)
+	if err := chromedp.Do(browserCtx); err != nil {
+		t.Fatalf("Chromium at %s did not start: %v (set FACEGATE_SKIP_BROWSER=1 to skip the browser tests)", path, err)
+	}
+	return browserCtx
+}
+
+// newTab opens a tab in its own browser context (its own cookies and storage), so
+// subtests cannot see each other's session cookies.
+func newTab(t *testing.T, browser context.Context) context.Context {
+	t.Helper()
+	ctx, cancel := chromedp.NewContext(browser, chromedp.WithNewBrowserContext())
+	t.Cleanup(cancel)
+	if err := chromedp.Do(ctx, phone()); err != nil {
+		t.Fatalf("open tab: %v", err)
+	}
+	return ctx
+}
+
+// phone makes the tab look like a phone: the demo page is mobile-first and the
+// screenshots in the README show it as users see it.
+func phone() chromedp.Action[chromedp.Void] {
+	return chromedp.EmulateViewport(390, 640, chromedp.EmulateScale(2), chromedp.EmulateMobile)
+}
+
+var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+
+// screenshot saves the tab's page as name.png among the test artifacts and, for the
+// pictures in the README (docs), in FACEGATE_SCREENSHOTS_DIR when it is set: that is how
+// make screenshots refreshes docs/screenshots.
+func screenshot(t *testing.T, ctx context.Context, name string, docs bool) {
+	t.Helper()
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Errorf("screenshot %s: %v", name, err)
+		return
+	}
+	name = unsafeName.ReplaceAllString(name, "_") + ".png"
+	dirs := []string{artifactsDir()}
+	if dir := os.Getenv("FACEGATE_SCREENSHOTS_DIR"); docs && dir != "" {
+		dirs = append(dirs, dir)
+	}
+	for _, dir := range dirs {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Errorf("screenshot %s: %v", name, err)
+			continue
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
+			t.Errorf("screenshot %s: %v", name, err)
+		}
+	}
+}
+
+func artifactsDir() string {
+	if dir := os.Getenv("ARTIFACTS_DIR"); dir != "" {
+		return dir
+	}
+	return "artifacts"
+}
+
+// failWithScreenshot reports err with a screenshot of where the page was, which is
+// usually the quickest way to see why a browser step failed.
+func failWithScreenshot(t *testing.T, ctx context.Context, step string, err error) {
+	t.Helper()
+	if errors.Is(err, context.DeadlineExceeded) {
+		err = errors.New("timed out waiting for the page")
+	}
+	loc, _ := chromedp.Run(ctx, chromedp.Location())
+	screenshot(t, ctx, "failed-"+t.Name(), false)
+	t.Fatalf("%s: %v (page %s; screenshot in %s)", step, err, redactURL(loc), artifactsDir())
+}
+
+var secretParams = regexp.MustCompile(`((?:token|ticket)=)[^&#]+`)
+
+// redactURL hides tokens and tickets in URLs that go into test output.
+func redactURL(u string) string { return secretParams.ReplaceAllString(u, "${1}…") }

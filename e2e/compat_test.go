@@ -1,0 +1,178 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/chromedp"
+
+	"github.com/facegate/facegate/pkg/demo"
+)
+
+// stepTimeout bounds one browser step; a page that never shows what we wait for fails
+// with a screenshot instead of using up the whole test's time.
+const stepTimeout = 30 * time.Second
+
+// step runs browser actions with stepTimeout and fails t, with a screenshot, on error.
+func step(t *testing.T, ctx context.Context, name string, actions ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	stepCtx, cancel := context.WithTimeout(ctx, stepTimeout)
+	defer cancel()
+	if err := chromedp.Do(stepCtx, actions...); err != nil {
+		failWithScreenshot(t, ctx, name, err)
+	}
+}
+
+// value runs one browser action that returns a value, like step.
+func value[T any](t *testing.T, ctx context.Context, name string, action chromedp.Action[T]) T {
+	t.Helper()
+	stepCtx, cancel := context.WithTimeout(ctx, stepTimeout)
+	defer cancel()
+	v, err := chromedp.Run(stepCtx, action)
+	if err != nil {
+		failWithScreenshot(t, ctx, name, err)
+	}
+	return v
+}
+
+// userAgent overrides the tab's user agent for the pages it loads next.
+func userAgent(ua string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, emulation.SetUserAgentOverride, emulation.SetUserAgentOverrideParams{UserAgent: ua})
+		return err
+	})
+}
+
+// User agents as the browsers send them, one or more per row of Tencent's compatibility
+// table, with the boundaries of each version rule.
+var compatCases = []struct {
+	name, ua, level, says string
+}{
+	{"iOS 17 Safari", "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4.1 Mobile/15E148 Safari/604.1",
+		"ok", "supports the full check"},
+	{"iOS 11.1.2 Safari", "Mozilla/5.0 (iPhone; CPU iPhone OS 11_1_2 like Mac OS X) AppleWebKit/604.3.5 (KHTML, like Gecko) Version/11.0 Mobile/15B202 Safari/604.1",
+		"ok", "supports the full check"},
+	{"iOS 11.1.1 Safari", "Mozilla/5.0 (iPhone; CPU iPhone OS 11_1_1 like Mac OS X) AppleWebKit/604.3.5 (KHTML, like Gecko) Version/11.0 Mobile/15B150 Safari/604.1",
+		"degraded", "older than 11.1.2"},
+	{"iOS 10 Safari", "Mozilla/5.0 (iPhone; CPU iPhone OS 10_3_3 like Mac OS X) AppleWebKit/603.3.8 (KHTML, like Gecko) Version/10.0 Mobile/14G60 Safari/602.1",
+		"degraded", "record a short video"},
+	{"iOS 14.2 Chrome", "Mozilla/5.0 (iPhone; CPU iPhone OS 14_2 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) CriOS/87.0.4280.77 Mobile/15E148 Safari/604.1",
+		"degraded", "open this page in Safari"},
+	{"iOS 14.3 Chrome", "Mozilla/5.0 (iPhone; CPU iPhone OS 14_3 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) CriOS/87.0.4280.77 Mobile/15E148 Safari/604.1",
+		"ok", "supports the full check"},
+	{"iPad iOS 13 Chrome", "Mozilla/5.0 (iPad; CPU OS 13_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) CriOS/83.0.4103.88 Mobile/15E148 Safari/604.1",
+		"degraded", "before 14.3"},
+	{"iOS 16 WeChat 8", "Mozilla/5.0 (iPhone; CPU iPhone OS 16_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.40(0x1800282a) NetType/WIFI Language/zh_CN",
+		"ok", "supports the full check"},
+	{"iOS 14.2 WeChat 8", "Mozilla/5.0 (iPhone; CPU iPhone OS 14_2 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.2(0x18000231) NetType/4G Language/en",
+		"degraded", "before 14.3"},
+	{"iOS 15 WeChat 6.3", "Mozilla/5.0 (iPhone; CPU iPhone OS 15_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/6.3.9 NetType/WIFI Language/zh_CN",
+		"degraded", "Update WeChat to 6.5"},
+	{"Android 14 Chrome", "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.6367.82 Mobile Safari/537.36",
+		"ok", "supports the full check"},
+	{"Android 7 Samsung Internet", "Mozilla/5.0 (Linux; Android 7.0; SAMSUNG SM-G930F Build/NRD90M) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/7.2 Chrome/59.0.3071.125 Mobile Safari/537.36",
+		"ok", "supports the full check"},
+	{"Android 6 Chrome", "Mozilla/5.0 (Linux; Android 6.0.1; SM-G920F Build/MMB29K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/90.0.4430.210 Mobile Safari/537.36",
+		"degraded", "before 7"},
+	{"Android QQ Browser", "Mozilla/5.0 (Linux; U; Android 10; zh-cn; V1938CT Build/QP1A.190711.020) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/66.0.3359.126 MQQBrowser/10.9 Mobile Safari/537.36",
+		"unsupported", "QQ Browser on Android cannot run the verification. Open this page in Chrome or your phone's own browser."},
+	{"Android UC Browser", "Mozilla/5.0 (Linux; U; Android 11; en-US; RMX2001 Build/RP1A.200720.011) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/78.0.3904.108 UCBrowser/13.4.0.1306 Mobile Safari/537.36",
+		"unsupported", "UC Browser on Android cannot run the verification. Open this page in Chrome or your phone's own browser."},
+	{"Android WeChat with X5 kernel", "Mozilla/5.0 (Linux; Android 10; VOG-AL00 Build/HUAWEIVOG-AL00; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/78.0.3904.62 XWEB/2693 MMWEBSDK/201001 Mobile Safari/537.36 MMWEBID/3500 MicroMessenger/7.0.20.1781(0x2700143B) Process/toolsmp WeChat/arm64 NetType/WIFI Language/zh_CN ABI/arm64",
+		"ok", "supports the full check"},
+	{"Huawei Chrome", "Mozilla/5.0 (Linux; Android 10; ELS-NX9) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.6099.144 Mobile Safari/537.36",
+		"degraded", "Huawei phones"},
+	{"Huawei WebView", "Mozilla/5.0 (Linux; Android 12; HUAWEI P40 Build/HUAWEIANA-N29; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/114.0.5735.196 Mobile Safari/537.36",
+		"degraded", "short video will be recorded"},
+	{"Huawei Browser", "Mozilla/5.0 (Linux; Android 10; HarmonyOS; ELS-NX9; HMSCore 6.11.0.332) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/99.0.4844.88 HuaweiBrowser/14.0.0.322 Mobile Safari/537.36",
+		"ok", "supports the full check"},
+	{"Xiaomi MIUI Browser", "Mozilla/5.0 (Linux; U; Android 12; en-gb; M2101K6G Build/SKQ1.210908.001) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/100.0.4896.127 Mobile Safari/537.36 XiaoMi/MiuiBrowser/13.10.1-gn",
+		"degraded", "Xiaomi"},
+	{"Windows Chrome", "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36",
+		"degraded", "designed for phones"},
+	{"empty", "", "degraded", "designed for phones"},
+}
+
+// demoOnly serves just the demo page, enough for the compatibility checks.
+func demoOnly(t *testing.T) string {
+	t.Helper()
+	mux := http.NewServeMux()
+	mux.Handle("/demo/", http.StripPrefix("/demo", demo.Handler()))
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// TestCompatTable runs compat.js's checkCompat in the browser for every user agent of
+// the table, so the rules are tested by the JavaScript engine that runs them.
+func TestCompatTable(t *testing.T) {
+	ctx := newTab(t, newBrowser(t))
+	step(t, ctx, "open demo page", chromedp.Navigate(demoOnly(t)+"/demo/"), chromedp.WaitVisible(chromedp.ID("go")))
+
+	uas := make([]string, len(compatCases))
+	for i, c := range compatCases {
+		uas[i] = c.ua
+	}
+	input, _ := json.Marshal(uas)
+	type verdict struct{ Level, Message string }
+	got := value(t, ctx, "run checkCompat", chromedp.Evaluate[[]verdict](
+		`import("./compat.js").then(m => `+string(input)+`.map(ua => m.checkCompat(ua)))`,
+		chromedp.EvalAwaitPromise))
+	if len(got) != len(compatCases) {
+		t.Fatalf("%d verdicts for %d user agents", len(got), len(compatCases))
+	}
+	for i, c := range compatCases {
+		if got[i].Level != c.level || !strings.Contains(got[i].Message, c.says) {
+			t.Errorf("%s: got %s %q, want %s with %q", c.name, got[i].Level, got[i].Message, c.level, c.says)
+		}
+	}
+}
+
+// TestUnsupportedBrowserIsStopped loads the local stack's start page as UC Browser and
+// QQ Browser on Android: the page must say which browser to use and must not leave for
+// /start, until the user insists.
+func TestUnsupportedBrowserIsStopped(t *testing.T) {
+	browser := newBrowser(t)
+	base := startStack(t).Gateway
+	for _, c := range compatCases {
+		if c.level != "unsupported" {
+			continue
+		}
+		t.Run(c.name, func(t *testing.T) {
+			ctx := newTab(t, browser)
+			step(t, ctx, "open demo page as "+c.name,
+				userAgent(c.ua),
+				chromedp.Navigate(base+"/demo/"),
+				chromedp.WaitVisible(chromedp.CSS(`#compat[data-level="unsupported"]`)),
+				chromedp.Click(chromedp.ID("go")),
+				chromedp.WaitVisible(chromedp.ID("anyway")),
+			)
+			notice := value(t, ctx, "read notice", chromedp.Text(chromedp.ID("compat")))
+			if notice != c.says {
+				t.Errorf("notice %q, want %q", notice, c.says)
+			}
+			focused := value(t, ctx, "read focus", chromedp.Evaluate[string](`document.activeElement.id`))
+			if focused != "compat" {
+				t.Errorf("focus on #%s, want the notice", focused)
+			}
+			loc := value(t, ctx, "read location", chromedp.Location())
+			if !strings.HasSuffix(loc, "/demo/") {
+				t.Errorf("page left for %s; an unsupported browser must stay on the start page", loc)
+			}
+			screenshot(t, ctx, "compat-"+c.name, false)
+
+			// "Try anyway" is the user's call: it starts the verification all the same.
+			step(t, ctx, "try anyway",
+				chromedp.Click(chromedp.ID("anyway")),
+				chromedp.WaitVisible(chromedp.CSS(`main[data-page="intro"]`)),
+			)
+		})
+	}
+}
