@@ -223,6 +223,11 @@ func TestLocalDefaults(t *testing.T) {
 	if cred, _ := cfg.FaceID.Credentials.Credential(); cred.GetSecretId() != "AKIDreal" {
 		t.Fatalf("real credentials not used: %v", cred)
 	}
+	// The sandbox's own key (copied into a .env, say) keeps the sandbox on.
+	copied := envMap(map[string]string{"FACEGATE_SECRET_ID": sandbox.TestSecretID, "FACEGATE_SECRET_KEY": sandbox.TestSecretKey})
+	if app.HasTencentCredentials(copied) || app.LocalEnv(copied)("FACEGATE_TENCENT_ENDPOINT") != "127.0.0.1:8090" {
+		t.Fatal("the sandbox's test key is taken for a real credential")
+	}
 }
 
 // TestBuildMakesNoNetworkCalls keeps cold starts cheap: building any function touches

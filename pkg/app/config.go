@@ -98,8 +98,14 @@ var sandboxDefaults = []string{"FACEGATE_TENCENT_ENDPOINT", "FACEGATE_TENCENT_SC
 
 // HasTencentCredentials reports whether getenv holds real Tencent credentials (long-term
 // keys or an SCF role's), in which case the local stack talks to Tencent, not the sandbox.
+// The sandbox's own test key (say, copied into a .env file) is not a real credential.
 func HasTencentCredentials(getenv func(string) string) bool {
-	return getenv("FACEGATE_SECRET_ID") != "" || getenv("TENCENTCLOUD_SECRET_ID") != "" || getenv("TENCENTCLOUD_SECRETID") != ""
+	for _, name := range []string{"FACEGATE_SECRET_ID", "TENCENTCLOUD_SECRET_ID", "TENCENTCLOUD_SECRETID"} {
+		if id := getenv(name); id != "" && id != LocalDefaults["FACEGATE_SECRET_ID"] {
+			return true
+		}
+	}
+	return false
 }
 
 // LocalEnv layers LocalDefaults under getenv: a variable set (non-empty) in getenv wins.
