@@ -104,6 +104,11 @@ type Options struct {
 	// or 127.0.0.1:8080 without PORT. SCF web functions ignore it and listen on
 	// 0.0.0.0:9000 (see EnvSCFWebAddr).
 	Addr string
+	// Listener, when set, is where the local server accepts connections instead of
+	// opening Addr: a caller that must know the port before building its handler (a
+	// callback URL that names it) binds first and hands the listener over, so no other
+	// process can take the port in between. Run closes it when it stops.
+	Listener net.Listener
 	// Kind forces a runtime (a command-line flag, say); empty means Detect.
 	Kind Kind
 }
@@ -162,6 +167,9 @@ func Run(ctx context.Context, h http.Handler, opts Options) error {
 		}
 		return a.runServer(ctx, kind, addr)
 	case Local:
+		if opts.Listener != nil {
+			return a.serve(ctx, kind, opts.Listener)
+		}
 		addr := opts.Addr
 		if addr == "" {
 			addr = "127.0.0.1:8080"

@@ -30,6 +30,11 @@ func (a *adapter) runServer(ctx context.Context, kind Kind, addr string) error {
 	if err != nil {
 		return fmt.Errorf("platform: listen on %s: %w", addr, err)
 	}
+	return a.serve(ctx, kind, lis)
+}
+
+// serve serves plain HTTP on lis until ctx is done, then shuts down gracefully.
+func (a *adapter) serve(ctx context.Context, kind Kind, lis net.Listener) error {
 	a.logger.InfoContext(ctx, "runtime selected", "runtime", string(kind), "addr", lis.Addr().String())
 
 	// Requests keep ctx's values (the function name) but not its cancellation, so

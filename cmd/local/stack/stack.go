@@ -12,7 +12,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -32,12 +31,8 @@ const (
 	defaultGatewayHost = "localhost:8080"
 )
 
-// readyTimeout bounds how long Start waits for the gateway to accept connections, and
-// shutdownTimeout how long the sandbox's servers wait for requests in flight.
-const (
-	readyTimeout    = 10 * time.Second
-	shutdownTimeout = 10 * time.Second
-)
+// shutdownTimeout bounds how long the sandbox's servers wait for requests in flight.
+const shutdownTimeout = 10 * time.Second
 
 // Options configure a Stack. Addresses are host:port on loopback; port 0 picks a free one.
 type Options struct {
@@ -119,13 +114,13 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 		replace = append(replace, DefaultSandboxAddr, apiLis.Addr().String())
 	}
 
-	// The platform adapter listens itself, so a free gateway port is found first: the
-	// callback URL and the returnTo allowlist must name it before the app is built.
-	gatewayAddr, err := resolvePort(orDefault(opts.GatewayAddr, DefaultGatewayAddr))
+	// The gateway binds before the app is built: the callback URL and the returnTo
+	// allowlist must name its port. The platform adapter then serves on this listener.
+	gatewayLis, err := listen(opts.GatewayAddr, DefaultGatewayAddr)
 	if err != nil {
 		return fail(err)
 	}
-	_, port, _ := net.SplitHostPort(gatewayAddr)
+	_, port, _ := net.SplitHostPort(gatewayLis.Addr().String())
 	// localhost, not 127.0.0.1: browsers treat it as a secure context, and it is the
 	// origin the defaults (callback URL, returnTo allowlist) are written for.
 	st.Gateway = "http://localhost:" + port
@@ -134,29 +129,28 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 
 	cfg, err := app.LoadConfig(env)
 	if err != nil {
+		gatewayLis.Close()
 		return fail(err)
 	}
 	st.Store = cfg.Store.Kind
 	st.StoreDir = cfg.Store.LocalDir
 	functions, err := app.Build(ctx, "all", cfg, logger)
 	if err != nil {
+		gatewayLis.Close()
 		return fail(err)
 	}
 
 	gateway := make(chan error, 1)
 	go func() {
 		gateway <- platform.Run(ctx, Gateway(functions), platform.Options{
-			Name:   "local",
-			Getenv: env,
-			Logger: logger,
-			Addr:   gatewayAddr,
-			Kind:   platform.Local,
+			Name:     "local",
+			Getenv:   env,
+			Logger:   logger,
+			Listener: gatewayLis,
+			Kind:     platform.Local,
 		})
 	}()
 	parts = append(parts, gateway)
-	if err := waitListening(ctx, gatewayAddr, gateway); err != nil {
-		return fail(err)
-	}
 
 	// Any part that stops (Ctrl-C reaches the platform adapter first) stops the others.
 	stopped := make(chan error, len(parts))
@@ -234,25 +228,6 @@ func listen(addr, def string) (net.Listener, error) {
 	return lis, nil
 }
 
-// resolvePort returns addr with a free port in place of port 0. The port is released
-// before the platform adapter takes it, so another process could take it in between;
-// only tests ask for port 0, and they fail clearly if that happens.
-func resolvePort(addr string) (string, error) {
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		return "", fmt.Errorf("gateway address %q: %w", addr, err)
-	}
-	if port != "0" {
-		return addr, nil
-	}
-	lis, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
-	if err != nil {
-		return "", fmt.Errorf("find a free port on %s: %w", host, err)
-	}
-	defer lis.Close()
-	return net.JoinHostPort(host, strconv.Itoa(lis.Addr().(*net.TCPAddr).Port)), nil
-}
-
 // serve runs an http.Server on lis until ctx is done, then shuts it down gracefully. The
 // channel yields the server's error (nil after a clean shutdown) once it has stopped.
 func serve(ctx context.Context, lis net.Listener, h http.Handler, logger *slog.Logger) <-chan error {
@@ -280,32 +255,4 @@ func serve(ctx context.Context, lis net.Listener, h http.Handler, logger *slog.L
 		done <- err
 	}()
 	return done
-}
-
-// waitListening returns once addr accepts connections, or the error with which the
-// platform adapter gave up (a port taken, say).
-// The adapter's error is put back on gateway, so whoever waits for it still gets it.
-func waitListening(ctx context.Context, addr string, gateway chan error) error {
-	deadline := time.Now().Add(readyTimeout)
-	for delay := time.Millisecond; ; delay = min(delay*2, 50*time.Millisecond) {
-		conn, err := net.DialTimeout("tcp", addr, time.Second)
-		if err == nil {
-			conn.Close()
-			return nil
-		}
-		select {
-		case err := <-gateway:
-			gateway <- err
-			if err == nil {
-				err = errors.New("stopped before it started")
-			}
-			return fmt.Errorf("gateway on %s: %w", addr, err)
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(delay):
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("gateway on %s did not start within %s", addr, readyTimeout)
-		}
-	}
 }
