@@ -10,36 +10,32 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/johannesboyne/gofakes3"
-	"github.com/johannesboyne/gofakes3/backend/s3mem"
-
 	"github.com/facegate/facegate/pkg/core"
+	"github.com/facegate/facegate/pkg/cosstore"
 	"github.com/facegate/facegate/pkg/s3store"
 	"github.com/facegate/facegate/pkg/sandbox"
+	"github.com/facegate/facegate/pkg/storetest"
 )
 
 // s3Store is the S3 adapter through the real aws-sdk-go-v2 over loopback HTTP, against
 // gofakes3 in process.
 func s3Store(t testing.TB) core.Store {
 	t.Helper()
-	backend := s3mem.New()
-	if err := backend.CreateBucket("facegate-test"); err != nil {
+	srv := storetest.NewS3Server(t, nil)
+	s, err := s3store.NewFromConfig(srv.Config(), srv.AWSConfig())
+	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(gofakes3.New(backend).Server())
-	t.Cleanup(srv.Close)
-	s, err := s3store.NewFromConfig(s3store.Config{
-		Bucket:       "facegate-test",
-		Endpoint:     srv.URL,
-		UsePathStyle: true,
-		MaxBackoff:   time.Millisecond,
-	}, aws.Config{
-		Region:      "ap-southeast-1",
-		Credentials: credentials.NewStaticCredentialsProvider("AKIAFACEGATETEST", "test-secret-key", ""),
-		HTTPClient:  srv.Client(),
-	})
+	return s
+}
+
+// cosStore is the COS adapter through the real cos-go-sdk-v5 over loopback HTTP, against
+// gofakes3 in process behind COS's production Host, create-only header and CRC64 answer.
+func cosStore(t testing.TB) core.Store {
+	t.Helper()
+	srv := storetest.NewCOSServer(t, nil)
+	k := storetest.COSKey
+	s, err := cosstore.NewFromConfig(srv.Config(), cosstore.StaticCredentials(k.SecretID, k.SecretKey, k.SessionToken), srv.Client.Transport)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,6 +45,7 @@ func s3Store(t testing.TB) core.Store {
 var stores = map[string]func(testing.TB) core.Store{
 	"filestore": fileStore,
 	"s3store":   s3Store,
+	"cosstore":  cosStore,
 }
 
 type outcomeCase struct {
