@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"os"
@@ -71,7 +72,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return errors.New("-secret-id and -secret-key go together (and -session-token needs them)")
 	}
 	for name, rate := range map[string]float64{"internal-error-rate": *internalRate, "throttle-rate": *throttleRate, "drop-rate": *dropRate} {
-		if rate < 0 || rate > 1 {
+		if math.IsNaN(rate) || rate < 0 || rate > 1 {
 			return fmt.Errorf("-%s must be from 0 to 1", name)
 		}
 	}
@@ -102,8 +103,10 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		creds = append(creds, sandbox.Credential{SecretID: *secretID, SecretKey: *secretKey, Token: *sessionToken})
 	}
 	var rules []string
-	if *ruleIDs != "" {
-		rules = strings.Split(*ruleIDs, ",")
+	for id := range strings.SplitSeq(*ruleIDs, ",") {
+		if id = strings.TrimSpace(id); id != "" {
+			rules = append(rules, id)
+		}
 	}
 	sb := sandbox.New(sandbox.Options{
 		Credentials:              creds,

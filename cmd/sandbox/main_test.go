@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/facegate/facegate/pkg/sandbox"
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
@@ -113,6 +114,7 @@ func TestRunRejectsBadFlags(t *testing.T) {
 		{"-secret-id", "AKID-only"},
 		{"-session-token", "tok"},
 		{"-drop-rate", "2"},
+		{"-throttle-rate", "NaN"},
 		{"stray"},
 		{"-api-addr", "not-an-address"},
 	} {
@@ -122,5 +124,70 @@ func TestRunRejectsBadFlags(t *testing.T) {
 	}
 	if err := run(context.Background(), []string{"-h"}, io.Discard); !errors.Is(err, flag.ErrHelp) {
 		t.Errorf("-h: %v", err)
+	}
+}
+
+// TestRunFlagsReachTheSandbox checks, through the control API, that the window, fault and
+// RuleId flags configure the sandbox the command runs.
+func TestRunFlagsReachTheSandbox(t *testing.T) {
+	endpoint, _, stop := startRun(t, "-quiet", "-start-window", "1m", "-result-window", "2h", "-rule-ids", " 7, 8 ,",
+		"-latency", "1ms", "-internal-error-rate", "0", "-throttle-rate", "0", "-drop-rate", "0")
+	defer stop()
+	getJSON := func(method, path, body string, dst any) {
+		t.Helper()
+		req, err := http.NewRequest(method, "http://"+endpoint+path, strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("%s %s: %s", method, path, resp.Status)
+		}
+		if err := json.NewDecoder(resp.Body).Decode(dst); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var faults struct {
+		LatencyMs                                 int64
+		InternalErrorRate, ThrottleRate, DropRate float64
+	}
+	getJSON(http.MethodGet, "/_sandbox/faults", "", &faults)
+	if faults.LatencyMs != 1 {
+		t.Fatalf("faults %+v, want the -latency flag's 1 ms", faults)
+	}
+
+	p := profile.NewClientProfile()
+	p.HttpProfile.Endpoint, p.HttpProfile.Scheme = endpoint, "HTTP"
+	client := common.NewCommonClient(common.NewCredential(sandbox.TestSecretID, sandbox.TestSecretKey), "ap-singapore", p)
+	apply := func(ruleID string) (string, error) {
+		req := tchttp.NewCommonRequest("faceid", "2018-03-01", "ApplyWebVerificationBizTokenIntl")
+		if err := req.SetActionParameters(map[string]any{"RedirectURL": "https://merchant.test/cb", "RuleId": ruleID}); err != nil {
+			t.Fatal(err)
+		}
+		resp := tchttp.NewCommonResponse()
+		if err := client.Send(req, resp); err != nil {
+			return "", err
+		}
+		var out struct{ Response struct{ BizToken string } }
+		if err := json.Unmarshal(resp.GetBody(), &out); err != nil {
+			t.Fatal(err)
+		}
+		return out.Response.BizToken, nil
+	}
+	if _, err := apply("9"); err == nil || !strings.Contains(err.Error(), "RuleIdNotExist") {
+		t.Fatalf("RuleId outside -rule-ids: %v", err)
+	}
+	token, err := apply("8")
+	if err != nil {
+		t.Fatalf("RuleId 8 of -rule-ids: %v", err)
+	}
+	var st sandbox.TokenState
+	getJSON(http.MethodGet, "/_sandbox/tokens/"+token, "", &st)
+	if st.StartDeadline.Sub(st.IssuedAt) != time.Minute || st.ResultDeadline.Sub(st.IssuedAt) != 2*time.Hour {
+		t.Fatalf("windows %v and %v, want the flags' 1m and 2h", st.StartDeadline.Sub(st.IssuedAt), st.ResultDeadline.Sub(st.IssuedAt))
 	}
 }

@@ -372,8 +372,13 @@ func TestValidationBeforeAnyRequest(t *testing.T) {
 		{"BizToken", func() error { return discard(c.GetWebVerificationResultIntl(ctx, "")) }},
 		{"BizToken", func() error { return discard(c.GetWebVerificationResult(ctx, " ")) }},
 		{"TargetAction", func() error { return discard(c.CreateUploadUrl(ctx, "")) }},
+		{"CompareImageUrl", func() error {
+			return discard(c.ApplyWebVerificationToken(ctx, &faceid.ApplyWebVerificationTokenRequest{RedirectUrl: "https://m.example/cb"}))
+		}},
 		{"CompareImageMd5", func() error {
-			return discard(c.ApplyWebVerificationToken(ctx, &faceid.ApplyWebVerificationTokenRequest{RedirectUrl: "https://m.example/cb", CompareImageMd5: "xyz"}))
+			return discard(c.ApplyWebVerificationToken(ctx, &faceid.ApplyWebVerificationTokenRequest{
+				RedirectUrl: "https://m.example/cb", CompareImageUrl: api.URL + "/resource/1", CompareImageMd5: "xyz",
+			}))
 		}},
 		{"uploadURL", func() error { return discard(c.Upload(ctx, "not a url", jpegBytes)) }},
 		{"image", func() error { return discard(c.Upload(ctx, api.URL+"/upload", gifBytes)) }},

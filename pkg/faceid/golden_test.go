@@ -5,12 +5,17 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"reflect"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/facegate/facegate/pkg/faceid"
+	"github.com/facegate/facegate/pkg/sandbox"
 )
 
 // Field lists from faceid-api.md, one per response shape.
@@ -196,7 +201,10 @@ func TestGoldenCreateUploadUrl(t *testing.T) {
 func TestGoldenLegacyApply(t *testing.T) {
 	want, _ := checkFixture[faceid.ApplyWebVerificationTokenResponse](t, "legacy_apply.json", legacyApplyFields)
 	got := viaClient(t, "legacy_apply.json", func(c *faceid.Client) (*faceid.ApplyWebVerificationTokenResponse, error) {
-		return c.ApplyWebVerificationToken(context.Background(), &faceid.ApplyWebVerificationTokenRequest{RedirectUrl: "https://m.example/cb"})
+		return c.ApplyWebVerificationToken(context.Background(), &faceid.ApplyWebVerificationTokenRequest{
+			RedirectUrl: "https://m.example/cb", CompareImageUrl: "https://cos.example/compare/4f2a9c.jpg",
+			CompareImageMd5: "9e107d9d372bb6826bd81d3542a419d6",
+		})
 	})
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("client decoded %+v, want %+v", got, want)
@@ -237,4 +245,151 @@ func TestGoldenErrorEnvelope(t *testing.T) {
 
 func getIntl(c *faceid.Client) (*faceid.GetWebVerificationResultIntlResponse, error) {
 	return c.GetWebVerificationResultIntl(context.Background(), "8A2F6B7C-1D3E-4F50-9A61-B7C8D9E0F1A2")
+}
+
+// teeTransport keeps the raw body of every API answer, by action, as it came off the wire.
+type teeTransport struct {
+	next   http.RoundTripper
+	mu     sync.Mutex
+	bodies map[string][][]byte
+}
+
+func (tt *teeTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := tt.next.RoundTrip(r)
+	if err != nil {
+		return nil, err
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	tt.mu.Lock()
+	defer tt.mu.Unlock()
+	action := r.Header.Get("X-TC-Action")
+	tt.bodies[action] = append(tt.bodies[action], body)
+	return resp, nil
+}
+
+// last returns the latest answer to action.
+func (tt *teeTransport) last(t *testing.T, action string) []byte {
+	t.Helper()
+	tt.mu.Lock()
+	defer tt.mu.Unlock()
+	b := tt.bodies[action]
+	if len(b) == 0 {
+		t.Fatalf("no answer to %s recorded", action)
+	}
+	return b[len(b)-1]
+}
+
+// shape adds to into the key paths of a JSON tree ("Response.OCRResult[].IsPass"). Lists
+// contribute the union of their items; card data is not descended into, as its members
+// depend on the card type.
+func shape(into map[string]bool, path string, v any) {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, child := range v {
+			p := k
+			if path != "" {
+				p = path + "." + k
+			}
+			into[p] = true
+			if k != "NormalCardInfo" && k != "CardInfo" {
+				shape(into, p, child)
+			}
+		}
+	case []any:
+		for _, item := range v {
+			shape(into, path+"[]", item)
+		}
+	}
+}
+
+func shapes(t *testing.T, docs ...[]byte) map[string]bool {
+	t.Helper()
+	into := map[string]bool{}
+	for _, d := range docs {
+		shape(into, "", asTree(t, d))
+	}
+	return into
+}
+
+func diffShapes(t *testing.T, what string, sandboxShape, goldenShape map[string]bool) {
+	t.Helper()
+	for k := range goldenShape {
+		if !sandboxShape[k] {
+			t.Errorf("%s: the sandbox never answers %s, which the golden fixture has", what, k)
+		}
+	}
+	for k := range sandboxShape {
+		if !goldenShape[k] {
+			t.Errorf("%s: the sandbox answers %s, which no golden fixture has", what, k)
+		}
+	}
+}
+
+// TestSandboxAnswersMatchGoldenShapes: every response shape the sandbox sends over HTTP
+// has exactly the fields of the golden fixtures (which TestGolden* hold to the field lists
+// of faceid-api.md), so the stand-in cannot drift from the documented contract.
+func TestSandboxAnswersMatchGoldenShapes(t *testing.T) {
+	tee := &teeTransport{next: http.DefaultTransport.(*http.Transport).Clone(), bodies: map[string][][]byte{}}
+	r := newRig(t, sandbox.Options{RateLimit: -1}, func(cfg *faceid.Config) { cfg.HTTPClient = &http.Client{Transport: tee} })
+	ctx := context.Background()
+	plus := &faceid.WebVerificationConfigIntl{CheckMode: ptr[int64](1), IDCardType: ptr("HKIDCard"), IdCardCutReturn: ptr(true), Version: ptr("PLUS")}
+
+	// Intl results: pending, a pass with document data, a document failure.
+	var results [][]byte
+	pending := r.apply(t, nil)
+	r.get(t, pending.BizToken)
+	results = append(results, tee.last(t, faceid.ActionGetWebVerificationResultIntl))
+	passed := r.apply(t, plus)
+	if err := r.sb.SetOutcome(passed.BizToken, sandbox.Outcome{Result: sandbox.ResultPass}); err != nil {
+		t.Fatal(err)
+	}
+	r.get(t, passed.BizToken)
+	results = append(results, tee.last(t, faceid.ActionGetWebVerificationResultIntl))
+	ocrOnly := r.apply(t, &faceid.WebVerificationConfigIntl{CheckMode: ptr[int64](4), IDCardType: ptr("SingaporeIDCard")})
+	if err := r.sb.SetOutcome(ocrOnly.BizToken, sandbox.Outcome{Result: sandbox.ResultDocumentFail}); err != nil {
+		t.Fatal(err)
+	}
+	r.get(t, ocrOnly.BizToken)
+	results = append(results, tee.last(t, faceid.ActionGetWebVerificationResultIntl))
+	diffShapes(t, "GetWebVerificationResultIntl", shapes(t, results...),
+		shapes(t, readFixture(t, "result_pending.json"), readFixture(t, "result_passed.json"), readFixture(t, "result_failed_ocr.json")))
+	diffShapes(t, "ApplyWebVerificationBizTokenIntl", shapes(t, tee.last(t, faceid.ActionApplyWebVerificationBizTokenIntl)),
+		shapes(t, readFixture(t, "apply.json")))
+
+	// The legacy flow, with a finished result that carries media links.
+	up, err := r.client.CreateUploadUrl(ctx, faceid.ActionApplyWebVerificationToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := r.client.Upload(ctx, up.UploadUrl, jpegBytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	legacy, err := r.client.ApplyWebVerificationToken(ctx, &faceid.ApplyWebVerificationTokenRequest{
+		RedirectUrl: "https://merchant.example/cb", CompareImageUrl: up.ResourceUrl, CompareImageMd5: sum,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.sb.SetOutcome(legacy.BizToken, sandbox.Outcome{Result: sandbox.ResultCompareFail}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.client.GetWebVerificationResult(ctx, legacy.BizToken); err != nil {
+		t.Fatal(err)
+	}
+	diffShapes(t, "CreateUploadUrl", shapes(t, tee.last(t, faceid.ActionCreateUploadUrl)), shapes(t, readFixture(t, "create_upload_url.json")))
+	diffShapes(t, "ApplyWebVerificationToken", shapes(t, tee.last(t, faceid.ActionApplyWebVerificationToken)), shapes(t, readFixture(t, "legacy_apply.json")))
+	diffShapes(t, "GetWebVerificationResult", shapes(t, tee.last(t, faceid.ActionGetWebVerificationResult)), shapes(t, readFixture(t, "legacy_result.json")))
+
+	// An error envelope.
+	r.clock.Advance(sandbox.DefaultResultWindow + time.Second)
+	if _, err := r.client.GetWebVerificationResultIntl(ctx, passed.BizToken); err == nil {
+		t.Fatal("expired token answered")
+	}
+	diffShapes(t, "error envelope", shapes(t, tee.last(t, faceid.ActionGetWebVerificationResultIntl)), shapes(t, readFixture(t, "error.json")))
 }

@@ -2,6 +2,8 @@ package faceid_test
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/facegate/facegate/pkg/faceid"
@@ -156,7 +158,7 @@ func TestInterpretResultDocument(t *testing.T) {
 	}
 }
 
-func FuzzInterpret(f *testing.F) {
+func FuzzInterpretCode(f *testing.F) {
 	for _, c := range tableCodes {
 		f.Add(c, true)
 	}
@@ -190,6 +192,56 @@ func FuzzInterpret(f *testing.F) {
 		}
 		if _, _, known := faceid.CodeInfo(code); !known && (o.Status != faceid.StatusFailed || o.Category != faceid.CategorySystem) {
 			t.Fatalf("unknown code %d: %+v", code, o)
+		}
+	})
+}
+
+// FuzzInterpretResult reads arbitrary result JSON: InterpretResult never panics, always
+// gives a known status and a message, keeps the raw code, and departs from Interpret only
+// to name a document failure that an OCRResult with IsPass false reports.
+func FuzzInterpretResult(f *testing.F) {
+	for _, name := range []string{"result_pending.json", "result_passed.json", "result_failed_ocr.json"} {
+		b, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		var env struct{ Response json.RawMessage }
+		if err := json.Unmarshal(b, &env); err != nil {
+			f.Fatal(err)
+		}
+		f.Add([]byte(env.Response))
+	}
+	f.Add([]byte(`{"ErrorCode":1410,"OCRResult":[{"IsPass":false,"WarnCardInfos":[9102]}]}`))
+	f.Add([]byte(`{"ErrorCode":-9102,"OCRResult":[{"IsPass":null},{"IsPass":false,"WarnCardInfos":[-9102,0,9109]}]}`))
+	f.Add([]byte(`{"ErrorCode":17}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var r faceid.GetWebVerificationResultIntlResponse
+		if json.Unmarshal(data, &r) != nil {
+			return
+		}
+		got, plain := faceid.InterpretResult(&r), faceid.Interpret(r.ErrorCode)
+		if got.Message == "" {
+			t.Fatalf("empty message for %s", data)
+		}
+		if got.Status != plain.Status || (got.Code == nil) != (plain.Code == nil) || got.Code != nil && *got.Code != *plain.Code {
+			t.Fatalf("status or code changed: %+v, Interpret says %+v", got, plain)
+		}
+		if got.Category == plain.Category {
+			if got.Message != plain.Message && got.Category != faceid.CategoryDocument {
+				t.Fatalf("message changed without a document failure: %+v", got)
+			}
+			return
+		}
+		failedDoc := false
+		for _, o := range r.OCRResult {
+			failedDoc = failedDoc || o.IsPass != nil && !*o.IsPass
+		}
+		if got.Category != faceid.CategoryDocument || !failedDoc {
+			t.Fatalf("category %q (Interpret: %q) without a failed document check", got.Category, plain.Category)
+		}
+		switch plain.Category {
+		case faceid.CategoryTimeout, faceid.CategoryUserExit, faceid.CategoryRetryLimit, faceid.CategoryExpired:
+			t.Fatalf("a %s failure was recast as a document failure", plain.Category)
 		}
 	})
 }

@@ -1,13 +1,18 @@
 package faceid_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/md5"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -135,59 +140,167 @@ func TestRoundTripApplyPendingPass(t *testing.T) {
 	}
 }
 
-// TestRoundTripEveryOutcome drives every outcome the hosted page offers through the
-// sandbox and reads it back as the core will.
-func TestRoundTripEveryOutcome(t *testing.T) {
-	r := newRig(t, sandbox.Options{RateLimit: -1}, nil)
-	ocrCfg := func() *faceid.WebVerificationConfigIntl {
+// outcomeCase is one outcome of the hosted page and how the core must read it.
+type outcomeCase struct {
+	name     string
+	cfg      func() *faceid.WebVerificationConfigIntl // a fresh Config (nil for none)
+	outcome  sandbox.Outcome
+	status   faceid.Status
+	category faceid.Category
+	ocrPass  *bool
+}
+
+func outcomeCases() []outcomeCase {
+	none := func() *faceid.WebVerificationConfigIntl { return nil }
+	ocr := func() *faceid.WebVerificationConfigIntl {
 		return &faceid.WebVerificationConfigIntl{CheckMode: ptr[int64](1), IDCardType: ptr("HKIDCard")}
 	}
-	livenessOnly := &faceid.WebVerificationConfigIntl{CheckMode: ptr[int64](3)}
-	for _, tt := range []struct {
-		name     string
-		cfg      *faceid.WebVerificationConfigIntl
-		outcome  sandbox.Outcome
-		status   faceid.Status
-		category faceid.Category
-		ocrPass  *bool
-	}{
-		{"pass", nil, sandbox.Outcome{Result: sandbox.ResultPass}, faceid.StatusPassed, "", nil},
-		{"pass liveness only", livenessOnly, sandbox.Outcome{Result: sandbox.ResultPass}, faceid.StatusPassed, "", nil},
-		{"liveness failure", nil, sandbox.Outcome{Result: sandbox.ResultLivenessFail}, faceid.StatusFailed, faceid.CategoryLiveness, nil},
-		{"silent liveness failure", &faceid.WebVerificationConfigIntl{SecurityLevel: ptr[int64](1)},
+	cfg := func(c faceid.WebVerificationConfigIntl) func() *faceid.WebVerificationConfigIntl {
+		return func() *faceid.WebVerificationConfigIntl { c := c; return &c }
+	}
+	return []outcomeCase{
+		{"pass", none, sandbox.Outcome{Result: sandbox.ResultPass}, faceid.StatusPassed, "", nil},
+		{"pass liveness only", cfg(faceid.WebVerificationConfigIntl{CheckMode: ptr[int64](3)}), sandbox.Outcome{Result: sandbox.ResultPass}, faceid.StatusPassed, "", nil},
+		{"liveness failure", none, sandbox.Outcome{Result: sandbox.ResultLivenessFail}, faceid.StatusFailed, faceid.CategoryLiveness, nil},
+		{"silent liveness failure", cfg(faceid.WebVerificationConfigIntl{SecurityLevel: ptr[int64](1)}),
 			sandbox.Outcome{Result: sandbox.ResultLivenessFail}, faceid.StatusFailed, faceid.CategoryLiveness, nil},
-		{"compare failure", nil, sandbox.Outcome{Result: sandbox.ResultCompareFail, Similarity: 35}, faceid.StatusFailed, faceid.CategoryCompare, nil},
-		{"document pass", ocrCfg(), sandbox.Outcome{Result: sandbox.ResultDocument}, faceid.StatusPassed, "", ptr(true)},
-		{"pass with ocr", ocrCfg(), sandbox.Outcome{Result: sandbox.ResultPass}, faceid.StatusPassed, "", ptr(true)},
-		{"document failure", ocrCfg(), sandbox.Outcome{Result: sandbox.ResultDocumentFail}, faceid.StatusFailed, faceid.CategoryDocument, ptr(false)},
-		{"ocr only failure", &faceid.WebVerificationConfigIntl{CheckMode: ptr[int64](4)},
+		{"compare failure", none, sandbox.Outcome{Result: sandbox.ResultCompareFail, Similarity: 35}, faceid.StatusFailed, faceid.CategoryCompare, nil},
+		{"document pass", ocr, sandbox.Outcome{Result: sandbox.ResultDocument}, faceid.StatusPassed, "", ptr(true)},
+		{"pass with ocr", ocr, sandbox.Outcome{Result: sandbox.ResultPass}, faceid.StatusPassed, "", ptr(true)},
+		{"document failure", ocr, sandbox.Outcome{Result: sandbox.ResultDocumentFail}, faceid.StatusFailed, faceid.CategoryDocument, ptr(false)},
+		{"ocr only failure", cfg(faceid.WebVerificationConfigIntl{CheckMode: ptr[int64](4)}),
 			sandbox.Outcome{Result: sandbox.ResultDocumentFail}, faceid.StatusFailed, faceid.CategoryDocument, ptr(false)},
-		{"user exit", nil, sandbox.Outcome{Result: sandbox.ResultUserExit}, faceid.StatusFailed, faceid.CategoryUserExit, nil},
-		{"timeout", nil, sandbox.Outcome{Result: sandbox.ResultTimeout}, faceid.StatusFailed, faceid.CategoryTimeout, nil},
-		{"retry limit", &faceid.WebVerificationConfigIntl{LivenessRetryLimit: ptr[int64](3)},
+		{"user exit", none, sandbox.Outcome{Result: sandbox.ResultUserExit}, faceid.StatusFailed, faceid.CategoryUserExit, nil},
+		{"timeout", none, sandbox.Outcome{Result: sandbox.ResultTimeout}, faceid.StatusFailed, faceid.CategoryTimeout, nil},
+		{"retry limit", cfg(faceid.WebVerificationConfigIntl{LivenessRetryLimit: ptr[int64](3)}),
 			sandbox.Outcome{Result: sandbox.ResultRetryLimit}, faceid.StatusFailed, faceid.CategoryRetryLimit, nil},
-	} {
+	}
+}
+
+// checkOutcome reads the result of token with the client and holds it to tt.
+func (r *rig) checkOutcome(t *testing.T, token string, tt outcomeCase) {
+	t.Helper()
+	res := r.get(t, token)
+	o := faceid.InterpretResult(res)
+	if o.Status != tt.status || o.Category != tt.category || o.Code == nil || o.Message == "" {
+		t.Fatalf("outcome %+v (ErrorCode %v), want %s/%s", o, res.ErrorCode, tt.status, tt.category)
+	}
+	if tt.ocrPass != nil {
+		if len(res.OCRResult) == 0 || res.OCRResult[0].IsPass == nil || *res.OCRResult[0].IsPass != *tt.ocrPass {
+			t.Fatalf("OCRResult %+v", res.OCRResult)
+		}
+		if len(res.OCRResult[0].NormalCardInfo) == 0 {
+			t.Fatal("no card data")
+		}
+	}
+	if tt.outcome.Result == sandbox.ResultRetryLimit && len(res.VerificationDetailList) != 3 {
+		t.Fatalf("%d attempts, want 3", len(res.VerificationDetailList))
+	}
+	if tt.outcome.Result == sandbox.ResultCompareFail {
+		if d := res.VerificationDetailList; len(d) != 1 || d[0].Similarity == nil || *d[0].Similarity != tt.outcome.Similarity {
+			t.Fatalf("compare details %+v, want similarity %v", d, tt.outcome.Similarity)
+		}
+	}
+	if res.Extra == nil || *res.Extra != "order-7" {
+		t.Fatalf("Extra %v", res.Extra)
+	}
+}
+
+// TestRoundTripEveryOutcome scripts every outcome through the control API over HTTP, as
+// a test or a script without a browser does, and reads it back as the core will.
+func TestRoundTripEveryOutcome(t *testing.T) {
+	r := newRig(t, sandbox.Options{RateLimit: -1}, nil)
+	for _, tt := range outcomeCases() {
 		t.Run(tt.name, func(t *testing.T) {
-			start := r.apply(t, tt.cfg)
-			if err := r.sb.SetOutcome(start.BizToken, tt.outcome); err != nil {
+			start := r.apply(t, tt.cfg())
+			body, err := json.Marshal(map[string]any{"BizToken": start.BizToken, "Outcome": tt.outcome})
+			if err != nil {
 				t.Fatal(err)
 			}
-			res := r.get(t, start.BizToken)
-			o := faceid.InterpretResult(res)
-			if o.Status != tt.status || o.Category != tt.category || o.Code == nil || o.Message == "" {
-				t.Fatalf("outcome %+v (ErrorCode %v), want %s/%s", o, res.ErrorCode, tt.status, tt.category)
+			resp, err := http.Post(r.api.URL+"/_sandbox/outcome", "application/json", bytes.NewReader(body))
+			if err != nil {
+				t.Fatal(err)
 			}
-			if tt.ocrPass != nil {
-				if len(res.OCRResult) == 0 || res.OCRResult[0].IsPass == nil || *res.OCRResult[0].IsPass != *tt.ocrPass {
-					t.Fatalf("OCRResult %+v", res.OCRResult)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("control API answered %s", resp.Status)
+			}
+			r.checkOutcome(t, start.BizToken, tt)
+		})
+	}
+}
+
+// htmlLang is the lang attribute the hosted page declares for each Config.Language.
+var htmlLang = map[string]string{"en": "en", "th": "th", "id": "id", "zh-cn": "zh-Hans", "zh-tc": "zh-Hant"}
+
+// TestRoundTripThroughHostedPage is a browser on the sandbox's page origin, over HTTP, for
+// every outcome: it opens VerificationURL, starts, picks the outcome, taps Next, and must
+// land on RedirectURL with the token appended and the merchant's query kept. Each case
+// also sets a page Language and ThemeColor (checked in the HTML) and, every other case,
+// AutoSkip: a pass then redirects at once, a failure still shows its result page.
+func TestRoundTripThroughHostedPage(t *testing.T) {
+	r := newRig(t, sandbox.Options{RateLimit: -1}, nil)
+	browser := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	langs := faceid.Languages()
+	for i, tt := range outcomeCases() {
+		t.Run(tt.name, func(t *testing.T) {
+			fetch := func(resp *http.Response, err error) (int, string, string) {
+				t.Helper()
+				if err != nil {
+					t.Fatal(err)
 				}
-				if len(res.OCRResult[0].NormalCardInfo) == 0 {
-					t.Fatal("no card data")
+				defer resp.Body.Close()
+				b, err := io.ReadAll(resp.Body)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return resp.StatusCode, string(b), resp.Header.Get("Location")
+			}
+			cfg := tt.cfg()
+			if cfg == nil {
+				cfg = &faceid.WebVerificationConfigIntl{}
+			}
+			lang, theme, autoSkip := langs[i%len(langs)], fmt.Sprintf("#%06X", 0x1A2B3C+i), i%2 == 0
+			cfg.Language, cfg.ThemeColor, cfg.AutoSkip = &lang, &theme, &autoSkip
+			start := r.apply(t, cfg)
+			wantLocation := "https://merchant.example/callback?shop=7&token=" + start.BizToken
+
+			status, page, _ := fetch(browser.Get(start.VerificationURL))
+			if status != http.StatusOK || !strings.Contains(page, `data-page="intro"`) {
+				t.Fatalf("VerificationURL: %d\n%s", status, page)
+			}
+			for _, want := range []string{`<html lang="` + htmlLang[lang] + `">`, "--theme: " + theme + ";"} {
+				if !strings.Contains(page, want) {
+					t.Fatalf("page lacks %q", want)
 				}
 			}
-			if tt.outcome.Result == sandbox.ResultRetryLimit && len(res.VerificationDetailList) != 3 {
-				t.Fatalf("%d attempts, want 3", len(res.VerificationDetailList))
+			post := func(form url.Values) (int, string, string) {
+				form.Set("token", start.BizToken)
+				return fetch(browser.PostForm(r.page.URL+"/reflect/", form))
 			}
+			status, page, _ = post(url.Values{"step": {"begin"}})
+			if status != http.StatusOK || !strings.Contains(page, `data-outcome="`+tt.outcome.Result+`"`) {
+				t.Fatalf("choose page: %d, no button for %s\n%s", status, tt.outcome.Result, page)
+			}
+			finish := url.Values{"step": {"finish"}, "outcome": {tt.outcome.Result}}
+			if tt.outcome.Similarity != 0 {
+				finish.Set("similarity", strconv.FormatFloat(tt.outcome.Similarity, 'f', -1, 64))
+			}
+			status, page, location := post(finish)
+			if autoSkip && tt.status == faceid.StatusPassed {
+				if status != http.StatusFound || location != wantLocation {
+					t.Fatalf("AutoSkip pass: %d to %q, want a redirect to %q", status, location, wantLocation)
+				}
+			} else {
+				if status != http.StatusOK || !strings.Contains(page, `data-page="result"`) {
+					t.Fatalf("result page: %d\n%s", status, page)
+				}
+				status, _, location = post(url.Values{"step": {"next"}})
+				if status != http.StatusFound || location != wantLocation {
+					t.Fatalf("Next: %d to %q, want a redirect to %q", status, location, wantLocation)
+				}
+			}
+			r.checkOutcome(t, start.BizToken, tt)
 		})
 	}
 }

@@ -122,18 +122,19 @@ func (r *ApplyWebVerificationTokenRequest) Validate() error {
 	if err := validateRedirect("RedirectUrl", r.RedirectUrl); err != nil {
 		return err
 	}
-	if r.CompareImageUrl != "" {
-		if u, err := url.Parse(r.CompareImageUrl); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return &ValidationError{Field: "CompareImageUrl", Reason: "must be the absolute ResourceUrl of CreateUploadUrl"}
-		}
+	// Tencent lists all three parameters of this action as required: the legacy flow
+	// always compares against an uploaded image.
+	if r.CompareImageUrl == "" {
+		return &ValidationError{Field: "CompareImageUrl", Reason: "required (the ResourceUrl of CreateUploadUrl)"}
 	}
-	if r.CompareImageMd5 != "" && !isHex(r.CompareImageMd5, 32) {
+	if u, err := url.Parse(r.CompareImageUrl); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return &ValidationError{Field: "CompareImageUrl", Reason: "must be the absolute ResourceUrl of CreateUploadUrl"}
+	}
+	if r.CompareImageMd5 == "" {
+		return &ValidationError{Field: "CompareImageMd5", Reason: "required (the MD5 Upload returned)"}
+	}
+	if !isHex(r.CompareImageMd5, 32) {
 		return &ValidationError{Field: "CompareImageMd5", Reason: "must be 32 hexadecimal digits"}
-	}
-	// Tencent checks the uploaded image against the MD5, so one without the other is a
-	// request that cannot do what the caller meant.
-	if (r.CompareImageUrl == "") != (r.CompareImageMd5 == "") {
-		return &ValidationError{Field: "CompareImageMd5", Reason: "CompareImageUrl and CompareImageMd5 go together"}
 	}
 	return nil
 }
@@ -177,7 +178,12 @@ func validateImageBase64(s string) error {
 	if len(s) >= 5 && strings.EqualFold(s[:5], "data:") {
 		return &ValidationError{Field: field, Reason: "must be bare base64, without a data: prefix"}
 	}
-	dec := base64.NewDecoder(base64.StdEncoding, strings.NewReader(s))
+	// Go's decoder skips line breaks and tolerates stray padding bits; Tencent takes one
+	// canonical base64 string, so both are refused here rather than by a billed call.
+	if strings.ContainsAny(s, "\r\n") {
+		return &ValidationError{Field: field, Reason: "not valid base64 (contains line breaks)"}
+	}
+	dec := base64.NewDecoder(base64.StdEncoding.Strict(), strings.NewReader(s))
 	var head [8]byte
 	n, err := io.ReadFull(dec, head[:])
 	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {

@@ -30,13 +30,20 @@ func bigImageBase64(n int) string {
 	return b64(raw)
 }
 
-func TestApplyValidate(t *testing.T) {
+// applyCase is one row of the validation table: a change to a valid request and the field
+// the client must name ("" when the request stays valid).
+type applyCase struct {
+	name      string
+	edit      func(r *faceid.ApplyWebVerificationBizTokenIntlRequest)
+	wantField string
+}
+
+// applyCases is the table of every validation rule of ApplyWebVerificationBizTokenIntl.
+// TestApplyValidate runs it against the client and TestValidationAgreesWithSandbox against
+// the sandbox, so the two cannot drift apart unnoticed.
+func applyCases() []applyCase {
 	type cfg = faceid.WebVerificationConfigIntl
-	tests := []struct {
-		name      string
-		edit      func(r *faceid.ApplyWebVerificationBizTokenIntlRequest)
-		wantField string // "" means valid
-	}{
+	return []applyCase{
 		{"minimal", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) {}, ""},
 
 		{"redirect http", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) {
@@ -73,6 +80,17 @@ func TestApplyValidate(t *testing.T) {
 		}, "CompareImageBase64"},
 		{"image not base64", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) { r.CompareImageBase64 = "/9j/4AAQ*kZJRgABAQ" }, "CompareImageBase64"},
 		{"image bad tail", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) { r.CompareImageBase64 = b64(jpegBytes) + "A" }, "CompareImageBase64"},
+		{"image with line breaks", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) {
+			s := b64(jpegBytes)
+			r.CompareImageBase64 = s[:8] + "\r\n" + s[8:]
+		}, "CompareImageBase64"},
+		{"image stray padding bits", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) {
+			// 22 bytes end in a 1-byte group: "xx==", whose second character must carry
+			// no bits beyond the byte; flipping its last bit keeps the length valid.
+			s := []byte(b64(jpegBytes))
+			s[len(s)-3] ^= 0x01
+			r.CompareImageBase64 = string(s)
+		}, "CompareImageBase64"},
 		{"image exactly 8 MB", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) {
 			r.CompareImageBase64 = bigImageBase64(faceid.MaxCompareImageBase64)
 		}, ""},
@@ -170,6 +188,9 @@ func TestApplyValidate(t *testing.T) {
 		{"warnings duplicate", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) {
 			r.Config = &cfg{SelectedWarningCodes: ptr("-9101,-9101")}
 		}, "Config.SelectedWarningCodes"},
+		{"warnings empty", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) {
+			r.Config = &cfg{SelectedWarningCodes: ptr("")}
+		}, "Config.SelectedWarningCodes"},
 		{"warnings with checks off", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) {
 			r.Config = &cfg{SelectedWarningCodes: ptr("-9101"), DisableCheckOcrWarnings: ptr(true)}
 		}, "Config.SelectedWarningCodes"},
@@ -182,6 +203,7 @@ func TestApplyValidate(t *testing.T) {
 		}, "Config.AllowExpiredDocument"},
 
 		{"version PLUS", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) { r.Config = &cfg{Version: ptr("PLUS")} }, ""},
+		{"version empty", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) { r.Config = &cfg{Version: ptr("")} }, "Config.Version"},
 		{"version plus", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) { r.Config = &cfg{Version: ptr("plus")} }, "Config.Version"},
 
 		{"full config", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) {
@@ -197,7 +219,10 @@ func TestApplyValidate(t *testing.T) {
 			}
 		}, ""},
 	}
-	for _, tt := range tests {
+}
+
+func TestApplyValidate(t *testing.T) {
+	for _, tt := range applyCases() {
 		t.Run(tt.name, func(t *testing.T) {
 			r := validApply()
 			tt.edit(r)
@@ -229,14 +254,14 @@ func TestLegacyApplyValidate(t *testing.T) {
 		req       faceid.ApplyWebVerificationTokenRequest
 		wantField string
 	}{
-		{"redirect only", faceid.ApplyWebVerificationTokenRequest{RedirectUrl: "https://m.example/cb"}, ""},
 		{"with image", faceid.ApplyWebVerificationTokenRequest{RedirectUrl: "https://m.example/cb", CompareImageUrl: "https://cos.example/o", CompareImageMd5: md5hex}, ""},
-		{"redirect missing", faceid.ApplyWebVerificationTokenRequest{}, "RedirectUrl"},
-		{"redirect relative", faceid.ApplyWebVerificationTokenRequest{RedirectUrl: "cb"}, "RedirectUrl"},
-		{"redirect scheme", faceid.ApplyWebVerificationTokenRequest{RedirectUrl: "data:text/html,x"}, "RedirectUrl"},
+		{"redirect only", faceid.ApplyWebVerificationTokenRequest{RedirectUrl: "https://m.example/cb"}, "CompareImageUrl"},
+		{"redirect missing", faceid.ApplyWebVerificationTokenRequest{CompareImageUrl: "https://cos.example/o", CompareImageMd5: md5hex}, "RedirectUrl"},
+		{"redirect relative", faceid.ApplyWebVerificationTokenRequest{RedirectUrl: "cb", CompareImageUrl: "https://cos.example/o", CompareImageMd5: md5hex}, "RedirectUrl"},
+		{"redirect scheme", faceid.ApplyWebVerificationTokenRequest{RedirectUrl: "data:text/html,x", CompareImageUrl: "https://cos.example/o", CompareImageMd5: md5hex}, "RedirectUrl"},
 		{"md5 short", faceid.ApplyWebVerificationTokenRequest{RedirectUrl: "https://m.example/cb", CompareImageUrl: "https://cos.example/o", CompareImageMd5: md5hex[1:]}, "CompareImageMd5"},
 		{"md5 not hex", faceid.ApplyWebVerificationTokenRequest{RedirectUrl: "https://m.example/cb", CompareImageUrl: "https://cos.example/o", CompareImageMd5: "z" + md5hex[1:]}, "CompareImageMd5"},
-		{"md5 without url", faceid.ApplyWebVerificationTokenRequest{RedirectUrl: "https://m.example/cb", CompareImageMd5: md5hex}, "CompareImageMd5"},
+		{"md5 without url", faceid.ApplyWebVerificationTokenRequest{RedirectUrl: "https://m.example/cb", CompareImageMd5: md5hex}, "CompareImageUrl"},
 		{"url without md5", faceid.ApplyWebVerificationTokenRequest{RedirectUrl: "https://m.example/cb", CompareImageUrl: "https://cos.example/o"}, "CompareImageMd5"},
 		{"url relative", faceid.ApplyWebVerificationTokenRequest{RedirectUrl: "https://m.example/cb", CompareImageUrl: "/o", CompareImageMd5: md5hex}, "CompareImageUrl"},
 	}

@@ -1,8 +1,13 @@
 package sandbox
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -47,5 +52,57 @@ func FuzzParseRequest(f *testing.F) {
 			t.Fatalf("envelope does not encode: %v", err)
 		}
 		parseEnvelope(t, 200, out)
+	})
+}
+
+// FuzzAPIRequest drives the whole API handler, front door and TC3 verification included,
+// with arbitrary headers and bodies. With sign set the harness signs the body properly so
+// the fuzzer reaches the actions; otherwise the fuzzed Authorization header is sent as it
+// is. Every answer is an envelope, and a request is only ever acted on when its
+// Authorization is the genuine signature of what was sent.
+func FuzzAPIRequest(f *testing.F) {
+	const ts = 1772355600 // the sandbox clock
+	genuine := newAPIRequest(actionResultIntl, []byte(`{"BizToken":"D5E1C0A4-3F2B-4C6D-8E9F-0A1B2C3D4E5F"}`), time.Unix(ts, 0))
+	f.Add(uint8(1), true, genuine.Header.Get("Authorization"), "1772355600", "", "application/json",
+		[]byte(`{"BizToken":"D5E1C0A4-3F2B-4C6D-8E9F-0A1B2C3D4E5F"}`))
+	f.Add(uint8(1), false, genuine.Header.Get("Authorization"), "1772355600", "", "application/json",
+		[]byte(`{"BizToken":"D5E1C0A4-3F2B-4C6D-8E9F-0A1B2C3D4E5F"}`))
+	f.Add(uint8(0), true, "", "1772355600", "", "application/json; charset=utf-8", []byte(applyBody(nil)))
+	f.Add(uint8(2), false, "TC3-HMAC-SHA256 Credential=AKID-sandbox-local/2026-03-01/faceid/tc3_request, SignedHeaders=content-type;host;x-tc-action, Signature=00",
+		"-1", "tok", "text/plain", []byte(`{"TargetAction":"ApplyWebVerificationToken"}`))
+	f.Add(uint8(3), false, "TC3-HMAC-SHA256 Credential=AKID-sandbox-temp/2026-03-01/faceid/tc3_request,SignedHeaders=content-type;host,Signature=",
+		"99999999999999999999", "sandbox-session-token-not-for-production", "", []byte(`{}`))
+	sb := New(Options{Now: func() time.Time { return time.Unix(ts, 0) }, PageURL: "http://page.test", RateLimit: -1, MaxTokens: 1000})
+	h := sb.APIHandler()
+	f.Fuzz(func(t *testing.T, which uint8, sign bool, authz, timestamp, token, contentType string, body []byte) {
+		action := actions[int(which)%len(actions)]
+		req := httptest.NewRequest(http.MethodPost, "http://"+testHost+"/", bytes.NewReader(body))
+		req.Host = testHost
+		for k, v := range map[string]string{
+			"Content-Type": contentType, "X-TC-Action": action, "X-TC-Version": apiVersion,
+			"X-TC-Region": "ap-singapore", "X-TC-Timestamp": timestamp, "X-TC-Token": token, "Authorization": authz,
+		} {
+			if v != "" && !strings.ContainsAny(v, "\r\n\x00") {
+				req.Header.Set(k, v)
+			}
+		}
+		if sign {
+			// A well-formed request around the fuzzed body.
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Del("X-TC-Token")
+			testSign(req, body, TestSecretID, TestSecretKey, ts)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		r := parseEnvelope(t, rec.Code, rec.Body.Bytes())
+		if sign || r.Code == "" || !strings.HasPrefix(r.Code, "AuthFailure.") && r.Code != codeRequestSizeLimit {
+			// Past authentication: only a genuinely signed request gets here.
+			check := httptest.NewRequest(http.MethodPost, "http://"+testHost+"/", nil)
+			check.Host = testHost
+			testSign(check, body, TestSecretID, TestSecretKey, ts)
+			if !sign && (req.Header.Get("Authorization") != check.Header.Get("Authorization") || req.Header.Get("X-TC-Timestamp") != strconv.Itoa(ts)) {
+				t.Fatalf("acted on a request whose signature is not genuine: code %q for Authorization %q", r.Code, authz)
+			}
+		}
 	})
 }

@@ -270,3 +270,22 @@ func TestOutcomeRules(t *testing.T) {
 		t.Errorf("unknown token: %v", err)
 	}
 }
+
+// The stored outcome keeps the ErrorCode it was given, whatever the caller's variable
+// holds later.
+func TestOutcomeErrorCodeIsCopied(t *testing.T) {
+	e := newTestEnv(t, Options{})
+	tok := e.applyIntl(nil, "")
+	code := int64(1207)
+	if err := e.sb.SetOutcome(tok, Outcome{Result: ResultLivenessFail, ErrorCode: &code}); err != nil {
+		t.Fatal(err)
+	}
+	code = 0
+	st, err := e.sb.TokenState(tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Outcome == nil || st.Outcome.ErrorCode == nil || *st.Outcome.ErrorCode != 1207 || *st.ErrorCode != 1207 {
+		t.Fatalf("state %+v", st)
+	}
+}

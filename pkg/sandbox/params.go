@@ -331,7 +331,9 @@ func parseConfig(raw []byte) (flowConfig, bool, *apiError) {
 		allowExpired                   bool
 	)
 	// Every field is decoded before any is judged, so that a type error (InvalidParameter)
-	// wins over a value error (InvalidParameterValue) whatever the order of the keys.
+	// wins over a value error (InvalidParameterValue) whatever the order of the keys. A
+	// field given as "" is judged like any other value (null counts as absent): an empty
+	// list or version is a caller's mistake, not a request for the default.
 	r := fieldReader{o: o, given: map[string]bool{}}
 	r.boolean("AutoSkipStartPage", &cfg.autoSkipStartPage)
 	r.boolean("AutoSkip", &cfg.autoSkip)
@@ -372,22 +374,22 @@ func parseConfig(raw []byte) (flowConfig, bool, *apiError) {
 		return bad("Language", "must be one of en, zh-cn, zh-tc, th, id")
 	case r.given["AutoDowngrade"] && autoDowngrade != 1 && autoDowngrade != 2:
 		return bad("AutoDowngrade", "must be 1 or 2")
-	case actionList != "" && cfg.securityLevel != 2 && cfg.securityLevel != 4 && cfg.securityLevel != 5:
+	case r.given["ActionList"] && cfg.securityLevel != 2 && cfg.securityLevel != 4 && cfg.securityLevel != 5:
 		return bad("ActionList", "is only allowed with SecurityLevel 2, 4 or 5")
-	case actionList != "" && !validList(actionList, 2, func(s string) bool { return slices.Contains(actionNames, s) }):
+	case r.given["ActionList"] && !validList(actionList, 2, func(s string) bool { return slices.Contains(actionNames, s) }):
 		return bad("ActionList", "must be one or two of blink, mouth, nod, shake, comma-separated")
 	case cfg.retryLimit < 1 || cfg.retryLimit > 99:
 		return bad("LivenessRetryLimit", "must be from 1 to 99")
 	case r.given["LivenessTimeout"] && (livenessTimeout <= 0 || livenessTimeout > 600):
 		return bad("LivenessTimeout", "must be more than 0 and at most 600 seconds")
-	case warnings != "" && cfg.disableOCRWarnings:
+	case r.given["SelectedWarningCodes"] && cfg.disableOCRWarnings:
 		return bad("SelectedWarningCodes", "needs DisableCheckOcrWarnings to be false")
 	case r.given["AllowExpiredDocument"] && r.given["IDCardType"] && cfg.idCardType != "HKIDCard":
 		return bad("AllowExpiredDocument", "applies to HKIDCard only")
-	case version != "" && version != "BASIC" && version != "PLUS":
+	case r.given["Version"] && version != "BASIC" && version != "PLUS":
 		return bad("Version", "must be BASIC or PLUS")
 	}
-	if warnings != "" {
+	if r.given["SelectedWarningCodes"] {
 		ok := validList(warnings, len(warningCodes), func(s string) bool {
 			n, err := strconv.ParseInt(s, 10, 64)
 			if err == nil && slices.Contains(warningCodes, n) {
@@ -421,7 +423,7 @@ func validList(list string, maxItems int, ok func(string) bool) bool {
 // checkRedirectURL requires an absolute http(s) URL, which is what Tencent redirects to.
 func checkRedirectURL(key, raw string) *apiError {
 	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Opaque != "" ||
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" || u.Opaque != "" ||
 		strings.ContainsAny(raw, " \t\r\n\\") {
 		return errorf(codeInvalidParameterValue, "The parameter `%s` must be an absolute http or https URL.", key)
 	}

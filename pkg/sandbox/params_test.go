@@ -98,6 +98,7 @@ func TestApplyValidation(t *testing.T) {
 		{"RedirectURL relative", applyBody(withTop("RedirectURL", "/callback")), codeInvalidParameterValue},
 		{"RedirectURL other scheme", applyBody(withTop("RedirectURL", "javascript:alert(1)")), codeInvalidParameterValue},
 		{"RedirectURL without host", applyBody(withTop("RedirectURL", "https:///cb")), codeInvalidParameterValue},
+		{"RedirectURL with a port but no host", applyBody(withTop("RedirectURL", "https://:443/cb")), codeInvalidParameterValue},
 		{"RedirectURL with space", applyBody(withTop("RedirectURL", "https://m.test/a b")), codeInvalidParameterValue},
 		{"Extra over 1000 characters", applyBody(withTop("Extra", strings.Repeat("a", 1001))), codeInvalidParameterValue},
 		{"image with data: prefix", applyBody(withTop("CompareImageBase64", "data:image/jpeg;base64,"+jpeg)), codeInvalidParameterValue},
@@ -128,6 +129,8 @@ func TestApplyValidation(t *testing.T) {
 		{"ActionList unknown action", applyBody(withConfig("SecurityLevel", 2, "ActionList", "smile")), codeInvalidParameterValue},
 		{"ActionList repeated action", applyBody(withConfig("SecurityLevel", 5, "ActionList", "blink,blink")), codeInvalidParameterValue},
 		{"ActionList with spaces", applyBody(withConfig("SecurityLevel", 2, "ActionList", "blink, nod")), codeInvalidParameterValue},
+		{"ActionList empty", applyBody(withConfig("SecurityLevel", 2, "ActionList", "")), codeInvalidParameterValue},
+		{"ActionList null", applyBody(withConfig("ActionList", nil)), ""},
 		{"LivenessRetryLimit 0", applyBody(withConfig("LivenessRetryLimit", 0)), codeInvalidParameterValue},
 		{"LivenessRetryLimit 100", applyBody(withConfig("LivenessRetryLimit", 100)), codeInvalidParameterValue},
 		{"LivenessTimeout 0", applyBody(withConfig("LivenessTimeout", 0)), codeInvalidParameterValue},
@@ -137,6 +140,8 @@ func TestApplyValidation(t *testing.T) {
 		{"SelectedWarningCodes with OCR warnings disabled", applyBody(withConfig("DisableCheckOcrWarnings", true, "SelectedWarningCodes", "-9101")), codeInvalidParameterValue},
 		{"AllowExpiredDocument for another card", applyBody(withConfig("CheckMode", 4, "IDCardType", "MLIDCard", "AllowExpiredDocument", true)), codeInvalidParameterValue},
 		{"Version unknown", applyBody(withConfig("Version", "PRO")), codeInvalidParameterValue},
+		{"Version empty", applyBody(withConfig("Version", "")), codeInvalidParameterValue},
+		{"SelectedWarningCodes empty", applyBody(withConfig("SelectedWarningCodes", "")), codeInvalidParameterValue},
 		{"RuleId unknown", applyBody(withTop("RuleId", "99")), codeRuleIDNotExist},
 	}
 	e := newTestEnv(t, Options{RuleIDs: []string{"1", "2"}})

@@ -164,6 +164,10 @@ func (s *Sandbox) finishLocked(ss *session, o Outcome, now time.Time) error {
 	if err != nil {
 		return err
 	}
+	if o.ErrorCode != nil {
+		// The caller's variable may change after the call; the stored outcome must not.
+		o.ErrorCode = ptr(*o.ErrorCode)
+	}
 	if ss.started.IsZero() {
 		ss.started = now
 	}
