@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"time"
 )
 
 // The browser binding: /start sets one cookie holding a random nonce and keeps only its
@@ -24,11 +25,14 @@ type cookieSpec struct {
 	name   string
 	path   string
 	secure bool
+	maxAge time.Duration
 }
 
 // newCookieSpec scopes the cookie to the callback's path, the only place it is read. The
-// __Secure- prefix makes browsers refuse it over plain HTTP or without Secure.
-func newCookieSpec(callbackPath string, secure bool) cookieSpec {
+// __Secure- prefix makes browsers refuse it over plain HTTP or without Secure. The cookie
+// lives as long as a user may take to start and finish on Tencent's page (maxAge), and
+// no longer.
+func newCookieSpec(callbackPath string, secure bool, maxAge time.Duration) cookieSpec {
 	if callbackPath == "" {
 		callbackPath = "/"
 	}
@@ -36,7 +40,7 @@ func newCookieSpec(callbackPath string, secure bool) cookieSpec {
 	if secure {
 		name = "__Secure-facegate_binding"
 	}
-	return cookieSpec{name: name, path: callbackPath, secure: secure}
+	return cookieSpec{name: name, path: callbackPath, secure: secure, maxAge: maxAge}
 }
 
 // newNonce returns a fresh binding nonce and the hash the session keeps.
@@ -56,7 +60,7 @@ func (c cookieSpec) set(w http.ResponseWriter, nonce string) {
 		Name:     c.name,
 		Value:    nonce,
 		Path:     c.path,
-		MaxAge:   int(BindingCookieMaxAge.Seconds()),
+		MaxAge:   int(c.maxAge.Seconds()),
 		HttpOnly: true,
 		Secure:   c.secure,
 		SameSite: http.SameSiteLaxMode,

@@ -90,9 +90,6 @@ func (c Code) HTTPStatus() int {
 type Error struct {
 	Code    Code
 	Message string
-	// Status overrides the code's HTTP status when non-zero (kept for rare cases; the mapping
-	// in codeStatus is the rule).
-	Status int
 	// RetryAfter, when positive, is sent as a Retry-After header: the caller may try again then.
 	RetryAfter time.Duration
 	Err        error
@@ -109,11 +106,8 @@ func (e *Error) Error() string {
 // Unwrap returns the cause.
 func (e *Error) Unwrap() error { return e.Err }
 
-// HTTPStatus is the status the error is answered with.
+// HTTPStatus is the status the error is answered with: its code's, from codeStatus alone.
 func (e *Error) HTTPStatus() int {
-	if e.Status != 0 {
-		return e.Status
-	}
 	return e.Code.HTTPStatus()
 }
 

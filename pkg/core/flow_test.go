@@ -54,18 +54,20 @@ type outcomeCase struct {
 	outcome  string
 	status   core.Status
 	category string
+	code     *int64 // replaces the outcome's ErrorCode (a code no outcome produces)
 }
 
 var outcomeCases = []outcomeCase{
-	{"pass", core.StartOptions{Mode: 3}, sandbox.ResultPass, core.StatusPassed, ""},
-	{"pass with compare", core.StartOptions{CompareImage: jpegBase64}, sandbox.ResultPass, core.StatusPassed, ""},
-	{"liveness failure", core.StartOptions{Mode: 3}, sandbox.ResultLivenessFail, core.StatusFailed, "liveness"},
-	{"compare failure", core.StartOptions{Mode: 2, CompareImage: jpegBase64}, sandbox.ResultCompareFail, core.StatusFailed, "compare"},
-	{"document pass", core.StartOptions{Mode: 4, DocumentType: "HKIDCard"}, sandbox.ResultDocument, core.StatusPassed, ""},
-	{"document failure", core.StartOptions{Mode: 1}, sandbox.ResultDocumentFail, core.StatusFailed, "document"},
-	{"user exit", core.StartOptions{}, sandbox.ResultUserExit, core.StatusFailed, "user_exit"},
-	{"timeout", core.StartOptions{Mode: 3}, sandbox.ResultTimeout, core.StatusFailed, "timeout"},
-	{"retry limit", core.StartOptions{Mode: 3}, sandbox.ResultRetryLimit, core.StatusFailed, "retry_limit"},
+	{"pass", core.StartOptions{Mode: 3}, sandbox.ResultPass, core.StatusPassed, "", nil},
+	{"pass with compare", core.StartOptions{CompareImage: jpegBase64}, sandbox.ResultPass, core.StatusPassed, "", nil},
+	{"liveness failure", core.StartOptions{Mode: 3}, sandbox.ResultLivenessFail, core.StatusFailed, "liveness", nil},
+	{"compare failure", core.StartOptions{Mode: 2, CompareImage: jpegBase64}, sandbox.ResultCompareFail, core.StatusFailed, "compare", nil},
+	{"document pass", core.StartOptions{Mode: 4, DocumentType: "HKIDCard"}, sandbox.ResultDocument, core.StatusPassed, "", nil},
+	{"document failure", core.StartOptions{Mode: 1}, sandbox.ResultDocumentFail, core.StatusFailed, "document", nil},
+	{"user exit", core.StartOptions{}, sandbox.ResultUserExit, core.StatusFailed, "user_exit", nil},
+	{"timeout", core.StartOptions{Mode: 3}, sandbox.ResultTimeout, core.StatusFailed, "timeout", nil},
+	{"retry limit", core.StartOptions{Mode: 3}, sandbox.ResultRetryLimit, core.StatusFailed, "retry_limit", nil},
+	{"unknown code", core.StartOptions{Mode: 3}, sandbox.ResultLivenessFail, core.StatusFailed, "system", ptr(int64(4321))},
 }
 
 // TestFlowEveryOutcomeEveryStore runs start → sandbox outcome → callback → result for every
@@ -81,7 +83,7 @@ func TestFlowEveryOutcomeEveryStore(t *testing.T) {
 				opts.Extra = "order-" + c.name
 				opts.Reference = "ref-42"
 				b := st.startPost(opts)
-				st.setOutcome(b.token, sandbox.Outcome{Result: c.outcome})
+				st.setOutcome(b.token, sandbox.Outcome{Result: c.outcome, ErrorCode: c.code})
 
 				land := st.mustCallback(b)
 				if land.status != string(c.status) || land.token != b.token || land.ticket == "" {
@@ -109,6 +111,9 @@ func TestFlowEveryOutcomeEveryStore(t *testing.T) {
 				}
 				if c.status == core.StatusPassed && *res.Code != 0 {
 					t.Fatalf("passed with code %d", *res.Code)
+				}
+				if c.code != nil && *res.Code != *c.code {
+					t.Fatalf("raw code %d not kept (got %d)", *c.code, *res.Code)
 				}
 				switch c.outcome {
 				case sandbox.ResultPass, sandbox.ResultLivenessFail, sandbox.ResultCompareFail, sandbox.ResultRetryLimit:
@@ -157,67 +162,80 @@ func TestFlowGetStartNavigates(t *testing.T) {
 // TestFlowPending: the callback before Tencent has a result answers pending and writes
 // nothing; /result then reads Tencent once per request until the result is terminal.
 func TestFlowPending(t *testing.T) {
-	st := newStack(t, stackOptions{})
-	b := st.startPost(core.StartOptions{ReturnTo: returnTo, Mode: 3})
-	creates := st.store.creates.Load()
+	for storeName, newStore := range stores {
+		t.Run(storeName, func(t *testing.T) {
+			st := newStack(t, stackOptions{newStore: newStore})
+			b := st.startPost(core.StartOptions{ReturnTo: returnTo, Mode: 3})
+			creates := st.store.creates.Load()
 
-	land := st.mustCallback(b)
-	if land.status != "pending" || land.ticket == "" {
-		t.Fatalf("landing = %+v", land)
-	}
-	if st.store.creates.Load() != creates {
-		t.Fatal("a pending callback wrote to the store")
-	}
-	sum, rec := st.summary(b.token, land.ticket)
-	if sum.Status != core.StatusPending || rec.Header().Get("Retry-After") == "" {
-		t.Fatalf("pending summary = %+v, Retry-After %q", sum, rec.Header().Get("Retry-After"))
-	}
-	res, rec := st.fullResult(b.token)
-	if res.Status != core.StatusPending || res.Reference != "" || res.CompletedAt != nil || rec.Header().Get("Retry-After") == "" {
-		t.Fatalf("pending full result = %+v", res)
-	}
-	if st.store.creates.Load() != creates {
-		t.Fatal("a pending result wrote to the store")
-	}
+			land := st.mustCallback(b)
+			if land.status != "pending" || land.ticket == "" {
+				t.Fatalf("landing = %+v", land)
+			}
+			if st.store.creates.Load() != creates {
+				t.Fatal("a pending callback wrote to the store")
+			}
+			sum, rec := st.summary(b.token, land.ticket)
+			if sum.Status != core.StatusPending || rec.Header().Get("Retry-After") == "" {
+				t.Fatalf("pending summary = %+v, Retry-After %q", sum, rec.Header().Get("Retry-After"))
+			}
+			res, rec := st.fullResult(b.token)
+			if res.Status != core.StatusPending || res.Reference != "" || res.CompletedAt != nil || rec.Header().Get("Retry-After") == "" {
+				t.Fatalf("pending full result = %+v", res)
+			}
+			if st.store.creates.Load() != creates {
+				t.Fatal("a pending result wrote to the store")
+			}
 
-	st.setOutcome(b.token, sandbox.Outcome{Result: sandbox.ResultPass})
-	calls := st.faceid.calls.Load()
-	sum, _ = st.summary(b.token, land.ticket)
-	if sum.Status != core.StatusPassed {
-		t.Fatalf("after the outcome: %+v", sum)
-	}
-	if got := st.faceid.calls.Load() - calls; got != 1 {
-		t.Fatalf("pending → passed took %d Tencent calls, want 1", got)
-	}
-	if got := st.store.creates.Load() - creates; got != 1 {
-		t.Fatalf("pending → passed wrote %d objects, want 1", got)
-	}
-	// From now on the store answers; the pending ticket still reads the current status.
-	calls = st.faceid.calls.Load()
-	if sum, _ := st.summary(b.token, land.ticket); sum.Status != core.StatusPassed {
-		t.Fatalf("second read: %+v", sum)
-	}
-	if st.faceid.calls.Load() != calls {
-		t.Fatal("a terminal session called Tencent again")
+			st.setOutcome(b.token, sandbox.Outcome{Result: sandbox.ResultPass})
+			calls := st.faceid.calls.Load()
+			sum, _ = st.summary(b.token, land.ticket)
+			if sum.Status != core.StatusPassed {
+				t.Fatalf("after the outcome: %+v", sum)
+			}
+			if got := st.faceid.calls.Load() - calls; got != 1 {
+				t.Fatalf("pending → passed took %d Tencent calls, want 1", got)
+			}
+			if got := st.store.creates.Load() - creates; got != 1 {
+				t.Fatalf("pending → passed wrote %d objects, want 1", got)
+			}
+			// From now on the store answers; the pending ticket still reads the current status.
+			calls = st.faceid.calls.Load()
+			if sum, _ := st.summary(b.token, land.ticket); sum.Status != core.StatusPassed {
+				t.Fatalf("second read: %+v", sum)
+			}
+			if st.faceid.calls.Load() != calls {
+				t.Fatal("a terminal session called Tencent again")
+			}
+		})
 	}
 }
 
 // TestFlowExpired: a BizToken never used within its start window reads as ErrorCode 15,
 // and one past Tencent's result window as BizTokenExpired; both become a stored "expired".
 func TestFlowExpired(t *testing.T) {
-	t.Run("unused token", func(t *testing.T) {
-		st := newStack(t, stackOptions{})
-		b := st.startPost(core.StartOptions{ReturnTo: returnTo, Mode: 3})
-		st.clock.Advance(11 * time.Minute)
-		land := st.mustCallback(b)
-		if land.status != "expired" {
-			t.Fatalf("status = %s", land.status)
-		}
-		res, _ := st.fullResult(b.token)
-		if res.Status != core.StatusExpired || res.Category != "expired" {
-			t.Fatalf("result = %+v", res)
-		}
-	})
+	for storeName, newStore := range stores {
+		t.Run("unused token/"+storeName, func(t *testing.T) {
+			st := newStack(t, stackOptions{newStore: newStore})
+			b := st.startPost(core.StartOptions{ReturnTo: returnTo, Mode: 3})
+			st.clock.Advance(11 * time.Minute)
+			land := st.mustCallback(b)
+			if land.status != "expired" {
+				t.Fatalf("status = %s", land.status)
+			}
+			calls := st.faceid.calls.Load()
+			res, _ := st.fullResult(b.token)
+			if res.Status != core.StatusExpired || res.Category != "expired" {
+				t.Fatalf("result = %+v", res)
+			}
+			if sum, _ := st.summary(b.token, land.ticket); sum.Status != core.StatusExpired || sum.Category != "expired" {
+				t.Fatalf("summary = %+v", sum)
+			}
+			if st.faceid.calls.Load() != calls {
+				t.Fatal("an expired session called Tencent again")
+			}
+		})
+	}
 	t.Run("past the result window", func(t *testing.T) {
 		st := newStack(t, stackOptions{sandbox: func(o *sandbox.Options) { o.ResultWindow = time.Hour }})
 		b := st.startPost(core.StartOptions{ReturnTo: returnTo, Mode: 3})

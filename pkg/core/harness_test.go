@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -112,25 +113,75 @@ func (c *countingStore) reset() {
 	c.puts.Store(0)
 }
 
-// countingFaceID counts Tencent calls of every kind, passing them to the real client.
+// countingFaceID counts Tencent calls of every kind, passing them to the real client. It
+// also remembers every value of Tencent's answers that must never reach a log (tokens,
+// page and upload URLs, media, document data), for the privacy test.
 type countingFaceID struct {
 	inner *faceid.Client
 	calls atomic.Int64
+
+	mu        sync.Mutex
+	sensitive []string
+}
+
+func (c *countingFaceID) remember(vals ...*string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, v := range vals {
+		if v != nil && *v != "" {
+			c.sensitive = append(c.sensitive, *v)
+		}
+	}
+}
+
+// rememberJSON keeps every string inside raw JSON (document fields such as names and ID
+// numbers).
+func (c *countingFaceID) rememberJSON(raw json.RawMessage) {
+	var v any
+	if json.Unmarshal(raw, &v) != nil {
+		return
+	}
+	walkStrings(v, func(s string) { c.remember(&s) })
+}
+
+// seen returns the sensitive values of every answer so far.
+func (c *countingFaceID) seen() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.sensitive)
 }
 
 func (c *countingFaceID) ApplyWebVerificationBizTokenIntl(ctx context.Context, r *faceid.ApplyWebVerificationBizTokenIntlRequest) (*faceid.ApplyWebVerificationBizTokenIntlResponse, error) {
 	c.calls.Add(1)
-	return c.inner.ApplyWebVerificationBizTokenIntl(ctx, r)
+	resp, err := c.inner.ApplyWebVerificationBizTokenIntl(ctx, r)
+	if err == nil {
+		c.remember(&resp.BizToken, &resp.VerificationURL, &resp.VerificationUrl)
+	}
+	return resp, err
 }
 
 func (c *countingFaceID) GetWebVerificationResultIntl(ctx context.Context, t string) (*faceid.GetWebVerificationResultIntlResponse, error) {
 	c.calls.Add(1)
-	return c.inner.GetWebVerificationResultIntl(ctx, t)
+	resp, err := c.inner.GetWebVerificationResultIntl(ctx, t)
+	if err == nil {
+		c.remember(resp.BestFrameBase64, resp.VideoBase64, resp.Extra)
+		for _, o := range resp.OCRResult {
+			c.remember(o.CardImageBase64, o.CardBackImageBase64, o.CardCutImageBase64, o.CardBackCutImageBase64,
+				o.HeadImageBase64, o.OriginalCardInfo)
+			c.rememberJSON(o.CardInfo)
+			c.rememberJSON(o.NormalCardInfo)
+		}
+	}
+	return resp, err
 }
 
 func (c *countingFaceID) CreateUploadUrl(ctx context.Context, a string) (*faceid.CreateUploadUrlResponse, error) {
 	c.calls.Add(1)
-	return c.inner.CreateUploadUrl(ctx, a)
+	resp, err := c.inner.CreateUploadUrl(ctx, a)
+	if err == nil {
+		c.remember(&resp.UploadUrl, &resp.ResourceUrl)
+	}
+	return resp, err
 }
 
 func (c *countingFaceID) Upload(ctx context.Context, u string, img []byte) (string, error) {
@@ -140,12 +191,20 @@ func (c *countingFaceID) Upload(ctx context.Context, u string, img []byte) (stri
 
 func (c *countingFaceID) ApplyWebVerificationToken(ctx context.Context, r *faceid.ApplyWebVerificationTokenRequest) (*faceid.ApplyWebVerificationTokenResponse, error) {
 	c.calls.Add(1)
-	return c.inner.ApplyWebVerificationToken(ctx, r)
+	resp, err := c.inner.ApplyWebVerificationToken(ctx, r)
+	if err == nil {
+		c.remember(&resp.BizToken, &resp.VerificationUrl)
+	}
+	return resp, err
 }
 
 func (c *countingFaceID) GetWebVerificationResult(ctx context.Context, t string) (*faceid.GetWebVerificationResultResponse, error) {
 	c.calls.Add(1)
-	return c.inner.GetWebVerificationResult(ctx, t)
+	resp, err := c.inner.GetWebVerificationResult(ctx, t)
+	if err == nil {
+		c.remember(resp.VideoBestFrameUrl, resp.VideoUrl)
+	}
+	return resp, err
 }
 
 type stackOptions struct {

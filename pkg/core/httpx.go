@@ -102,9 +102,10 @@ func jsonError(err error, limit int64) *Error {
 	if errors.As(err, &typeErr) && typeErr.Field != "" {
 		return errorf(CodeInvalidRequest, "The field %q has the wrong type.", typeErr.Field)
 	}
-	// The decoder's messages for unknown fields name only the field, which the caller sent.
+	// The decoder's messages for unknown fields name only the field, which the caller sent
+	// (clipped: a body may hold a name of megabytes).
 	if msg := err.Error(); strings.HasPrefix(msg, "json: unknown field ") {
-		return errorf(CodeInvalidRequest, "Unknown field %s.", strings.TrimPrefix(msg, "json: unknown field "))
+		return errorf(CodeInvalidRequest, "Unknown field %s.", clip(strings.TrimPrefix(msg, "json: unknown field "), 64))
 	}
 	return errorf(CodeInvalidRequest, "The request body is not valid JSON.")
 }

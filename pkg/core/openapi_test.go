@@ -9,7 +9,10 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
+	"reflect"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -346,4 +349,130 @@ func TestOpenAPIResponsesOfRealFlows(t *testing.T) {
 	}
 	st.sandbox.SetFaults(sandbox.Faults{ThrottleRate: 1})
 	check("start 503", "/start", "post", st.postJSON("/start", core.StartOptions{ReturnTo: returnTo, Mode: 3}))
+}
+
+// TestOpenAPIRequestsMatchHandlers checks the request side against the handlers: every
+// documented parameter and body property is accepted, and anything undocumented is refused
+// as unknown; the documented limits are the code's.
+func TestOpenAPIRequestsMatchHandlers(t *testing.T) {
+	o := loadOpenAPI(t)
+	st := newStack(t, stackOptions{})
+	// An address the allowlist refuses: a request that gets as far as invalid_return_to
+	// (or another option check) had all its parameters accepted.
+	const badReturnTo = "https://evil.example/"
+
+	paramNames := func(path, method string) []string {
+		var names []string
+		for _, p := range o.get(o.root, "paths", path, method, "parameters").([]any) {
+			if o.get(p, "in") == "query" {
+				names = append(names, o.get(p, "name").(string))
+			}
+		}
+		sort.Strings(names)
+		return names
+	}
+	sample := func(schema any) any {
+		switch o.get(schema, "type") {
+		case "integer":
+			return 3
+		default:
+			return "x"
+		}
+	}
+
+	// GET /start: the documented query parameters, and nothing else.
+	startParams := paramNames("/start", "get")
+	for _, name := range append(slices.Clone(startParams), "compareImage", "admin", "debug") {
+		q := url.Values{"returnTo": {badReturnTo}}
+		if name != "returnTo" {
+			q.Set(name, "3")
+		}
+		rec := st.get("/start?"+q.Encode(), "Accept", "application/json")
+		documented := slices.Contains(startParams, name)
+		if code := errorCode(t, rec); (code == "invalid_request") == documented {
+			t.Errorf("GET /start with %s (documented %v): %d %s", name, documented, rec.Code, rec.Body)
+		}
+	}
+
+	// POST /start: the StartRequest properties, and nothing else.
+	props := o.get(o.root, "components", "schemas", "StartRequest", "properties").(map[string]any)
+	var propNames []string
+	for name, schema := range props {
+		propNames = append(propNames, name)
+		body := map[string]any{"returnTo": badReturnTo, name: sample(schema)}
+		if name == "returnTo" {
+			body[name] = badReturnTo
+		}
+		if rec := st.postJSON("/start", body); errorCode(t, rec) == "invalid_request" {
+			t.Errorf("POST /start refuses the documented property %s: %s", name, rec.Body)
+		}
+	}
+	var jsonNames []string
+	st2 := reflect.TypeOf(core.StartOptions{})
+	for i := 0; i < st2.NumField(); i++ {
+		name, _, _ := strings.Cut(st2.Field(i).Tag.Get("json"), ",")
+		jsonNames = append(jsonNames, name)
+		if !slices.Contains(propNames, name) {
+			t.Errorf("StartOptions field %s (%s) is not in StartRequest", st2.Field(i).Name, name)
+		}
+	}
+	for _, name := range propNames {
+		if !slices.Contains(jsonNames, name) {
+			t.Errorf("StartRequest documents %s, which StartOptions does not have", name)
+		}
+	}
+	if rec := st.postJSON("/start", map[string]any{"returnTo": badReturnTo, "webhook": "x"}); errorCode(t, rec) != "invalid_request" {
+		t.Errorf("POST /start accepted an undocumented property: %s", rec.Body)
+	}
+
+	// GET /result: token and ticket, and nothing else.
+	resultParams := paramNames("/result", "get")
+	if !slices.Equal(resultParams, []string{"ticket", "token"}) {
+		t.Errorf("GET /result documents %v", resultParams)
+	}
+	for name, documented := range map[string]bool{"ticket": true, "debug": false, "status": false} {
+		rec := st.get("/result?token=NOPE-1&"+name+"=x", "Authorization", "Bearer "+merchantKey)
+		if code := errorCode(t, rec); (code == "invalid_request") == documented {
+			t.Errorf("GET /result with %s (documented %v): %d %s", name, documented, rec.Code, rec.Body)
+		}
+	}
+	if got := paramNames("/callback", "get"); !slices.Equal(got, []string{"token"}) {
+		t.Errorf("GET /callback documents %v", got)
+	}
+
+	// The documented limits are the code's.
+	maxLen := func(path ...string) int {
+		v, _ := o.get(o.root, path...).(map[string]any)["maxLength"].(int)
+		return v
+	}
+	for name, c := range map[string]struct{ documented, code int }{
+		"Extra":           {maxLen("components", "schemas", "Extra"), core.MaxExtraRunes},
+		"Reference":       {maxLen("components", "schemas", "Reference"), core.MaxReferenceRunes},
+		"ReturnTo":        {maxLen("components", "schemas", "ReturnTo"), core.MaxReturnToLength},
+		"compareImage":    {maxLen("components", "schemas", "StartRequest", "properties", "compareImage"), core.MaxInlineImageBase64},
+		"CompareImageKey": {maxLen("components", "schemas", "CompareImageKey"), core.MaxKeyLength},
+	} {
+		if c.documented != c.code {
+			t.Errorf("%s: openapi.yaml says at most %d, the code %d", name, c.documented, c.code)
+		}
+	}
+	desc := o.get(o.root, "paths", "/start", "post", "description").(string)
+	if body := strconv.FormatInt(core.MaxStartBody, 10); !strings.Contains(strings.ReplaceAll(desc, ",", ""), body+" bytes") {
+		t.Errorf("POST /start description does not state the %s-byte body cap", body)
+	}
+
+	// The status each error code is documented with is the one it is answered with.
+	codeDesc := o.get(o.root, "components", "schemas", "ErrorCode", "description").(string)
+	pairs := regexp.MustCompile(`([a-z_]+) (\d{3})`).FindAllStringSubmatch(codeDesc, -1)
+	if len(pairs) != len(core.Codes()) {
+		t.Fatalf("ErrorCode description lists %d codes with a status, the code has %d", len(pairs), len(core.Codes()))
+	}
+	for _, p := range pairs {
+		if status, _ := strconv.Atoi(p[2]); core.Code(p[1]).HTTPStatus() != status {
+			t.Errorf("%s: documented %s, answered %d", p[1], p[2], core.Code(p[1]).HTTPStatus())
+		}
+	}
+	if st.store.creates.Load() != 0 || st.faceid.calls.Load() != 0 {
+		t.Fatal("refused requests wrote or called Tencent")
+	}
 }

@@ -12,8 +12,44 @@ import (
 	"github.com/facegate/facegate/pkg/sandbox"
 )
 
+// secretSet collects the values that must never appear in a log line. Long values (images,
+// videos) also contribute their head and tail, so a log of part of one is caught too.
+type secretSet struct{ vals []string }
+
+func (s *secretSet) keep(vals ...string) {
+	for _, v := range vals {
+		if len(v) < 6 {
+			continue // too short to search for without false alarms ("M", "2024")
+		}
+		s.vals = append(s.vals, v)
+		if len(v) > 96 {
+			s.vals = append(s.vals, v[:48], v[len(v)-48:])
+		}
+	}
+}
+
+// check searches every log line for every secret, after making sure the logs hold the lines
+// the flows must have produced (otherwise a silent logger would pass).
+func (s *secretSet) check(t *testing.T, logs string, lines ...string) {
+	t.Helper()
+	for _, want := range lines {
+		if !strings.Contains(logs, want) {
+			t.Fatalf("logs lack %q; the check below would prove nothing:\n%s", want, logs)
+		}
+	}
+	for _, v := range s.vals {
+		if strings.Contains(logs, v) {
+			t.Errorf("a log line contains %q", clip(v))
+		}
+	}
+	if t.Failed() {
+		t.Logf("logs:\n%s", logs)
+	}
+}
+
 // TestLogsCarryNoSecrets runs every endpoint through every outcome and many refusals,
-// collecting each value that must never be logged, then searches every log line for them.
+// collecting each value that must never be logged (what the callers sent, what Tencent
+// answered, what the service handed out), then searches every log line for them.
 func TestLogsCarryNoSecrets(t *testing.T) {
 	st := newStack(t, stackOptions{
 		newStore: s3Store,
@@ -22,16 +58,10 @@ func TestLogsCarryNoSecrets(t *testing.T) {
 			c.StartTokenSecrets = [][]byte{startSecret}
 		},
 	})
-	var secrets []string
-	keep := func(vals ...string) {
-		for _, v := range vals {
-			if len(v) >= 6 {
-				secrets = append(secrets, v)
-			}
-		}
-	}
+	var secrets secretSet
+	keep := secrets.keep
 	keep(string(ticketSecret), string(startSecret), merchantKey, sandbox.TestSecretKey)
-	keep(jpegBase64, jpegBase64[:40], jpegBase64[len(jpegBase64)-40:])
+	keep(jpegBase64)
 
 	for _, c := range outcomeCases {
 		opts := c.opts
@@ -45,12 +75,15 @@ func TestLogsCarryNoSecrets(t *testing.T) {
 		var resp core.StartResponse
 		decodeBody(t, rec, &resp)
 		keep(resp.Token, resp.VerificationURL, opts.Extra, opts.Reference)
-		st.setOutcome(resp.Token, sandbox.Outcome{Result: c.outcome})
+		st.setOutcome(resp.Token, sandbox.Outcome{Result: c.outcome, ErrorCode: c.code})
 		land := st.mustCallback(&browser{token: resp.Token})
 		keep(land.ticket, land.url.String())
 		st.summary(resp.Token, land.ticket)
-		_, full := st.fullResult(resp.Token)
+		res, full := st.fullResult(resp.Token)
 		keepDocumentValues(t, full.Body.Bytes(), keep)
+		for _, m := range res.Media {
+			keep(m.URL) // presigned: whoever holds it reads the image
+		}
 		// Wrong and tampered credentials for the same token.
 		st.summary(resp.Token, land.ticket+"x")
 		st.get("/result?token="+resp.Token, "Authorization", "Bearer wrong-"+merchantKey)
@@ -79,20 +112,48 @@ func TestLogsCarryNoSecrets(t *testing.T) {
 	st.mustCallback(&browser{token: b.token, cookie: b.cookie})
 	st.sandbox.SetFaults(sandbox.Faults{})
 
-	logs := st.logs.String()
-	for _, want := range []string{"verification started", "verification finished", "request refused", "result not available at callback"} {
-		if !strings.Contains(logs, want) {
-			t.Fatalf("logs lack %q; the check below would prove nothing:\n%s", want, logs)
+	// Everything Tencent handed the service: tokens, page URLs, best frames, videos,
+	// document images and fields.
+	seen := st.faceid.seen()
+	if len(seen) < 3*len(outcomeCases) {
+		t.Fatalf("only %d sensitive values seen in Tencent's answers; the flows did not run", len(seen))
+	}
+	keep(seen...)
+	secrets.check(t, st.logs.String(), "verification started", "verification finished", "request refused", "result not available at callback")
+}
+
+// TestLegacyLogsCarryNoSecrets does the same for the upload-URL flow, whose answers carry
+// other things worth stealing: the upload URL and the links to the video and best frame.
+func TestLegacyLogsCarryNoSecrets(t *testing.T) {
+	st := newStack(t, stackOptions{config: func(c *core.Config) { c.Flow = core.FlowLegacy }})
+	if err := st.store.inner.Create(t.Context(), "uploads/private.jpg", jpegImage); err != nil {
+		t.Fatal(err)
+	}
+	var secrets secretSet
+	secrets.keep(string(ticketSecret), merchantKey, sandbox.TestSecretKey, jpegBase64)
+	for i, opts := range []core.StartOptions{
+		{ReturnTo: returnTo, CompareImage: jpegBase64, Extra: "legacy private extra"},
+		{ReturnTo: returnTo, CompareImageKey: "uploads/private.jpg", Reference: "legacy-private-ref"},
+	} {
+		b := st.startPost(opts)
+		secrets.keep(b.token, b.cookie.Value, opts.Extra, opts.Reference)
+		st.callback(&browser{token: b.token}) // binding mismatch
+		outcome := sandbox.ResultPass
+		if i == 1 {
+			outcome = sandbox.ResultLivenessFail
 		}
+		st.setOutcome(b.token, sandbox.Outcome{Result: outcome})
+		land := st.mustCallback(b)
+		secrets.keep(land.ticket, land.url.String())
+		st.summary(b.token, land.ticket)
+		st.fullResult(b.token)
 	}
-	for _, s := range secrets {
-		if strings.Contains(logs, s) {
-			t.Errorf("a log line contains %q", clip(s))
-		}
+	seen := st.faceid.seen()
+	if len(seen) < 6 {
+		t.Fatalf("only %d sensitive values seen in Tencent's answers; the flows did not run", len(seen))
 	}
-	if t.Failed() {
-		t.Logf("logs:\n%s", logs)
-	}
+	secrets.keep(seen...)
+	secrets.check(t, st.logs.String(), "verification started", "verification finished", "request refused")
 }
 
 // keepDocumentValues adds every string and number inside the document data of a full

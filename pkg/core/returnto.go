@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"path"
+	"slices"
 	"strings"
 )
 
@@ -17,7 +18,8 @@ const MaxReturnToLength = 2048
 // The matcher is deliberately narrower than what browsers accept: anything a browser or a
 // URL parser could read in two ways (backslashes, percent-encoded separators, userinfo,
 // control characters, dot segments, non-ASCII) is refused rather than normalised, so there
-// is never an open redirect.
+// is never an open redirect. A returnTo that already carries one of the parameters the
+// callback adds (token, ticket, status) is refused too.
 type Allowlist struct {
 	entries []allowEntry
 }
@@ -110,12 +112,36 @@ func (a *Allowlist) check(raw string) string {
 	if p != "" && !cleanPath(p) {
 		return "its path is not clean"
 	}
+	if k := reservedParam(u.RawQuery); k != "" {
+		// The callback adds these; a returnTo that already had one would be read two ways.
+		return "it carries its own " + k + " parameter"
+	}
 	for _, e := range a.entries {
 		if e.scheme == u.Scheme && e.host == u.Host && pathUnder(p, e.prefix) {
 			return ""
 		}
 	}
 	return "it does not match an allowed address"
+}
+
+// reservedParams are the query parameters the callback adds to returnTo.
+var reservedParams = []string{"token", "ticket", "status"}
+
+// reservedParam names a reserved parameter that rawQuery already carries. It reads the query
+// as a browser's URLSearchParams does (only '&' separates pairs, '+' is a space), so a pair
+// that Go's parser skips, such as "token=x;y", is found too.
+func reservedParam(rawQuery string) string {
+	for pair := range strings.SplitSeq(rawQuery, "&") {
+		key, _, _ := strings.Cut(pair, "=")
+		key = strings.ReplaceAll(key, "+", " ")
+		if k, err := url.PathUnescape(key); err == nil {
+			key = k
+		}
+		if slices.Contains(reservedParams, key) {
+			return key
+		}
+	}
+	return ""
 }
 
 // unsafeURLChars names the first character class we refuse anywhere in a URL: control
@@ -162,7 +188,9 @@ func unsafeEscapes(s string) string {
 }
 
 // cleanPath accepts an absolute path with no empty, "." or ".." segments and no
-// percent-encoding (one trailing slash is fine).
+// percent-encoding (one trailing slash is fine). A segment is also refused when it is a dot
+// segment followed by path parameters ("..;x"): servers that strip parameters (Tomcat,
+// Spring) read it as "..", which would climb out of the allowed prefix.
 func cleanPath(p string) bool {
 	if !strings.HasPrefix(p, "/") || strings.Contains(p, "%") || strings.Contains(p, "//") {
 		return false
@@ -171,8 +199,15 @@ func cleanPath(p string) bool {
 	if trimmed == "" {
 		return true
 	}
-	return path.Clean(trimmed) == trimmed && !strings.Contains(trimmed, "/./") &&
-		!strings.HasSuffix(trimmed, "/.") && !strings.HasSuffix(trimmed, "/..")
+	if path.Clean(trimmed) != trimmed {
+		return false
+	}
+	for seg := range strings.SplitSeq(trimmed[1:], "/") {
+		if bare, _, _ := strings.Cut(seg, ";"); bare == "." || bare == ".." {
+			return false
+		}
+	}
+	return true
 }
 
 // pathUnder reports whether p lies under prefix on a segment boundary: "/demo/" covers
@@ -206,12 +241,15 @@ func unhex(c byte) byte {
 // URL has passed the allowlist, so it parses.
 func appendQuery(raw string, params url.Values) string {
 	base, frag, hasFrag := strings.Cut(raw, "#")
-	sep := "?"
-	if strings.Contains(base, "?") {
-		sep = "&"
-		if strings.HasSuffix(base, "?") || strings.HasSuffix(base, "&") {
-			sep = ""
-		}
+	_, query, hasQuery := strings.Cut(base, "?")
+	sep := "&"
+	switch {
+	case !hasQuery:
+		sep = "?"
+	case query == "" || strings.HasSuffix(query, "&"):
+		// Judged on the query alone: in "r??" the second '?' is data, and a pair must
+		// not start with it.
+		sep = ""
 	}
 	out := base + sep + params.Encode()
 	if hasFrag {

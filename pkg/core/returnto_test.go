@@ -93,6 +93,31 @@ var hostileReturnTo = []string{
 	"https://shop.example.com/verify/" + strings.Repeat("a", MaxReturnToLength),
 	"https://[::1]/verify/",
 	"https://shop.example.com/verify/<script>",
+	// Path parameters after a dot segment: Tomcat and Spring read "..;" as "..".
+	"https://shop.example.com/verify/..;/admin",
+	"https://shop.example.com/verify/x/..;jsessionid=1/../admin",
+	"https://shop.example.com/verify/.;/..;/admin",
+	// Ports and separators a browser reads differently from the allowlist entry.
+	"https://shop.example.com:443/verify/",
+	"https://shop.example.com:/verify/",
+	"https://shop.example.com/verify/;//evil.com",
+	"https://shop.example.com%2f@evil.com/verify/",
+	"https://shop.example.com%40evil.com/verify/",
+	"https://shop.example.com&@evil.com/verify/",
+	"https://shop.example.com;@evil.com/verify/",
+	"https://shop.example.com%C0%AE/verify/",
+	"https://[shop.example.com]/verify/",
+	// Unicode look-alikes of dots and slashes, raw and encoded.
+	"https://shop.example.com\u3002evil.com/verify/",
+	"https://shop.example.com/verify/\u2215\u2215evil.com",
+	"https://shop.example.com/verify/%ef%bc%8f%ef%bc%8fevil.com",
+	// The parameters the callback adds, planted in advance (a page reading the first
+	// value would read the planted one).
+	"https://shop.example.com/verify/?token=planted",
+	"https://shop.example.com/verify/?x=1&status=passed",
+	"https://shop.example.com/verify/?tick%65t=v1.passed.9999999999.x",
+	"https://shop.example.com/verify/?token=a;b",
+	"https://shop.example.com/verify/?a;b&status",
 }
 
 func TestAllowlistRefusesHostileCorpus(t *testing.T) {
@@ -127,15 +152,55 @@ func FuzzAllowlist(f *testing.F) {
 		if a.Check(raw) != nil {
 			return
 		}
-		u, err := url.Parse(raw)
-		if err != nil {
-			t.Fatalf("accepted %q that does not parse", raw)
-		}
-		if u.Scheme != "https" || u.Host != "shop.example.com" || u.User != nil ||
-			!strings.HasPrefix(u.Path, "/verify/") || strings.Contains(u.Path, "..") || strings.ContainsAny(raw, "\\\x00\r\n\t ") {
-			t.Fatalf("accepted %q (scheme %q host %q path %q)", raw, u.Scheme, u.Host, u.Path)
+		// What the callback sends as Location must land where the allowlist said, with
+		// exactly one token, ticket and status.
+		params := url.Values{"token": {"T-1"}, "ticket": {"v1.passed.1.x"}, "status": {"passed"}}
+		for _, s := range []string{raw, appendQuery(raw, params)} {
+			u, err := url.Parse(s)
+			if err != nil {
+				t.Fatalf("accepted %q, and %q does not parse", raw, s)
+			}
+			if u.Scheme != "https" || u.Host != "shop.example.com" || u.User != nil || u.Opaque != "" ||
+				!strings.HasPrefix(u.Path, "/verify/") || strings.ContainsAny(s, "\\\x00\r\n\t ") {
+				t.Fatalf("accepted %q (scheme %q host %q path %q)", s, u.Scheme, u.Host, u.Path)
+			}
+			for _, seg := range strings.Split(u.Path, "/") {
+				if bare, _, _ := strings.Cut(seg, ";"); bare == "." || bare == ".." {
+					t.Fatalf("accepted %q with the dot segment %q", s, seg)
+				}
+			}
+			if s != raw {
+				q := browserQuery(u.RawQuery)
+				if len(q["token"]) != 1 || len(q["ticket"]) != 1 || len(q["status"]) != 1 || q["token"][0] != "T-1" {
+					t.Fatalf("redirect %q carries %v", s, q)
+				}
+			}
 		}
 	})
+}
+
+// browserQuery splits a query the way URLSearchParams does: pairs on '&' only (a ';' is
+// data), '+' as a space, percent-decoding where it is valid.
+func browserQuery(raw string) map[string][]string {
+	out := map[string][]string{}
+	if raw == "" {
+		return out
+	}
+	dec := func(s string) string {
+		s = strings.ReplaceAll(s, "+", " ")
+		if d, err := url.PathUnescape(s); err == nil {
+			return d
+		}
+		return s
+	}
+	for _, pair := range strings.Split(raw, "&") {
+		if pair == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(pair, "=")
+		out[dec(k)] = append(out[dec(k)], dec(v))
+	}
+	return out
 }
 
 func TestNewAllowlistRefusesBadEntries(t *testing.T) {
@@ -169,6 +234,10 @@ func TestAppendQueryKeepsQueryAndFragment(t *testing.T) {
 		"https://a.example/r?":         "https://a.example/r?status=passed&token=T-1",
 		"https://a.example/r#/done":    "https://a.example/r?status=passed&token=T-1#/done",
 		"https://a.example/r?x=1#frag": "https://a.example/r?x=1&status=passed&token=T-1#frag",
+		"https://a.example/r?x=1&":     "https://a.example/r?x=1&status=passed&token=T-1",
+		"https://a.example/r??":        "https://a.example/r??&status=passed&token=T-1",
+		"https://a.example/r?x?":       "https://a.example/r?x?&status=passed&token=T-1",
+		"https://a.example/r#a?b":      "https://a.example/r?status=passed&token=T-1#a?b",
 	} {
 		if got := appendQuery(in, v); got != want {
 			t.Errorf("appendQuery(%q) = %q, want %q", in, got, want)

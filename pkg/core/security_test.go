@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/facegate/facegate/pkg/core"
 	"github.com/facegate/facegate/pkg/sandbox"
@@ -54,6 +55,20 @@ func TestBindingCookieAttributes(t *testing.T) {
 	rec = local.postJSON("/start", core.StartOptions{ReturnTo: returnTo, Mode: 3})
 	if set := rec.Header().Get("Set-Cookie"); strings.Contains(set, "Secure") || !strings.HasPrefix(set, "facegate_binding=") {
 		t.Fatalf("local cookie = %q, want no Secure and no __Secure- prefix", set)
+	}
+
+	// The legacy flow's tokens may be started for 2 hours; the binding must last as long.
+	legacy := newStack(t, stackOptions{config: func(c *core.Config) { c.Flow = core.FlowLegacy }})
+	rec = legacy.postJSON("/start", core.StartOptions{ReturnTo: returnTo, CompareImage: jpegBase64})
+	if set := rec.Header().Get("Set-Cookie"); rec.Code != http.StatusCreated || !strings.Contains(set, "Max-Age=8400") {
+		t.Fatalf("legacy start = %d, cookie %q, want Max-Age=8400 (2h start window + 20m)", rec.Code, set)
+	}
+	var lresp core.StartResponse
+	decodeBody(t, rec, &lresp)
+	legacy.setOutcome(lresp.Token, sandbox.Outcome{Result: sandbox.ResultPass})
+	legacy.clock.Advance(90 * time.Minute) // a late start, still within the token's window
+	if land := legacy.mustCallback(&browser{token: lresp.Token, cookie: rec.Result().Cookies()[0]}); land.status != "passed" {
+		t.Fatalf("late legacy callback: %+v", land)
 	}
 }
 
@@ -231,6 +246,11 @@ func TestStartRefusalsWriteNothing(t *testing.T) {
 		if len(rec.Result().Cookies()) != 0 {
 			t.Errorf("%s: a refused start set a cookie", name)
 		}
+	}
+	// Caller text echoed in a message is clipped: an unknown field named by a megabyte.
+	huge := st.postJSON("/start", `{"returnTo":"`+returnTo+`","`+strings.Repeat("é", 1<<19)+`":1}`)
+	if huge.Code != 400 || errorCode(t, huge) != "invalid_request" || huge.Body.Len() > 512 || !utf8.Valid(huge.Body.Bytes()) {
+		t.Errorf("huge unknown field: %d, %d bytes", huge.Code, huge.Body.Len())
 	}
 	// A body of unknown length (chunked) is cut at the cap too.
 	req := httptest.NewRequest(http.MethodPost, "/start", strings.NewReader(`{"returnTo":"`+strings.Repeat("x", core.MaxStartBody)+`"}`))

@@ -47,9 +47,10 @@ const (
 	DefaultLegacyWindow    = 2 * time.Hour
 	DefaultCallbackTimeout = 3 * time.Second
 	DefaultMediaURLTTL     = 5 * time.Minute
-	// BindingCookieMaxAge bounds how long a browser binding lives: the start window plus
-	// time to finish on Tencent's page.
-	BindingCookieMaxAge = 30 * time.Minute
+	// BindingFinishTime is how long the binding cookie outlives the start window: the time a
+	// user may take on Tencent's page after starting. The cookie lives StartWindow plus
+	// this (30 minutes for the intl flow, 2h20m for the legacy flow's 2-hour tokens).
+	BindingFinishTime = 20 * time.Minute
 )
 
 // Config is the deployment's policy. It is built by the wiring code from the environment;
@@ -237,7 +238,7 @@ func (s *Service) applyDefaults() error {
 	} else {
 		c.StartWindow = orDefault(c.StartWindow, DefaultStartWindow)
 	}
-	s.cookie = newCookieSpec(cb.Path, c.CookieSecure)
+	s.cookie = newCookieSpec(cb.Path, c.CookieSecure, c.StartWindow+BindingFinishTime)
 	return nil
 }
 

@@ -251,14 +251,6 @@ func (s *Service) resolve(ctx context.Context, o StartOptions) (*plan, error) {
 	if err := s.allow.Check(o.ReturnTo); err != nil {
 		return nil, err
 	}
-	if u, _ := url.Parse(o.ReturnTo); u != nil {
-		// The callback adds these; a returnTo that already has them would be read two ways.
-		for _, k := range []string{"token", "ticket", "status"} {
-			if u.Query().Has(k) {
-				return nil, errorf(CodeInvalidReturnTo, "returnTo must not carry its own %s parameter.", k)
-			}
-		}
-	}
 	if !utf8.ValidString(o.Extra) || utf8.RuneCountInString(o.Extra) > MaxExtraRunes {
 		return nil, errorf(CodeInvalidOption, "extra must be text of at most %d characters.", MaxExtraRunes)
 	}
@@ -532,10 +524,13 @@ func applyError(err error) *Error {
 	return upstreamError(err)
 }
 
-// clip shortens caller text echoed in a message.
+// clip shortens caller text echoed in a message, on a character boundary.
 func clip(s string, n int) string {
 	if len(s) <= n {
 		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
 	}
 	return s[:n] + "..."
 }

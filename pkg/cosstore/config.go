@@ -11,7 +11,7 @@ import (
 )
 
 // Config is what a deployment says about its bucket; the wiring fills it from the
-// environment (COS_BUCKET, COS_REGION, ...).
+// environment (FACEGATE_COS_BUCKET, FACEGATE_COS_REGION, ...).
 type Config struct {
 	// Bucket is the full bucket name, "<name>-<appid>". Required.
 	Bucket string
@@ -36,7 +36,7 @@ var bucketName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*-[0-9]+$`)
 // requests (http.DefaultTransport when nil).
 func NewFromConfig(cfg Config, creds CredentialFunc, base http.RoundTripper) (*Store, error) {
 	if !bucketName.MatchString(cfg.Bucket) {
-		return nil, fmt.Errorf("cosstore: bucket %q is not \"<name>-<appid>\" (COS_BUCKET)", cfg.Bucket)
+		return nil, fmt.Errorf("cosstore: bucket %q is not \"<name>-<appid>\" (FACEGATE_COS_BUCKET)", cfg.Bucket)
 	}
 	if creds == nil {
 		return nil, errors.New("cosstore: no CredentialFunc")
@@ -50,11 +50,11 @@ func NewFromConfig(cfg Config, creds CredentialFunc, base http.RoundTripper) (*S
 		bucketURL = u
 	} else {
 		if cfg.Region == "" {
-			return nil, errors.New("cosstore: region is not set (COS_REGION)")
+			return nil, errors.New("cosstore: region is not set (FACEGATE_COS_REGION)")
 		}
 		u, err := cos.NewBucketURL(cfg.Bucket, cfg.Region, true)
 		if err != nil {
-			return nil, fmt.Errorf("cosstore: region %q (COS_REGION): %w", cfg.Region, err)
+			return nil, fmt.Errorf("cosstore: region %q (FACEGATE_COS_REGION): %w", cfg.Region, err)
 		}
 		bucketURL = u
 	}

@@ -10,7 +10,8 @@ import (
 )
 
 // Config is what a deployment says about its bucket; the wiring fills it from the
-// environment (S3_BUCKET, AWS_REGION, S3_ENDPOINT, S3_FORCE_PATH_STYLE, ...).
+// environment (FACEGATE_S3_BUCKET, FACEGATE_S3_REGION or AWS_REGION, FACEGATE_S3_ENDPOINT,
+// FACEGATE_S3_PATH_STYLE, ...).
 type Config struct {
 	// Bucket is the bucket name. Required.
 	Bucket string
@@ -36,10 +37,10 @@ type Config struct {
 // region, usually from config.LoadDefaultConfig in main (on Lambda: the function's role).
 func NewFromConfig(cfg Config, awscfg aws.Config) (*Store, error) {
 	if cfg.Bucket == "" {
-		return nil, errors.New("s3store: bucket is not set (S3_BUCKET)")
+		return nil, errors.New("s3store: bucket is not set (FACEGATE_S3_BUCKET)")
 	}
 	if cfg.Region == "" && awscfg.Region == "" {
-		return nil, errors.New("s3store: region is not set (AWS_REGION)")
+		return nil, errors.New("s3store: region is not set (FACEGATE_S3_REGION or AWS_REGION)")
 	}
 	attempts := cfg.MaxAttempts
 	if attempts <= 0 {

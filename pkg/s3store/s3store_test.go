@@ -124,8 +124,8 @@ func TestBadOptions(t *testing.T) {
 	if _, err := s3store.New(client, "", s3store.Options{}); err == nil {
 		t.Error("New accepted an empty bucket")
 	}
-	if _, err := s3store.NewFromConfig(s3store.Config{}, aws.Config{Region: "us-east-1"}); err == nil || !strings.Contains(err.Error(), "S3_BUCKET") {
-		t.Errorf("NewFromConfig without a bucket: err = %v, want one naming S3_BUCKET", err)
+	if _, err := s3store.NewFromConfig(s3store.Config{}, aws.Config{Region: "us-east-1"}); err == nil || !strings.Contains(err.Error(), "FACEGATE_S3_BUCKET") {
+		t.Errorf("NewFromConfig without a bucket: err = %v, want one naming FACEGATE_S3_BUCKET", err)
 	}
 	if _, err := s3store.NewFromConfig(s3store.Config{Bucket: "b"}, aws.Config{}); err == nil || !strings.Contains(err.Error(), "AWS_REGION") {
 		t.Errorf("NewFromConfig without a region: err = %v, want one naming AWS_REGION", err)
