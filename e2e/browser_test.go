@@ -80,10 +80,10 @@ func newTab(t *testing.T, browser context.Context) context.Context {
 	return ctx
 }
 
-// phone makes the tab look like a phone: the demo page is mobile-first and the
-// screenshots in the README show it as users see it.
+// phone makes the tab look like a phone (390x844 CSS pixels at 2x, an iPhone 12 to 15):
+// the demo page is mobile-first and the screenshots in the README show it as users see it.
 func phone() chromedp.Action[chromedp.Void] {
-	return chromedp.EmulateViewport(390, 640, chromedp.EmulateScale(2), chromedp.EmulateMobile)
+	return chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile)
 }
 
 var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)

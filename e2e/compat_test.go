@@ -50,54 +50,84 @@ func userAgent(ua string) chromedp.Action[chromedp.Void] {
 	})
 }
 
+// hints is what index.js passes checkCompat besides the user agent: touch points and
+// Chrome's client hints (navigator.userAgentData.getHighEntropyValues).
+type hints struct {
+	MaxTouchPoints  int    `json:"maxTouchPoints,omitempty"`
+	Platform        string `json:"platform,omitempty"`
+	PlatformVersion string `json:"platformVersion,omitempty"`
+	Model           string `json:"model,omitempty"`
+}
+
+// reducedAndroidChrome is what Chrome 110+ on any Android phone sends: the model and the
+// Android version are frozen, and only the client hints tell them.
+const reducedAndroidChrome = "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Mobile Safari/537.36"
+
+// iPadSafari is what Safari on iPadOS 13+ sends by default: a Mac's user agent.
+const iPadSafari = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Safari/605.1.15"
+
 // User agents as the browsers send them, one or more per row of Tencent's compatibility
 // table, with the boundaries of each version rule.
 var compatCases = []struct {
 	name, ua, level, says string
+	hints                 hints
 }{
 	{"iOS 17 Safari", "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4.1 Mobile/15E148 Safari/604.1",
-		"ok", "supports the full check"},
+		"ok", "supports the full check", hints{}},
 	{"iOS 11.1.2 Safari", "Mozilla/5.0 (iPhone; CPU iPhone OS 11_1_2 like Mac OS X) AppleWebKit/604.3.5 (KHTML, like Gecko) Version/11.0 Mobile/15B202 Safari/604.1",
-		"ok", "supports the full check"},
+		"ok", "supports the full check", hints{}},
 	{"iOS 11.1.1 Safari", "Mozilla/5.0 (iPhone; CPU iPhone OS 11_1_1 like Mac OS X) AppleWebKit/604.3.5 (KHTML, like Gecko) Version/11.0 Mobile/15B150 Safari/604.1",
-		"degraded", "older than 11.1.2"},
+		"degraded", "older than 11.1.2", hints{}},
 	{"iOS 10 Safari", "Mozilla/5.0 (iPhone; CPU iPhone OS 10_3_3 like Mac OS X) AppleWebKit/603.3.8 (KHTML, like Gecko) Version/10.0 Mobile/14G60 Safari/602.1",
-		"degraded", "record a short video"},
+		"degraded", "record a short video", hints{}},
 	{"iOS 14.2 Chrome", "Mozilla/5.0 (iPhone; CPU iPhone OS 14_2 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) CriOS/87.0.4280.77 Mobile/15E148 Safari/604.1",
-		"degraded", "open this page in Safari"},
+		"degraded", "open this page in Safari", hints{}},
 	{"iOS 14.3 Chrome", "Mozilla/5.0 (iPhone; CPU iPhone OS 14_3 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) CriOS/87.0.4280.77 Mobile/15E148 Safari/604.1",
-		"ok", "supports the full check"},
+		"ok", "supports the full check", hints{}},
 	{"iPad iOS 13 Chrome", "Mozilla/5.0 (iPad; CPU OS 13_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) CriOS/83.0.4103.88 Mobile/15E148 Safari/604.1",
-		"degraded", "before 14.3"},
+		"degraded", "before 14.3", hints{}},
 	{"iOS 16 WeChat 8", "Mozilla/5.0 (iPhone; CPU iPhone OS 16_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.40(0x1800282a) NetType/WIFI Language/zh_CN",
-		"ok", "supports the full check"},
+		"ok", "supports the full check", hints{}},
 	{"iOS 14.2 WeChat 8", "Mozilla/5.0 (iPhone; CPU iPhone OS 14_2 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.2(0x18000231) NetType/4G Language/en",
-		"degraded", "before 14.3"},
+		"degraded", "before 14.3", hints{}},
 	{"iOS 15 WeChat 6.3", "Mozilla/5.0 (iPhone; CPU iPhone OS 15_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/6.3.9 NetType/WIFI Language/zh_CN",
-		"degraded", "Update WeChat to 6.5"},
+		"degraded", "Update WeChat to 6.5", hints{}},
 	{"Android 14 Chrome", "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.6367.82 Mobile Safari/537.36",
-		"ok", "supports the full check"},
+		"ok", "supports the full check", hints{}},
 	{"Android 7 Samsung Internet", "Mozilla/5.0 (Linux; Android 7.0; SAMSUNG SM-G930F Build/NRD90M) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/7.2 Chrome/59.0.3071.125 Mobile Safari/537.36",
-		"ok", "supports the full check"},
+		"ok", "supports the full check", hints{}},
 	{"Android 6 Chrome", "Mozilla/5.0 (Linux; Android 6.0.1; SM-G920F Build/MMB29K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/90.0.4430.210 Mobile Safari/537.36",
-		"degraded", "before 7"},
+		"degraded", "before 7", hints{}},
 	{"Android QQ Browser", "Mozilla/5.0 (Linux; U; Android 10; zh-cn; V1938CT Build/QP1A.190711.020) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/66.0.3359.126 MQQBrowser/10.9 Mobile Safari/537.36",
-		"unsupported", "QQ Browser on Android cannot run the verification. Open this page in Chrome or your phone's own browser."},
+		"unsupported", "QQ Browser on Android cannot run the verification. Open this page in Chrome or your phone's own browser.", hints{}},
 	{"Android UC Browser", "Mozilla/5.0 (Linux; U; Android 11; en-US; RMX2001 Build/RP1A.200720.011) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/78.0.3904.108 UCBrowser/13.4.0.1306 Mobile Safari/537.36",
-		"unsupported", "UC Browser on Android cannot run the verification. Open this page in Chrome or your phone's own browser."},
+		"unsupported", "UC Browser on Android cannot run the verification. Open this page in Chrome or your phone's own browser.", hints{}},
 	{"Android WeChat with X5 kernel", "Mozilla/5.0 (Linux; Android 10; VOG-AL00 Build/HUAWEIVOG-AL00; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/78.0.3904.62 XWEB/2693 MMWEBSDK/201001 Mobile Safari/537.36 MMWEBID/3500 MicroMessenger/7.0.20.1781(0x2700143B) Process/toolsmp WeChat/arm64 NetType/WIFI Language/zh_CN ABI/arm64",
-		"ok", "supports the full check"},
+		"ok", "supports the full check", hints{}},
 	{"Huawei Chrome", "Mozilla/5.0 (Linux; Android 10; ELS-NX9) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.6099.144 Mobile Safari/537.36",
-		"degraded", "Huawei phones"},
+		"degraded", "Huawei phones", hints{}},
 	{"Huawei WebView", "Mozilla/5.0 (Linux; Android 12; HUAWEI P40 Build/HUAWEIANA-N29; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/114.0.5735.196 Mobile Safari/537.36",
-		"degraded", "short video will be recorded"},
+		"degraded", "short video will be recorded", hints{}},
 	{"Huawei Browser", "Mozilla/5.0 (Linux; Android 10; HarmonyOS; ELS-NX9; HMSCore 6.11.0.332) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/99.0.4844.88 HuaweiBrowser/14.0.0.322 Mobile Safari/537.36",
-		"ok", "supports the full check"},
+		"ok", "supports the full check", hints{}},
 	{"Xiaomi MIUI Browser", "Mozilla/5.0 (Linux; U; Android 12; en-gb; M2101K6G Build/SKQ1.210908.001) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/100.0.4896.127 Mobile Safari/537.36 XiaoMi/MiuiBrowser/13.10.1-gn",
-		"degraded", "Xiaomi"},
+		"degraded", "Xiaomi", hints{}},
+	{"Huawei Chrome, reduced UA", reducedAndroidChrome, "degraded", "Huawei phones",
+		hints{MaxTouchPoints: 5, Platform: "Android", PlatformVersion: "10.0.0", Model: "ELS-NX9"}},
+	{"Huawei Chrome, reduced UA, HUAWEI model name", reducedAndroidChrome, "degraded", "Huawei phones",
+		hints{Platform: "Android", PlatformVersion: "12.0.0", Model: "HUAWEI P40"}},
+	{"Pixel Chrome, reduced UA", reducedAndroidChrome, "ok", "supports the full check",
+		hints{MaxTouchPoints: 5, Platform: "Android", PlatformVersion: "14.0.0", Model: "Pixel 8"}},
+	{"Android 6 Chrome, reduced UA", reducedAndroidChrome, "degraded", "before 7",
+		hints{Platform: "Android", PlatformVersion: "6.0.1", Model: "SM-G920F"}},
+	// Hints from another platform never override what an Android user agent says.
+	{"Android UA, desktop hints", reducedAndroidChrome, "ok", "supports the full check",
+		hints{Platform: "Linux", PlatformVersion: "6.1.0", Model: "ELS-NX9"}},
+	{"iPad Safari, desktop UA", iPadSafari, "ok", "supports the full check", hints{MaxTouchPoints: 5}},
+	{"Mac Safari", iPadSafari, "degraded", "designed for phones", hints{}},
 	{"Windows Chrome", "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36",
-		"degraded", "designed for phones"},
-	{"empty", "", "degraded", "designed for phones"},
+		"degraded", "designed for phones", hints{}},
+	{"empty", "", "degraded", "designed for phones", hints{}},
 }
 
 // demoOnly serves just the demo page, enough for the compatibility checks.
@@ -116,14 +146,18 @@ func TestCompatTable(t *testing.T) {
 	ctx := newTab(t, newBrowser(t))
 	step(t, ctx, "open demo page", chromedp.Navigate(demoOnly(t)+"/demo/"), chromedp.WaitVisible(chromedp.ID("go")))
 
-	uas := make([]string, len(compatCases))
-	for i, c := range compatCases {
-		uas[i] = c.ua
+	type call struct {
+		UA    string `json:"ua"`
+		Hints hints  `json:"hints"`
 	}
-	input, _ := json.Marshal(uas)
+	calls := make([]call, len(compatCases))
+	for i, c := range compatCases {
+		calls[i] = call{c.ua, c.hints}
+	}
+	input, _ := json.Marshal(calls)
 	type verdict struct{ Level, Message string }
 	got := value(t, ctx, "run checkCompat", chromedp.Evaluate[[]verdict](
-		`import("./compat.js").then(m => `+string(input)+`.map(ua => m.checkCompat(ua)))`,
+		`import("./compat.js").then(m => `+string(input)+`.map(c => m.checkCompat(c.ua, c.hints)))`,
 		chromedp.EvalAwaitPromise))
 	if len(got) != len(compatCases) {
 		t.Fatalf("%d verdicts for %d user agents", len(got), len(compatCases))
@@ -174,5 +208,42 @@ func TestUnsupportedBrowserIsStopped(t *testing.T) {
 				chromedp.WaitVisible(chromedp.CSS(`main[data-page="intro"]`)),
 			)
 		})
+	}
+}
+
+// TestClientHintsReachTheCheck loads the start page as Chrome on a Huawei phone sends it
+// today: a reduced user agent that names no phone, and client hints that do. The page
+// must ask for the hints and warn that a video will be recorded.
+func TestClientHintsReachTheCheck(t *testing.T) {
+	ctx := newTab(t, newBrowser(t))
+	base := demoOnly(t)
+	for _, c := range []struct {
+		model, level, says string
+	}{
+		{"ELS-NX9", "degraded", "Huawei phones"},
+		{"Pixel 8", "ok", "supports the full check"},
+	} {
+		override := emulation.SetUserAgentOverrideParams{
+			UserAgent: reducedAndroidChrome,
+			UserAgentMetadata: &emulation.UserAgentMetadata{
+				Brands:          []*emulation.UserAgentBrandVersion{{Brand: "Chromium", Version: "124"}},
+				Platform:        "Android",
+				PlatformVersion: "10.0.0",
+				Model:           c.model,
+				Mobile:          true,
+			},
+		}
+		step(t, ctx, "open demo page as Chrome on "+c.model,
+			chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+				_, err := cdp.Call(ctx, tg, emulation.SetUserAgentOverride, override)
+				return err
+			}),
+			chromedp.Navigate(base+"/demo/"),
+			chromedp.WaitVisible(chromedp.CSS(`#compat[data-level="`+c.level+`"]`)),
+		)
+		notice := value(t, ctx, "read notice", chromedp.Text(chromedp.ID("compat")))
+		if !strings.Contains(notice, c.says) {
+			t.Errorf("%s: notice %q, want %q", c.model, notice, c.says)
+		}
 	}
 }

@@ -42,7 +42,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 
 	load := Load{Count: *count, Concurrency: *conc, Duration: *duration}
-	var setup string
+	var setup, memory string
 	if *target == "" {
 		dir, err := os.MkdirTemp("", "facegate-loadgen-")
 		if err != nil {
@@ -72,16 +72,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		load.Gateway, load.Control = st.Gateway, st.SandboxAPI
 		setup = fmt.Sprintf("In-process stack (sandbox, %s store), %d in flight, GOMAXPROCS=%d, %s.",
 			st.Store, *conc, runtime.GOMAXPROCS(0), runtime.Version())
+		memory = "stack and generator"
 	} else {
 		load.Gateway, load.Control = *target, *control
 		setup = fmt.Sprintf("Stack at %s, %d in flight, %s.", *target, *conc, runtime.Version())
+		// The stack is another process: its memory is not this one's to read.
+		memory = "generator only"
 	}
 
 	rep, err := load.Run(ctx)
 	if err != nil {
 		return err
 	}
-	writeMarkdown(stdout, rep, setup, peakRSS())
+	writeMarkdown(stdout, rep, setup, memory, peakRSS())
 	if rep.Completed == 0 {
 		return errors.New("no verification completed")
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -28,7 +29,7 @@ func TestRunInProcess(t *testing.T) {
 		"| GET /callback | 24 | 0 |",
 		"| GET /result | 24 | 0 |",
 		"| whole verification | 24 | 0 |",
-		"peak RSS (VmHWM)",
+		"| peak RSS (VmHWM), stack and generator | ",
 	} {
 		if !strings.Contains(table, want) {
 			t.Errorf("output lacks %q:\n%s", want, table)
@@ -61,7 +62,8 @@ func TestRunAgainstRunningStack(t *testing.T) {
 	if err := run(t.Context(), args, noEnv, &out); err != nil {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
-	if !strings.Contains(out.String(), "| whole verification | 10 | 0 |") {
+	if !strings.Contains(out.String(), "| whole verification | 10 | 0 |") ||
+		!strings.Contains(out.String(), "| peak RSS (VmHWM), generator only | ") {
 		t.Errorf("output:\n%s", out.String())
 	}
 }
@@ -140,5 +142,42 @@ func TestParseVmHWM(t *testing.T) {
 	}
 	if peakRSS() <= 0 {
 		t.Error("no peak RSS read from /proc/self/status")
+	}
+}
+
+// TestReadmeQuotesTheTable keeps the README's load-test tables in the shape this command
+// prints: the same rows, in the same order, with the same columns.
+func TestReadmeQuotesTheTable(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := newReport()
+	rep.Completed, rep.Elapsed = 1, time.Second
+	for _, s := range stages {
+		rep.Latencies[s] = []time.Duration{time.Millisecond}
+	}
+	var out bytes.Buffer
+	writeMarkdown(&out, rep, "setup", "stack and generator", 1<<20)
+
+	// Each printed row's label (and column count) must be a row of the README, in order.
+	rowLabel := regexp.MustCompile(`^(\| [^|]+ \|)(.*)$`)
+	pos := 0
+	for _, line := range strings.Split(out.String(), "\n") {
+		m := rowLabel.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		i := strings.Index(string(readme[pos:]), "\n"+m[1])
+		if i < 0 {
+			t.Errorf("README has no row %q after the previous one", m[1])
+			continue
+		}
+		pos += i + 1
+		end := strings.IndexByte(string(readme[pos:]), '\n')
+		got := string(readme[pos : pos+end])
+		if strings.Count(got, "|") != strings.Count(line, "|") {
+			t.Errorf("README row %q has other columns than the printed %q", got, line)
+		}
 	}
 }

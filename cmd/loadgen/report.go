@@ -11,15 +11,16 @@ import (
 	"time"
 )
 
-// writeMarkdown prints the report as the Markdown table the README quotes.
-func writeMarkdown(w io.Writer, r *Report, setup string, peakRSS int64) {
+// writeMarkdown prints the report as the Markdown table the README quotes. memory names
+// what peakRSS covers: the stack and the generator in one process, or the generator alone.
+func writeMarkdown(w io.Writer, r *Report, setup, memory string, peakRSS int64) {
 	fmt.Fprintf(w, "%s\n\n", setup)
 	fmt.Fprintf(w, "| measure | value |\n|---|---|\n")
 	fmt.Fprintf(w, "| complete verifications | %d in %.2f s |\n", r.Completed, r.Elapsed.Seconds())
 	fmt.Fprintf(w, "| verifications/s | %.0f |\n", r.Rate())
 	fmt.Fprintf(w, "| failed verifications | %d |\n", r.Failed)
 	if peakRSS > 0 {
-		fmt.Fprintf(w, "| peak RSS (VmHWM) | %.1f MiB |\n", float64(peakRSS)/(1<<20))
+		fmt.Fprintf(w, "| peak RSS (VmHWM), %s | %.1f MiB |\n", memory, float64(peakRSS)/(1<<20))
 	}
 	fmt.Fprintf(w, "\n| stage | requests | errors | p50 | p90 | p99 | max |\n|---|---:|---:|---:|---:|---:|---:|\n")
 	for _, s := range stages {

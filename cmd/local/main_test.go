@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -17,6 +18,16 @@ import (
 
 	"github.com/facegate/facegate/cmd/local/stack"
 )
+
+// TestMain lets a test run this test binary as the command itself (FACEGATE_LOCAL_AS_MAIN=1),
+// so that signals reach the real main, as they do under `make run`.
+func TestMain(m *testing.M) {
+	if os.Getenv("FACEGATE_LOCAL_AS_MAIN") == "1" {
+		main() // exits by itself on an error
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
 
 var (
 	demoLine    = regexp.MustCompile(`demo page\s+(http://localhost:\d+)/demo/`)
@@ -163,5 +174,52 @@ func TestRunRejectsBadInput(t *testing.T) {
 	var out bytes.Buffer
 	if err := run(t.Context(), []string{"-h"}, getenv, &out); !errors.Is(err, flag.ErrHelp) || !strings.Contains(out.String(), "-sandbox-port") {
 		t.Errorf("-h: %v, output %q", err, out.String())
+	}
+}
+
+// TestCtrlCStopsCleanly runs the command as its own process, as `make run` does, and
+// sends it the SIGINT a terminal sends on Ctrl-C: it must stop every server and exit 0.
+func TestCtrlCStopsCleanly(t *testing.T) {
+	dir := t.TempDir()
+	cmd := exec.Command(os.Args[0], "-port", "0", "-sandbox-port", "0", "-page-port", "0",
+		"-env-file", filepath.Join(dir, "missing.env"))
+	// Only this test's settings: Tencent credentials or a store set in the environment of
+	// whoever runs the tests must not reach the child.
+	cmd.Env = []string{"FACEGATE_LOCAL_AS_MAIN=1", "FACEGATE_LOCAL_DIR=" + dir, "PATH=" + os.Getenv("PATH"), "HOME=" + dir}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill() }) // only matters when the test failed early
+	out := newOutput(stdout)
+	gateway := out.waitFor(t, demoLine)
+	control := out.waitFor(t, sandboxLine)
+
+	client := &stack.Client{Gateway: gateway, Control: control, HTTP: stack.NewHTTPClient(1)}
+	if sum, err := client.Verify(t.Context(), gateway+"/demo/return.html", "pass"); err != nil || sum.Status != "passed" {
+		t.Fatalf("verification before Ctrl-C: %+v, %v", sum, err)
+	}
+	client.HTTP.CloseIdleConnections()
+
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	out.drain()
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("exit after Ctrl-C: %v\nstdout:\n%s\nstderr:\n%s", err, out, stderr.String())
+	}
+	if !strings.HasSuffix(out.String(), "stopped") {
+		t.Errorf("no clean stop at the end of the output:\n%s", out)
+	}
+	for _, origin := range []string{gateway, control} {
+		if res, err := http.Get(origin + "/"); err == nil {
+			res.Body.Close()
+			t.Errorf("%s still answers after Ctrl-C", origin)
+		}
 	}
 }

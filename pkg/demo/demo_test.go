@@ -1,8 +1,10 @@
 package demo
 
 import (
+	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -161,4 +163,87 @@ func BenchmarkHandler(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestColourContrast reads the palette from style.css and checks every pair of text and
+// background the pages use against WCAG 2.2 AA: 4.5:1 for text, 3:1 for the focus ring
+// and control borders. Changing a colour in the stylesheet is enough to fail it.
+func TestColourContrast(t *testing.T) {
+	css, err := fs.ReadFile(FS(), "style.css")
+	if err != nil {
+		t.Fatal(err)
+	}
+	vars := map[string]string{}
+	for _, m := range regexp.MustCompile(`(--[a-z]+):\s*(#[0-9a-fA-F]{6})\s*;`).FindAllStringSubmatch(string(css), -1) {
+		vars[m[1]] = m[2]
+	}
+	colour := func(c string) string {
+		if strings.HasPrefix(c, "var(") {
+			name := strings.TrimSuffix(strings.TrimPrefix(c, "var("), ")")
+			v, ok := vars[name]
+			if !ok {
+				t.Fatalf("style.css defines no %s", name)
+			}
+			return v
+		}
+		return c
+	}
+	// The focus ring's colour, as the stylesheet gives it. Its 2px offset leaves page or
+	// card background between the ring and the control, so those are what it must stand
+	// out from.
+	ring := regexp.MustCompile(`:focus-visible\s*\{\s*outline:\s*\d+px solid ([^;]+);`).FindStringSubmatch(string(css))
+	if ring == nil {
+		t.Fatal("style.css has no :focus-visible outline")
+	}
+	for _, c := range []struct {
+		what   string
+		fg, bg string
+		min    float64
+	}{
+		{"body text", "var(--fg)", "var(--bg)", 4.5},
+		{"muted text on the page", "var(--muted)", "var(--bg)", 4.5},
+		{"muted text on a card", "var(--muted)", "var(--card)", 4.5},
+		{"primary button label", "#ffffff", "var(--accent)", 4.5},
+		{"links and secondary buttons", "var(--accent)", "var(--card)", 4.5},
+		{"links on the page", "var(--accent)", "var(--bg)", 4.5},
+		{"notice text", "var(--fg)", "#e8effc", 4.5},
+		{"degraded notice text", "#3d2c00", "#fff4dc", 4.5},
+		{"unsupported notice text", "#4d0a0d", "#fde8e8", 4.5},
+		{"passed title", "var(--ok)", "var(--card)", 4.5},
+		{"failed title", "var(--bad)", "var(--card)", 4.5},
+		{"focus ring on the page", ring[1], "var(--bg)", 3},
+		{"focus ring on a card", ring[1], "var(--card)", 3},
+		{"select border", "#8a949e", "var(--card)", 3},
+	} {
+		if got := contrast(colour(c.fg), colour(c.bg)); got < c.min {
+			t.Errorf("%s: %s on %s is %.2f:1, want at least %.1f:1", c.what, colour(c.fg), colour(c.bg), got, c.min)
+		}
+	}
+	if got := contrast("#f0a400", "#f6f7f9"); got >= 3 {
+		t.Errorf("contrast is miscomputed: amber on the page gives %.2f:1, which is under 3:1", got)
+	}
+}
+
+// contrast is WCAG's contrast ratio of two #rrggbb colours.
+func contrast(a, b string) float64 {
+	la, lb := luminance(a), luminance(b)
+	if la < lb {
+		la, lb = lb, la
+	}
+	return (la + 0.05) / (lb + 0.05)
+}
+
+func luminance(hex string) float64 {
+	var rgb [3]float64
+	for i := range rgb {
+		var v int
+		fmt.Sscanf(hex[1+2*i:3+2*i], "%02x", &v)
+		c := float64(v) / 255
+		if c <= 0.03928 {
+			rgb[i] = c / 12.92
+		} else {
+			rgb[i] = math.Pow((c+0.055)/1.055, 2.4)
+		}
+	}
+	return 0.2126*rgb[0] + 0.7152*rgb[1] + 0.0722*rgb[2]
 }

@@ -5,10 +5,14 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/johannesboyne/gofakes3"
+	"github.com/johannesboyne/gofakes3/backend/s3mem"
 
 	"github.com/facegate/facegate/pkg/sandbox"
 )
@@ -200,5 +204,41 @@ func TestEnvFuncPrefersTheEnvironment(t *testing.T) {
 		if got := getenv(k); got != want {
 			t.Errorf("%s = %q, want %q", k, got, want)
 		}
+	}
+}
+
+// S3 settings switch the stack's store with no code change: whole verifications through
+// the gateway land in the bucket (gofakes3 behind the real SDK), and nothing in a folder.
+func TestStackSwitchesToS3ByConfiguration(t *testing.T) {
+	backend := s3mem.New()
+	if err := backend.CreateBucket("sessions"); err != nil {
+		t.Fatal(err)
+	}
+	s3srv := httptest.NewServer(gofakes3.New(backend).Server())
+	t.Cleanup(s3srv.Close)
+	dir := t.TempDir()
+	st, _ := startTestStack(t, map[string]string{
+		"FACEGATE_LOCAL_DIR": dir,
+		"FACEGATE_STORE":     "s3", "FACEGATE_S3_BUCKET": "sessions", "FACEGATE_S3_ENDPOINT": s3srv.URL,
+		"FACEGATE_S3_PATH_STYLE": "true", "AWS_REGION": "ap-southeast-1",
+		"AWS_ACCESS_KEY_ID": "AKIAEXAMPLE", "AWS_SECRET_ACCESS_KEY": "example-secret",
+	})
+	if st.Store != "s3" || st.Sandbox == nil {
+		t.Fatalf("stack %+v: want the s3 store and the sandbox", st)
+	}
+	client := &Client{Gateway: st.Gateway, Control: st.SandboxAPI, HTTP: NewHTTPClient(1)}
+	sum, err := client.Verify(t.Context(), st.Gateway+"/demo/return.html", sandbox.ResultPass)
+	if err != nil || sum.Status != "passed" {
+		t.Fatalf("verification: %+v, %v", sum, err)
+	}
+	objects, err := backend.ListBucket("sessions", nil, gofakes3.ListBucketPage{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(objects.Contents) == 0 {
+		t.Error("no session record in the S3 bucket")
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("the local folder got %d entries although the store is S3", len(entries))
 	}
 }

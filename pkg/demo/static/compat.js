@@ -6,7 +6,12 @@
 // and UC Browser on Android do not work at all. Chrome and WebView on Huawei phones lack
 // H.264 for WebRTC, so Tencent's page falls back to recording a short video instead.
 //
-// checkCompat is pure (it reads only its argument) so the browser test can run it against
+// Two things the user-agent string alone no longer tells: Chrome 110+ on Android sends a
+// reduced string ("Android 10; K") that hides the phone's model and Android version, and
+// iPads send a Mac's string. The caller passes what the browser does tell (client hints and
+// touch points) as the second argument.
+//
+// checkCompat is pure (it reads only its arguments) so the browser test can run it against
 // a table of user agents without changing the real one.
 
 const OK = "ok";
@@ -56,18 +61,36 @@ function result(level, message) {
   return { level, message };
 }
 
+// androidFacts gives the Android version and the "; model" part to match, preferring
+// Chrome's client hints, which are exact where the reduced user agent is not.
+function androidFacts(ua, hints) {
+  const fromHints = hints.platform === "Android";
+  const hinted = fromHints && hints.platformVersion ? version(hints.platformVersion.match(/^(\d+)(?:\.(\d+))?/)) : null;
+  const android = hinted || version(ua.match(/Android (\d+)(?:\.(\d+))?/));
+  const model = fromHints && hints.model ? `${ua}; ${hints.model} ` : ua;
+  return { android, model };
+}
+
 /**
  * checkCompat tells whether Tencent's verification page will work in the browser that sent
  * userAgent: "ok", "degraded" (it works, but records a video instead of the live light
  * check, or may fail), or "unsupported" (it will not work: use another browser).
+ * hints are optional: navigator.maxTouchPoints as maxTouchPoints, and the platform,
+ * platformVersion and model of navigator.userAgentData.getHighEntropyValues.
  * @param {string} userAgent
+ * @param {{maxTouchPoints?: number, platform?: string, platformVersion?: string, model?: string}} [hints]
  * @returns {{level: "ok"|"degraded"|"unsupported", message: string}}
  */
-export function checkCompat(userAgent) {
+export function checkCompat(userAgent, hints = {}) {
   const ua = String(userAgent || "");
   const wechat = version(ua.match(/MicroMessenger\/(\d+)\.(\d+)(?:\.(\d+))?/));
 
-  const ios = version(ua.match(/\((?:iPhone|iPad|iPod)(?:;[^)]*?)? OS (\d+)_(\d+)(?:_(\d+))?/));
+  let ios = version(ua.match(/\((?:iPhone|iPad|iPod)(?:;[^)]*?)? OS (\d+)_(\d+)(?:_(\d+))?/));
+  // iPadOS 13+ asks for desktop sites with a Mac's user agent; only touch gives it away.
+  // Its Version/ is Safari's, which follows iPadOS's own version.
+  if (!ios && /Macintosh/.test(ua) && (hints.maxTouchPoints || 0) > 1) {
+    ios = version(ua.match(/Version\/(\d+)\.(\d+)(?:\.(\d+))?/)) || [13, 0];
+  }
   if (ios) {
     if (wechat && !atLeast(wechat, [6, 5])) return result(DEGRADED, MSG.wechatOld);
     // Every iOS browser uses WebKit, but only Safari got WebRTC camera access before 14.3.
@@ -78,7 +101,7 @@ export function checkCompat(userAgent) {
     return atLeast(ios, [14, 3]) ? result(OK, MSG.ok) : result(DEGRADED, MSG.iosOtherBrowser);
   }
 
-  const android = version(ua.match(/Android (\d+)(?:\.(\d+))?/));
+  const { android, model } = androidFacts(ua, hints);
   if (android) {
     // WeChat's own UA carries "MQQBrowser" on older builds, so WeChat is decided first.
     if (wechat) {
@@ -90,7 +113,7 @@ export function checkCompat(userAgent) {
     }
     if (!atLeast(android, [7])) return result(DEGRADED, MSG.androidOld);
     const huaweiBrowser = /HuaweiBrowser|HONORBrowser/i.test(ua);
-    if (!huaweiBrowser && !wechat && (HUAWEI_MODEL.test(ua) || /HarmonyOS/i.test(ua))) {
+    if (!huaweiBrowser && !wechat && (HUAWEI_MODEL.test(model) || /HarmonyOS/i.test(ua))) {
       return result(DEGRADED, MSG.huawei);
     }
     if (/MiuiBrowser|XiaoMi\//i.test(ua)) return result(DEGRADED, MSG.xiaomi);

@@ -8,10 +8,29 @@ const form = document.getElementById("start");
 const notice = document.getElementById("compat");
 const blocked = document.getElementById("blocked");
 
-const compat = checkCompat(navigator.userAgent);
-notice.textContent = compat.message;
-notice.dataset.level = compat.level;
-notice.hidden = false;
+let compat = checkCompat(navigator.userAgent, { maxTouchPoints: navigator.maxTouchPoints });
+showCompat();
+
+function showCompat() {
+  notice.textContent = compat.message;
+  notice.dataset.level = compat.level;
+  notice.hidden = false;
+}
+
+// Chrome hides the phone's model and Android version from its user agent; its client
+// hints still tell them, which is how a Huawei phone running Chrome is recognised.
+if (navigator.userAgentData && navigator.userAgentData.getHighEntropyValues) {
+  navigator.userAgentData
+    .getHighEntropyValues(["model", "platformVersion"])
+    .then((hints) => {
+      const refined = checkCompat(navigator.userAgent, { maxTouchPoints: navigator.maxTouchPoints, ...hints });
+      if (refined.level !== compat.level || refined.message !== compat.message) {
+        compat = refined;
+        showCompat();
+      }
+    })
+    .catch(() => {}); // the user agent alone has decided already
+}
 
 // The return page links here for the camera advice after a failed check.
 if (location.hash === "#camera-help") document.getElementById("camera-help").open = true;
