@@ -475,3 +475,197 @@ func (g *webGateway) do(t *testing.T, fn string, req *http.Request) *http.Respon
 	}
 	return resp
 }
+
+// TestStartAnswersRecordedEvents drives the real start binary with the recorded event
+// of every shape and reads the answer the platform would turn into the HTTP response,
+// field by field: a 302 to the sandbox page, exactly one binding cookie where that
+// shape carries cookies, the protective headers, an empty body, no base64.
+func TestStartAnswersRecordedEvents(t *testing.T) {
+	needFunctions(t)
+	sb := sandboxtest.New(t, sandbox.Options{})
+	env := functionEnv(t, sb, t.TempDir())
+
+	// wantCookie checks the one Set-Cookie value of an answer.
+	wantCookie := func(t *testing.T, values []string) {
+		t.Helper()
+		if len(values) != 1 {
+			t.Fatalf("Set-Cookie values = %q, want exactly one", values)
+		}
+		c, err := http.ParseSetCookie(values[0])
+		if err != nil || c.Value == "" || !c.HttpOnly || !c.Secure || c.SameSite != http.SameSiteLaxMode {
+			t.Errorf("binding cookie %q (%v): want a value, HttpOnly, Secure, SameSite=Lax", values[0], err)
+		}
+	}
+	// wantHeaders checks the single-valued headers every shape has.
+	wantHeaders := func(t *testing.T, h map[string]string) {
+		t.Helper()
+		if !strings.HasPrefix(h["Location"], sb.Page.URL+"/") || !strings.Contains(h["Location"], "token=") {
+			t.Errorf("Location = %q, want the sandbox page %s with a token", h["Location"], sb.Page.URL)
+		}
+		if h["Cache-Control"] != "no-store" || h["Referrer-Policy"] != "no-referrer" {
+			t.Errorf("Cache-Control %q, Referrer-Policy %q", h["Cache-Control"], h["Referrer-Policy"])
+		}
+		for k := range h {
+			if strings.EqualFold(k, "Set-Cookie") {
+				t.Errorf("Set-Cookie among %v", keysOf(h))
+			}
+		}
+	}
+	wantEmptyBody := func(t *testing.T, m map[string]json.RawMessage) {
+		t.Helper()
+		if field[int](t, m, "statusCode") != http.StatusFound {
+			t.Errorf("statusCode = %s, want 302 (body %s)", m["statusCode"], m["body"])
+		}
+		if body := field[string](t, m, "body"); body != "" || base64Flag(t, m) {
+			t.Errorf("body %q, isBase64Encoded %v; want empty, false", body, base64Flag(t, m))
+		}
+	}
+
+	api := newRuntimeAPI(t)
+	lambda := startProcess(t, append([]string{"AWS_LAMBDA_RUNTIME_API=" + api.addr()}, append(env, longTermKeys...)...), binaries["start"])
+	for _, tc := range []struct{ name, event string }{
+		{"lambda rest v1", "lambda-rest-v1-start.json"},
+		{"lambda http api v2", "lambda-httpapi-v2-start.json"},
+		{"lambda function url", "lambda-furl-start.json"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			id, _, res := api.invoke(t, lambda, readTestdata(t, tc.event))
+			if res.kind != "response" {
+				t.Fatalf("posted %s: %s", res.kind, res.body)
+			}
+			m := fields(t, res.body)
+			wantEmptyBody(t, m)
+			wantHeaders(t, field[map[string]string](t, m, "headers"))
+			if strings.Contains(tc.event, "rest-v1") {
+				mv := field[map[string][]string](t, m, "multiValueHeaders")
+				wantCookie(t, mv["Set-Cookie"])
+				if len(mv) != 1 {
+					t.Errorf("multiValueHeaders = %v, want only Set-Cookie", mv)
+				}
+			} else {
+				wantCookie(t, field[[]string](t, m, "cookies"))
+				if _, ok := m["multiValueHeaders"]; ok {
+					t.Error("payload 2.0 answer carries multiValueHeaders")
+				}
+			}
+			if !logsRequest(lambda, id, "start") {
+				t.Errorf("no log record with request_id %s and function start", id)
+			}
+		})
+	}
+
+	port := freePort(t)
+	scf := startProcess(t, append([]string{"_LAMBDA_SERVER_PORT=" + port, "TENCENTCLOUD_RUNENV=SCF"}, append(env, roleKeys...)...), binaries["start"])
+	rt := dialSCF(t, scf, port)
+	for _, tc := range []struct{ name, event string }{
+		{"scf api gateway", "scf-apigw-start.json"},
+		{"scf function url", "scf-url-start.json"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			id, _, resp := rt.invoke(t, readTestdata(t, tc.event), "")
+			if resp.Error != nil {
+				t.Fatalf("invoke error %+v", resp.Error)
+			}
+			m := fields(t, resp.Payload)
+			if got := keys(m); len(got) != 4 {
+				t.Errorf("integrated response fields = %v, want body, headers, isBase64Encoded, statusCode", got)
+			}
+			wantEmptyBody(t, m)
+			h := field[map[string]string](t, m, "headers")
+			wantCookie(t, []string{h["Set-Cookie"]})
+			delete(h, "Set-Cookie")
+			wantHeaders(t, h)
+			if !logsRequest(scf, id, "start") {
+				t.Errorf("no log record with request_id %s and function start", id)
+			}
+		})
+	}
+}
+
+func keysOf(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+// TestSCFRoleKeysRotateBetweenInvocations: an SCF event function's role keys expire
+// while the instance stays warm, and the runtime hands the new ones over in each
+// InvokeRequest.Environment. The real start binary must sign its next Tencent call
+// with them: started with keys the sandbox does not know, it fails until an
+// invocation brings the valid ones, then succeeds without a restart.
+func TestSCFRoleKeysRotateBetweenInvocations(t *testing.T) {
+	needFunctions(t)
+	sb := sandboxtest.New(t, sandbox.Options{})
+	expired := []string{
+		"TENCENTCLOUD_SECRETID=AKID-expired-role-key",
+		"TENCENTCLOUD_SECRETKEY=expired-role-secret",
+		"TENCENTCLOUD_SESSIONTOKEN=expired-role-token",
+	}
+	port := freePort(t)
+	p := startProcess(t, append([]string{"_LAMBDA_SERVER_PORT=" + port, "TENCENTCLOUD_RUNENV=SCF"}, append(functionEnv(t, sb, t.TempDir()), expired...)...), binaries["start"])
+	rt := dialSCF(t, p, port)
+	status := func(env string) int {
+		t.Helper()
+		_, _, resp := rt.invoke(t, readTestdata(t, "scf-apigw-start.json"), env)
+		if resp.Error != nil {
+			t.Fatalf("invoke error %+v", resp.Error)
+		}
+		return field[int](t, fields(t, resp.Payload), "statusCode")
+	}
+	if got := status(""); got == http.StatusFound {
+		t.Fatal("start succeeded with role keys the sandbox does not know; the test proves nothing")
+	}
+	fresh, _ := json.Marshal(map[string]string{
+		"TENCENTCLOUD_SECRETID":     sandbox.TestTempSecretID,
+		"TENCENTCLOUD_SECRETKEY":    sandbox.TestTempSecretKey,
+		"TENCENTCLOUD_SESSIONTOKEN": sandbox.TestSessionToken,
+	})
+	if got := status(string(fresh)); got != http.StatusFound {
+		t.Errorf("with the rotated keys: status %d, want 302", got)
+	}
+	if strings.Contains(p.logs.String(), sandbox.TestTempSecretKey) || strings.Contains(p.logs.String(), "expired-role-secret") {
+		t.Error("a role secret reached the logs")
+	}
+}
+
+// TestSCFConfigurationArrivingWithTheFirstInvoke: whether SCF sets an event function's
+// variables when the process starts, or only sends them in each
+// InvokeRequest.Environment, is not documented. The real start binary, started with
+// nothing but the runtime's own variables, must stay up, answer a 500 JSON error while
+// its configuration is incomplete, and serve once an invocation brings it.
+func TestSCFConfigurationArrivingWithTheFirstInvoke(t *testing.T) {
+	needFunctions(t)
+	sb := sandboxtest.New(t, sandbox.Options{})
+	port := freePort(t)
+	p := startProcess(t, []string{"_LAMBDA_SERVER_PORT=" + port, "TENCENTCLOUD_RUNENV=SCF", "PATH=/usr/bin:/bin"}, binaries["start"])
+	rt := dialSCF(t, p, port)
+	invoke := func(env string) map[string]json.RawMessage {
+		t.Helper()
+		_, _, resp := rt.invoke(t, readTestdata(t, "scf-apigw-start.json"), env)
+		if resp.Error != nil {
+			t.Fatalf("invoke error %+v", resp.Error)
+		}
+		return fields(t, resp.Payload)
+	}
+	if got := invoke(""); field[int](t, got, "statusCode") != http.StatusInternalServerError ||
+		!strings.Contains(field[string](t, got, "body"), `"code":"internal"`) {
+		t.Fatalf("without configuration: %s", got["body"])
+	}
+	vars := map[string]string{}
+	for _, kv := range append(functionEnv(t, sb, t.TempDir()), roleKeys...) {
+		k, v, _ := strings.Cut(kv, "=")
+		vars[k] = v
+	}
+	env, _ := json.Marshal(vars)
+	if got := invoke(string(env)); field[int](t, got, "statusCode") != http.StatusFound {
+		t.Fatalf("with the configuration from Invoke: %s", got["body"])
+	}
+	if !logsText(p, "FACEGATE_CALLBACK_URL") {
+		t.Error("the log does not name the variable that was missing")
+	}
+	if strings.Contains(p.logs.String(), sandbox.TestTempSecretKey) {
+		t.Error("a role secret reached the logs")
+	}
+}
