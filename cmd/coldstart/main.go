@@ -188,7 +188,7 @@ func (m *meter) lambda(ctx context.Context) (time.Duration, error) {
 		"headers":        map[string]string{"host": "api.example.com", "accept": "application/json"},
 		"requestContext": map[string]any{"http": map[string]string{"method": "GET", "path": m.path(), "sourceIp": "203.0.113.1"}},
 	})
-	answered := make(chan struct{}, 1)
+	answered := make(chan int, 1)
 	var served atomic.Bool
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /2018-06-01/runtime/invocation/next", func(w http.ResponseWriter, r *http.Request) {
@@ -201,9 +201,12 @@ func (m *meter) lambda(ctx context.Context) (time.Duration, error) {
 		w.Write(event)
 	})
 	mux.HandleFunc("POST /2018-06-01/runtime/invocation/{id}/response", func(w http.ResponseWriter, r *http.Request) {
-		io.Copy(io.Discard, r.Body)
+		var resp struct{ StatusCode int }
+		if err := json.NewDecoder(r.Body).Decode(&resp); err != nil {
+			resp.StatusCode = 0
+		}
 		w.WriteHeader(http.StatusAccepted)
-		answered <- struct{}{}
+		answered <- resp.StatusCode
 	})
 	api := httptest.NewServer(mux)
 	defer api.Close()
@@ -217,11 +220,22 @@ func (m *meter) lambda(ctx context.Context) (time.Duration, error) {
 	}
 	defer stop()
 	select {
-	case <-answered:
-		return time.Since(t0), nil
+	case status := <-answered:
+		d := time.Since(t0)
+		return d, checkStatus(status)
 	case <-ctx.Done():
 		return 0, errors.New("no response from the function")
 	}
+}
+
+// checkStatus accepts the answer the measured request must get: a 4xx the function
+// gave from its configuration alone. Anything else means the figure timed something
+// other than a working start-up.
+func checkStatus(status int) error {
+	if status < 400 || status > 499 {
+		return fmt.Errorf("the function answered %d, want a 4xx", status)
+	}
+	return nil
 }
 
 // The SCF runtime's messages, by field name (see pkg/scfrpc).
@@ -281,7 +295,11 @@ func (m *meter) scfEvent(ctx context.Context) (time.Duration, error) {
 	if resp.Error != nil {
 		return 0, fmt.Errorf("invoke error %s: %s", resp.Error.Type, resp.Error.Message)
 	}
-	return d, nil
+	var answer struct{ StatusCode int }
+	if err := json.Unmarshal(resp.Payload, &answer); err != nil {
+		return 0, fmt.Errorf("the answer is not an integrated response: %w", err)
+	}
+	return d, checkStatus(answer.StatusCode)
 }
 
 // http measures an HTTP runtime: a web function started through scf_bootstrap (web)
@@ -316,9 +334,10 @@ func (m *meter) http(ctx context.Context, web bool) (time.Duration, error) {
 		req.Header.Set("Accept", "application/json")
 		resp, err := client.Do(req)
 		if err == nil {
+			d := time.Since(t0)
 			io.Copy(io.Discard, resp.Body)
 			resp.Body.Close()
-			return time.Since(t0), nil
+			return d, checkStatus(resp.StatusCode)
 		}
 		if ctx.Err() != nil {
 			return 0, errors.New("the function never answered")

@@ -15,11 +15,8 @@ import (
 func TestMeasuresEveryRuntime(t *testing.T) {
 	dist := t.TempDir()
 	bin := filepath.Join(dist, runtime.GOARCH, "result")
-	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := os.Stat(gobin); err != nil {
-		gobin = "go"
-	}
-	cmd := exec.Command(gobin, "build", "-trimpath", "-tags", "lambda.norpc", "-o", bin, "./functions/result")
+	// go test puts the go command that runs it first on PATH.
+	cmd := exec.Command("go", "build", "-trimpath", "-tags", "lambda.norpc", "-o", bin, "./functions/result")
 	cmd.Dir = "../.."
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
@@ -34,5 +31,15 @@ func TestMeasuresEveryRuntime(t *testing.T) {
 	row := regexp.MustCompile(`(?m)^\| result \| - \| - \| - \|( [0-9]+\.[0-9] ms \|){4}$`)
 	if !row.Match(out.Bytes()) {
 		t.Errorf("no complete row for result:\n%s", out.String())
+	}
+}
+
+// TestOnlyA4xxCounts: a start-up that fails (a 5xx, or no HTTP status at all) must not
+// produce a figure.
+func TestOnlyA4xxCounts(t *testing.T) {
+	for status, ok := range map[int]bool{0: false, 200: false, 302: false, 400: true, 401: true, 499: true, 500: false, 502: false} {
+		if err := checkStatus(status); (err == nil) != ok {
+			t.Errorf("checkStatus(%d) = %v", status, err)
+		}
 	}
 }

@@ -5,7 +5,7 @@
 //	dist/lambda-<fn>-<arch>.zip     bootstrap                (AWS Lambda, provided.al2023)
 //	dist/scf-event-<fn>-<arch>.zip  main                     (Tencent SCF event function, Go1, handler main)
 //	dist/scf-web-<fn>-<arch>.zip    main + scf_bootstrap     (Tencent SCF web function)
-//	dist/scf-<arch>/<fn>                                     (the three binaries side by side, serverless.yml's src)
+//	dist/scf-<arch>/<fn>/           main + scf_bootstrap     (serverless.yml's src: one web function per directory)
 //
 // The zips are reproducible: fixed timestamps, fixed order.
 package main
@@ -78,16 +78,27 @@ func run(args []string, stdout io.Writer) error {
 					fmt.Fprintf(stdout, "%-40s %6.2f MB\n", path, float64(info.Size())/(1<<20))
 				}
 			}
-			dir := filepath.Join(*dist, "scf-"+arch)
+			// The same files as the web zip, unpacked: the Serverless Cloud Framework zips
+			// each function's directory itself. A file left at this path by an older layout
+			// is replaced.
+			dir := filepath.Join(*dist, "scf-"+arch, fn)
+			if info, err := os.Lstat(dir); err == nil && !info.IsDir() {
+				if err := os.Remove(dir); err != nil {
+					return err
+				}
+			}
 			if err := os.MkdirAll(dir, 0o755); err != nil {
 				return err
 			}
-			if err := os.WriteFile(filepath.Join(dir, fn), bin, 0o755); err != nil {
-				return err
-			}
-			// WriteFile keeps the mode of an existing file; make sure it is executable.
-			if err := os.Chmod(filepath.Join(dir, fn), 0o755); err != nil {
-				return err
+			for _, e := range []entry{{"main", bin}, {"scf_bootstrap", boot}} {
+				path := filepath.Join(dir, e.name)
+				if err := os.WriteFile(path, e.data, 0o755); err != nil {
+					return err
+				}
+				// WriteFile keeps the mode of an existing file; make sure it is executable.
+				if err := os.Chmod(path, 0o755); err != nil {
+					return err
+				}
 			}
 		}
 	}

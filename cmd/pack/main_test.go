@@ -83,14 +83,45 @@ func TestPackages(t *testing.T) {
 					t.Errorf("%s holds %q, want %q", pkg, got, want)
 				}
 			}
-			info, err := os.Stat(filepath.Join(dist, "scf-"+arch, fn))
-			if err != nil || info.Mode().Perm() != 0o755 {
-				t.Errorf("scf-%s/%s: %v %v", arch, fn, info, err)
+			// serverless.yml's layout: one directory per web function.
+			for name, want := range map[string]string{"main": bin, "scf_bootstrap": string(boot)} {
+				path := filepath.Join(dist, "scf-"+arch, fn, name)
+				info, err := os.Stat(path)
+				if err != nil || info.Mode().Perm() != 0o755 {
+					t.Errorf("scf-%s/%s/%s: %v %v", arch, fn, name, info, err)
+					continue
+				}
+				if got, _ := os.ReadFile(path); string(got) != want {
+					t.Errorf("scf-%s/%s/%s holds %q, want %q", arch, fn, name, got, want)
+				}
+			}
+			entries, _ := os.ReadDir(filepath.Join(dist, "scf-"+arch, fn))
+			if len(entries) != 2 {
+				t.Errorf("scf-%s/%s holds %d files, want main and scf_bootstrap", arch, fn, len(entries))
 			}
 		}
 	}
 	if !strings.Contains(string(boot), "/var/user/main") {
 		t.Errorf("scf_bootstrap does not start /var/user/main:\n%s", boot)
+	}
+}
+
+// TestReplacesTheOldLayout: dist/scf-<arch>/<fn> used to be the binary itself; a
+// dist/ left from then must not stop make package.
+func TestReplacesTheOldLayout(t *testing.T) {
+	dist := fakeDist(t)
+	old := filepath.Join(dist, "scf-amd64", "start")
+	if err := os.MkdirAll(filepath.Dir(old), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(old, []byte("old binary"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := run([]string{"-dist", dist, "-arches", "amd64", "-functions", "start", "-bootstrap", "../../deploy/scf_bootstrap"}, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := os.ReadFile(filepath.Join(old, "main")); err != nil || string(got) != "\x7fELF start amd64" {
+		t.Errorf("scf-amd64/start/main = %q, %v", got, err)
 	}
 }
 
@@ -106,7 +137,7 @@ func TestZipsAreReproducible(t *testing.T) {
 		}
 		return sha256.Sum256(b)
 	}
-	if sum() != sum() {
+	if first, second := sum(), sum(); first != second {
 		t.Error("the same input made different zips")
 	}
 }

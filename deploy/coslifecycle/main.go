@@ -6,8 +6,10 @@
 //
 //	go run ./deploy/coslifecycle -bucket facegate-sessions-1250000000 -region ap-singapore
 //
-// Credentials come from TENCENTCLOUD_SECRET_ID / TENCENTCLOUD_SECRET_KEY, or from
-// TENCENT_SECRET_ID / TENCENT_SECRET_KEY as the scf CLI's .env spells them.
+// Settings and credentials come from the environment, or else from the .env file that
+// `scf deploy` reads too (-env-file): TENCENTCLOUD_SECRET_ID / TENCENTCLOUD_SECRET_KEY,
+// or TENCENT_SECRET_ID / TENCENT_SECRET_KEY (and TENCENT_TOKEN after `scf login`) as
+// the scf CLI spells them.
 package main
 
 import (
@@ -22,6 +24,8 @@ import (
 	"time"
 
 	"github.com/tencentyun/cos-go-sdk-v5"
+
+	"github.com/facegate/facegate/cmd/local/stack"
 )
 
 // defaultDays matches the sessions' lifetime (pkg/core DefaultSessionTTL, 72 h) and
@@ -35,14 +39,31 @@ func main() {
 	}
 }
 
-func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+func run(ctx context.Context, args []string, procenv func(string) string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("coslifecycle", flag.ContinueOnError)
-	bucket := fs.String("bucket", getenv("FACEGATE_COS_BUCKET"), "bucket as <name>-<appid> (default $FACEGATE_COS_BUCKET)")
-	region := fs.String("region", getenv("FACEGATE_SCF_REGION"), "bucket region, e.g. ap-singapore (default $FACEGATE_SCF_REGION)")
+	envFile := fs.String("env-file", ".env", "KEY=VALUE file read for settings the environment lacks (the scf CLI's .env)")
+	bucket := fs.String("bucket", "", "bucket as <name>-<appid> (default $FACEGATE_COS_BUCKET)")
+	region := fs.String("region", "", "bucket region, e.g. ap-singapore (default $FACEGATE_SCF_REGION)")
 	days := fs.Int("days", defaultDays, "days after which objects expire")
 	endpoint := fs.String("endpoint", "", "bucket URL override (tests); the Host header stays the production one")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	file, err := stack.ReadEnvFile(*envFile)
+	if err != nil {
+		return err
+	}
+	getenv := func(k string) string {
+		if v := procenv(k); v != "" {
+			return v
+		}
+		return file[k]
+	}
+	if *bucket == "" {
+		*bucket = getenv("FACEGATE_COS_BUCKET")
+	}
+	if *region == "" {
+		*region = getenv("FACEGATE_SCF_REGION")
 	}
 	if *bucket == "" || *region == "" {
 		return errors.New("-bucket and -region are required")
@@ -50,9 +71,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if *days < 1 {
 		return errors.New("-days must be at least 1")
 	}
-	id, key := getenv("TENCENTCLOUD_SECRET_ID"), getenv("TENCENTCLOUD_SECRET_KEY")
+	id, key, token := getenv("TENCENTCLOUD_SECRET_ID"), getenv("TENCENTCLOUD_SECRET_KEY"), getenv("TENCENTCLOUD_SESSIONTOKEN")
 	if id == "" || key == "" {
-		id, key = getenv("TENCENT_SECRET_ID"), getenv("TENCENT_SECRET_KEY")
+		id, key, token = getenv("TENCENT_SECRET_ID"), getenv("TENCENT_SECRET_KEY"), getenv("TENCENT_TOKEN")
 	}
 	if id == "" || key == "" {
 		return errors.New("credentials missing: set TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY (or TENCENT_SECRET_ID and TENCENT_SECRET_KEY)")
@@ -70,7 +91,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	client := cos.NewClient(&cos.BaseURL{BucketURL: bucketURL}, &http.Client{
 		Timeout:   30 * time.Second,
-		Transport: &cos.AuthorizationTransport{SecretID: id, SecretKey: key, SessionToken: getenv("TENCENTCLOUD_SESSIONTOKEN")},
+		Transport: &cos.AuthorizationTransport{SecretID: id, SecretKey: key, SessionToken: token},
 	})
 	client.Host = host
 

@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -39,7 +41,8 @@ func TestPutsExpiryRule(t *testing.T) {
 
 	env := map[string]string{"TENCENT_SECRET_ID": "AKIDdeploy", "TENCENT_SECRET_KEY": "deploy-key"}
 	var out bytes.Buffer
-	err := run(context.Background(), []string{"-bucket", "facegate-sessions-1250000000", "-region", "ap-singapore", "-endpoint", srv.URL},
+	err := run(context.Background(), []string{"-env-file", filepath.Join(t.TempDir(), "none.env"),
+		"-bucket", "facegate-sessions-1250000000", "-region", "ap-singapore", "-endpoint", srv.URL},
 		func(k string) string { return env[k] }, &out)
 	if err != nil {
 		t.Fatal(err)
@@ -59,12 +62,34 @@ func TestPutsExpiryRule(t *testing.T) {
 	}
 }
 
+// TestReadsTheDotEnvOfTheSCFCLI: README's deploy guide keeps the settings in .env,
+// which make does not export; after `scf login` the key there is temporary.
+func TestReadsTheDotEnvOfTheSCFCLI(t *testing.T) {
+	var host, token, auth string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host, token, auth = r.Host, r.Header.Get("x-cos-security-token"), r.Header.Get("Authorization")
+	}))
+	defer srv.Close()
+	envFile := filepath.Join(t.TempDir(), ".env")
+	os.WriteFile(envFile, []byte("# written by scf login\nTENCENT_SECRET_ID=AKIDfromfile\nTENCENT_SECRET_KEY=file-key\nTENCENT_TOKEN=file-token\n"+
+		"FACEGATE_COS_BUCKET=facegate-sessions-1250000000\nFACEGATE_SCF_REGION=ap-singapore\n"), 0o600)
+	// The process environment wins over the file.
+	env := map[string]string{"FACEGATE_SCF_REGION": "ap-hongkong"}
+	if err := run(context.Background(), []string{"-env-file", envFile, "-endpoint", srv.URL}, func(k string) string { return env[k] }, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if host != "facegate-sessions-1250000000.cos.ap-hongkong.myqcloud.com" || token != "file-token" || !strings.Contains(auth, "q-ak=AKIDfromfile") {
+		t.Errorf("host %q token %q auth %q", host, token, auth)
+	}
+}
+
 func TestNeedsBucketRegionAndCredentials(t *testing.T) {
 	none := func(string) string { return "" }
-	if err := run(context.Background(), []string{"-region", "ap-singapore"}, none, io.Discard); err == nil {
+	noFile := filepath.Join(t.TempDir(), "none.env")
+	if err := run(context.Background(), []string{"-env-file", noFile, "-region", "ap-singapore"}, none, io.Discard); err == nil {
 		t.Error("no bucket accepted")
 	}
-	if err := run(context.Background(), []string{"-bucket", "b-1250000000", "-region", "ap-singapore"}, none, io.Discard); err == nil || !strings.Contains(err.Error(), "credentials") {
+	if err := run(context.Background(), []string{"-env-file", noFile, "-bucket", "b-1250000000", "-region", "ap-singapore"}, none, io.Discard); err == nil || !strings.Contains(err.Error(), "credentials") {
 		t.Errorf("missing credentials: %v", err)
 	}
 }

@@ -73,6 +73,12 @@ func (a *adapter) serveEvent(ctx context.Context, ev httpEvent) eventResponse {
 	if len(resp.body) > 0 && resp.header.Get("Content-Type") == "" {
 		resp.header.Set("Content-Type", http.DetectContentType(resp.body))
 	}
+	// A binary body travels base64-encoded, a third larger: 4.5 MB of image is already
+	// over the limit once encoded.
+	if !isText(resp.header.Get("Content-Type"), resp.body) && base64.StdEncoding.EncodedLen(len(resp.body)) > maxResponseSize {
+		a.logger.ErrorContext(ctx, "response exceeds the platform's 6 MB limit once base64-encoded", "status", resp.status)
+		return errorResponse(http.StatusInternalServerError, "internal", "The response was too large to send.")
+	}
 	return resp
 }
 

@@ -1,6 +1,7 @@
 package platform
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -130,5 +131,61 @@ func BenchmarkSCFEvent(b *testing.B) {
 		if _, err := a.scfInvoke(context.Background(), payload); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestServerAddr: tests move the web function off port 9000 with FACEGATE_SCF_WEB_ADDR;
+// without it, a web function listens where SCF sends its traffic, and nothing else
+// leaves loopback.
+func TestServerAddr(t *testing.T) {
+	env := func(kv ...string) func(string) string {
+		return func(k string) string {
+			for i := 0; i+1 < len(kv); i += 2 {
+				if kv[i] == k {
+					return kv[i+1]
+				}
+			}
+			return ""
+		}
+	}
+	tests := []struct {
+		kind   Kind
+		addr   string
+		getenv func(string) string
+		want   string
+	}{
+		{SCFWeb, "", env(), "0.0.0.0:9000"},
+		{SCFWeb, "127.0.0.1:1234", env("PORT", "7000"), "0.0.0.0:9000"},
+		{SCFWeb, "", env(EnvSCFWebAddr, "127.0.0.1:5555"), "127.0.0.1:5555"},
+		{Local, "", env(), "127.0.0.1:8080"},
+		{Local, "", env("PORT", "7000"), "127.0.0.1:7000"},
+		{Local, "127.0.0.1:1234", env("PORT", "7000"), "127.0.0.1:1234"},
+	}
+	for _, tt := range tests {
+		if got := serverAddr(tt.kind, tt.addr, tt.getenv); got != tt.want {
+			t.Errorf("serverAddr(%s, %q) = %q, want %q", tt.kind, tt.addr, got, tt.want)
+		}
+	}
+}
+
+// TestBinaryAnswerCappedOnceEncoded: Lambda and SCF count the response as sent, so a
+// binary body is measured base64-encoded; text is measured as it is.
+func TestBinaryAnswerCappedOnceEncoded(t *testing.T) {
+	serve := func(contentType string, size int) eventResponse {
+		a := &adapter{logger: slog.New(slog.DiscardHandler), handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", contentType)
+			w.Write(bytes.Repeat([]byte{'x'}, size))
+		})}
+		return a.serveEvent(context.Background(), httpEvent{method: http.MethodGet, target: "/x", header: http.Header{}})
+	}
+	limit := maxResponseSize / 4 * 3 // the largest body whose base64 fits
+	if r := serve("image/png", limit); r.status != http.StatusOK {
+		t.Errorf("binary body of %d bytes: status %d", limit, r.status)
+	}
+	if r := serve("image/png", limit+3); r.status != http.StatusInternalServerError {
+		t.Errorf("binary body of %d bytes (over 6 MB encoded): status %d", limit+3, r.status)
+	}
+	if r := serve("text/plain", limit+3); r.status != http.StatusOK {
+		t.Errorf("text body of %d bytes: status %d", limit+3, r.status)
 	}
 }

@@ -107,7 +107,8 @@ type Options struct {
 	// Listener, when set, is where the local server accepts connections instead of
 	// opening Addr: a caller that must know the port before building its handler (a
 	// callback URL that names it) binds first and hands the listener over, so no other
-	// process can take the port in between. Run closes it when it stops.
+	// process can take the port in between. Run closes it when it stops, and leaves
+	// signal handling to the caller.
 	Listener net.Listener
 	// Kind forces a runtime (a command-line flag, say); empty means Detect.
 	Kind Kind
@@ -138,8 +139,13 @@ func Run(ctx context.Context, h http.Handler, opts Options) error {
 		}
 	}
 
-	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, os.Interrupt)
-	defer stop()
+	// A caller that hands over its own listener runs more than this server and owns
+	// the process's signals (a second Ctrl-C must still reach it); otherwise Run does.
+	if opts.Listener == nil {
+		var stop context.CancelFunc
+		ctx, stop = signal.NotifyContext(ctx, syscall.SIGTERM, os.Interrupt)
+		defer stop()
+	}
 	if opts.Name != "" {
 		ctx = context.WithValue(ctx, functionKey{}, opts.Name)
 	}
@@ -154,32 +160,43 @@ func Run(ctx context.Context, h http.Handler, opts Options) error {
 		if port == "" {
 			return fmt.Errorf("platform: runtime %s needs %s", kind, envSCFPort)
 		}
-		lis, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", port))
+		// Every interface, as Tencent's own Go library listens: which address SCF's
+		// runtime dials inside the instance is not documented, and the instance's
+		// network is the platform's, not the internet's.
+		lis, err := net.Listen("tcp", net.JoinHostPort("", port))
 		if err != nil {
 			return fmt.Errorf("platform: listen for the SCF runtime: %w", err)
 		}
 		logger.InfoContext(ctx, "runtime selected", "runtime", string(kind), "addr", lis.Addr().String())
 		return a.runSCFEvent(ctx, lis)
 	case SCFWeb:
-		addr := "0.0.0.0:9000"
-		if v := getenv(EnvSCFWebAddr); v != "" {
-			addr = v
-		}
-		return a.runServer(ctx, kind, addr)
+		return a.runServer(ctx, kind, serverAddr(kind, opts.Addr, getenv))
 	case Local:
 		if opts.Listener != nil {
 			return a.serve(ctx, kind, opts.Listener)
 		}
-		addr := opts.Addr
-		if addr == "" {
-			addr = "127.0.0.1:8080"
-			if p := getenv(envPort); p != "" {
-				addr = net.JoinHostPort("127.0.0.1", p)
-			}
-		}
-		return a.runServer(ctx, kind, addr)
+		return a.runServer(ctx, kind, serverAddr(kind, opts.Addr, getenv))
 	}
 	return fmt.Errorf("platform: unknown runtime %q", kind)
+}
+
+// serverAddr is where the HTTP runtimes listen. SCF routes web-function traffic to
+// port 9000 on every interface, whatever the configuration says; the local server
+// stays on loopback.
+func serverAddr(kind Kind, addr string, getenv func(string) string) string {
+	if kind == SCFWeb {
+		if v := getenv(EnvSCFWebAddr); v != "" {
+			return v
+		}
+		return "0.0.0.0:9000"
+	}
+	if addr != "" {
+		return addr
+	}
+	if p := getenv(envPort); p != "" {
+		return net.JoinHostPort("127.0.0.1", p)
+	}
+	return "127.0.0.1:8080"
 }
 
 // adapter holds what every runtime needs: the handler and the logger.

@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"sort"
 	"strconv"
@@ -37,11 +36,8 @@ var functionNames = []string{"start", "callback", "result"}
 // getenvRequired, ...), mapped to where it is read.
 func codeEnvVars(t *testing.T) map[string]string {
 	t.Helper()
-	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := os.Stat(gobin); err != nil {
-		gobin = "go"
-	}
-	cmd := exec.Command(gobin, "list", "-deps", "-f", "{{if not .Standard}}{{.ImportPath}}\t{{.Dir}}\t{{join .GoFiles \",\"}}{{end}}", "./functions/...")
+	// go test puts the go command that runs it first on PATH.
+	cmd := exec.Command("go", "list", "-deps", "-f", "{{if not .Standard}}{{.ImportPath}}\t{{.Dir}}\t{{join .GoFiles \",\"}}{{end}}", "./functions/...")
 	cmd.Dir = repoRoot
 	out, err := cmd.Output()
 	if err != nil {
@@ -491,10 +487,13 @@ func TestSAMTemplateAgreesWithCode(t *testing.T) {
 	})
 
 	t.Run("least privilege", func(t *testing.T) {
-		for _, fn := range functionNames {
-			got := samGrants(t, tpl, get(resources, samFunctionIDs[fn], "Properties", "Policies"))
-			if want := objectGrants[fn]; !slices.Equal(got, want) {
-				t.Errorf("%s may %v\nwant %v", fn, got, want)
+		for _, media := range []bool{false, true} {
+			want := observedGrants(t, media)
+			for _, fn := range functionNames {
+				got := samGrants(t, tpl, get(resources, samFunctionIDs[fn], "Properties", "Policies"), media)
+				if !slices.Equal(got, want[fn]) {
+					t.Errorf("media %v: %s may %v\nbut the code does %v", media, fn, got, want[fn])
+				}
 			}
 		}
 	})
@@ -505,22 +504,12 @@ func sessionDays() int {
 	return int((core.DefaultSessionTTL + 24*time.Hour - 1) / (24 * time.Hour))
 }
 
-// objectGrants is what each function may do to the bucket, as "action prefix", with
-// media off and the default compare-image prefix: start writes sessions and reads
-// uploaded compare images; callback reads sessions and writes results; result reads
-// everything it reports and writes only results. Listing (for 404s on missing keys)
-// is granted to all.
-var objectGrants = map[string][]string{
-	"start":    {"GetObject uploads/", "List bucket", "PutObject sessions/"},
-	"callback": {"GetObject sessions/", "List bucket", "PutObject results/"},
-	"result":   {"GetObject media/", "GetObject results/", "GetObject sessions/", "List bucket", "PutObject results/"},
-}
-
-// samGrants resolves a function's inline policies with the parameters' defaults.
-func samGrants(t *testing.T, tpl map[string]any, policies any) []string {
+// samGrants resolves a function's inline policies with the parameters' defaults,
+// except StoreMedia, which media gives.
+func samGrants(t *testing.T, tpl map[string]any, policies any, media bool) []string {
 	t.Helper()
 	params, _ := tpl["Parameters"].(map[string]any)
-	conditions := map[string]bool{"HasCallbackURL": false, "HasKMSKey": false, "StoreMediaOn": false,
+	conditions := map[string]bool{"HasCallbackURL": false, "HasKMSKey": false, "StoreMediaOn": media,
 		"HasComparePrefix": str(get(params, "CompareImagePrefix", "Default")) != ""}
 	for name := range tpl["Conditions"].(map[string]any) {
 		if _, ok := conditions[name]; !ok {
@@ -599,7 +588,8 @@ func TestServerlessYAMLAgreesWithCode(t *testing.T) {
 		t.Fatalf("component = %v", doc["component"])
 	}
 	inputs := get(doc, "inputs")
-	// make package writes the three binaries to dist/scf-amd64/; each handler names one.
+	// make package lays out dist/scf-amd64/<fn>/ with main and scf_bootstrap (cmd/pack's
+	// test checks the files); each function's src names its directory.
 	if src := get(inputs, "src", "src"); src != "./dist/scf-amd64" {
 		t.Errorf("src = %v, want ./dist/scf-amd64 (cmd/pack's SCF directory)", src)
 	}
@@ -611,15 +601,26 @@ func TestServerlessYAMLAgreesWithCode(t *testing.T) {
 	var firstEnv map[string]any
 	for _, fn := range functionNames {
 		f := fns[fn]
-		if get(f, "handler") != fn || get(f, "runtime") != "Go1" {
-			t.Errorf("%s: handler %v runtime %v; want handler %s (its binary) and Go1", fn, get(f, "handler"), get(f, "runtime"), fn)
+		// Web functions: multi-scf cannot switch integrated response on, so an event
+		// function's answers would reach the browser as JSON text.
+		if get(f, "type") != "web" || get(f, "src") != "./"+fn || get(f, "runtime") != "Go1" {
+			t.Errorf("%s: type %v src %v runtime %v; want a Go1 web function from ./%s", fn, get(f, "type"), get(f, "src"), get(f, "runtime"), fn)
 		}
 		if str(get(f, "role")) == "" || get(f, "timeout") == nil || get(f, "memorySize") == nil {
 			t.Errorf("%s: role, timeout and memorySize must be set", fn)
 		}
-		vars, _ := get(f, "environment", "variables").(map[string]any)
+		if get(f, "environment") != nil {
+			t.Errorf("%s: multi-scf replaces an environment map with an empty one; use environments", fn)
+		}
+		list, _ := get(f, "environments").([]any)
+		vars := map[string]any{}
 		set := map[string]bool{}
-		for name := range vars {
+		for _, item := range list {
+			name := str(get(item, "key"))
+			if _, dup := vars[name]; dup || name == "" {
+				t.Errorf("%s: environment key %q empty or repeated", fn, name)
+			}
+			vars[name] = get(item, "value")
 			set[name] = true
 			for _, reserved := range []string{"SCF_", "QCLOUD_", "TENCENTCLOUD_"} {
 				if strings.HasPrefix(name, reserved) {
@@ -666,8 +667,9 @@ func TestServerlessYAMLAgreesWithCode(t *testing.T) {
 		if !known {
 			t.Errorf("API %v %v is not a route of the code", get(a, "method"), get(a, "path"))
 		}
-		if get(a, "isIntegratedResponse") != true {
-			t.Errorf("API %v: integrated response must be on", get(a, "path"))
+		// multi-scf ignores it (and web functions need none); it would only mislead.
+		if get(a, "isIntegratedResponse") != nil || get(a, "function", "isIntegratedResponse") != nil {
+			t.Errorf("API %v: isIntegratedResponse has no effect here", get(a, "path"))
 		}
 		if m := str(get(a, "method")); !slices.Contains([]string{"GET", "POST", "PUT", "DELETE", "HEAD", "ANY"}, m) {
 			t.Errorf("API %v: Tencent's gateway has no method %q", get(a, "path"), m)
@@ -685,59 +687,100 @@ func TestServerlessYAMLAgreesWithCode(t *testing.T) {
 	}
 }
 
-// TestCAMPoliciesMatchTheSAMTemplate keeps the SCF execution-role policies in
-// deploy/cam the same least privilege as the Lambda roles.
-func TestCAMPoliciesMatchTheSAMTemplate(t *testing.T) {
-	for _, fn := range functionNames {
-		b, err := os.ReadFile(filepath.Join(repoRoot, "deploy", "cam", "facegate-"+fn+".json"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		var policy struct {
-			Version   string
-			Statement []struct {
-				Effect   string
-				Action   []string
-				Resource []string
+// TestCAMPoliciesMatchTheCode keeps the SCF execution-role policies in deploy/cam
+// exactly what the code does with the bucket (the same check as the Lambda roles'):
+// facegate-<fn>.json for every deployment, plus facegate-<fn>-media.json for
+// functions that touch media when FACEGATE_STORE_MEDIA=true.
+func TestCAMPoliciesMatchTheCode(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join(repoRoot, "deploy", "cam", "*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	known := map[string]bool{}
+	for _, media := range []bool{false, true} {
+		want := observedGrants(t, media)
+		for _, fn := range functionNames {
+			names := []string{"facegate-" + fn + ".json"}
+			if media {
+				names = append(names, "facegate-"+fn+"-media.json")
 			}
-		}
-		if err := json.Unmarshal(b, &policy); err != nil {
-			t.Fatalf("%s: %v", fn, err)
-		}
-		var grants []string
-		faceid := false
-		for _, s := range policy.Statement {
-			if s.Effect != "allow" {
-				continue
-			}
-			for _, a := range s.Action {
-				action, ok := strings.CutPrefix(a, "name/cos:")
-				if !ok {
-					faceid = faceid || strings.HasPrefix(a, "name/faceid:")
-					continue
+			var grants []string
+			faceid := false
+			for _, name := range names {
+				known[name] = true
+				g, f, ok := camGrants(t, filepath.Join(repoRoot, "deploy", "cam", name))
+				if !ok && name == names[0] {
+					t.Fatalf("deploy/cam/%s is missing", name)
 				}
-				for _, r := range s.Resource {
-					prefix, ok := strings.CutPrefix(r, "qcs::cos:${REGION}:uid/${APPID}:${BUCKET}/")
-					if !ok {
-						t.Errorf("%s: %s on %s, outside the session bucket", fn, a, r)
-						continue
-					}
-					if action == "GetBucket" && prefix == "*" {
-						grants = append(grants, "List bucket")
-						continue
-					}
-					grants = append(grants, action+" "+strings.TrimSuffix(prefix, "*"))
-				}
+				grants, faceid = append(grants, g...), faceid || f
 			}
-		}
-		sort.Strings(grants)
-		if !slices.Equal(grants, objectGrants[fn]) {
-			t.Errorf("%s CAM grants %v\nwant %v", fn, grants, objectGrants[fn])
-		}
-		if !faceid {
-			t.Errorf("%s CAM policy allows no faceid action", fn)
+			sort.Strings(grants)
+			grants = slices.Compact(grants)
+			if !slices.Equal(grants, want[fn]) {
+				t.Errorf("media %v: %s CAM grants %v\nbut the code does %v", media, fn, grants, want[fn])
+			}
+			if !faceid {
+				t.Errorf("%s CAM policy allows no faceid action", fn)
+			}
 		}
 	}
+	for _, f := range files {
+		if !known[filepath.Base(f)] {
+			t.Errorf("deploy/cam/%s belongs to no function", filepath.Base(f))
+		}
+	}
+}
+
+// camGrants reads a CAM policy as grants on the session bucket; ok is false when the
+// file does not exist.
+func camGrants(t *testing.T, path string) (grants []string, faceid, ok bool) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if os.IsNotExist(err) {
+		return nil, false, false
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	var policy struct {
+		Version   string
+		Statement []struct {
+			Effect   string
+			Action   []string
+			Resource []string
+		}
+	}
+	if err := json.Unmarshal(b, &policy); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	if policy.Version != "2.0" {
+		t.Errorf("%s: version %q, want 2.0", path, policy.Version)
+	}
+	for _, s := range policy.Statement {
+		if s.Effect != "allow" {
+			continue
+		}
+		for _, a := range s.Action {
+			action, isCOS := strings.CutPrefix(a, "name/cos:")
+			if !isCOS {
+				faceid = faceid || strings.HasPrefix(a, "name/faceid:")
+				continue
+			}
+			for _, r := range s.Resource {
+				prefix, inBucket := strings.CutPrefix(r, "qcs::cos:${REGION}:uid/${APPID}:${BUCKET}/")
+				if !inBucket {
+					t.Errorf("%s: %s on %s, outside the session bucket", path, a, r)
+					continue
+				}
+				if action == "GetBucket" && prefix == "*" {
+					grants = append(grants, "List bucket")
+					continue
+				}
+				grants = append(grants, action+" "+strings.TrimSuffix(prefix, "*"))
+			}
+		}
+	}
+	return grants, faceid, true
 }
 
 // TestMakefileDeploysTheLifecycle: the cos component cannot set lifecycle rules, so

@@ -55,7 +55,9 @@ type Server struct {
 	// Handler handles each event.
 	Handler HandlerFunc
 	// Logger receives start-up, shutdown and failure records (never payloads).
-	// Nil discards them.
+	// Records about an invocation are logged with its context, where FromContext finds
+	// the request id (platform.LogHandler adds it to every such record). Nil discards
+	// them.
 	Logger *slog.Logger
 	// Now is the clock used for deadlines derived from TimeLimitInMs; nil means time.Now.
 	Now func() time.Time
@@ -268,7 +270,7 @@ func (f *function) Invoke(req InvokeRequest, resp *InvokeResponse) error {
 	defer cancel()
 
 	if err := f.srv.applyEnvironment(req.Environment); err != nil {
-		f.srv.logger().WarnContext(ctx, "scf invoke: environment not applied", "request_id", inv.RequestID, "error", err)
+		f.srv.logger().WarnContext(ctx, "scf invoke: environment not applied", "error", err)
 		resp.Error = &InvokeResponseError{Type: ErrorTypeEnvironment, Message: err.Error()}
 		return nil
 	}
@@ -283,7 +285,7 @@ func (f *function) Invoke(req InvokeRequest, resp *InvokeResponse) error {
 				Message:    fmt.Sprintf("function panicked (%T)", v),
 				StackTrace: stackTrace(),
 			}
-			f.srv.logger().ErrorContext(ctx, "scf invoke: handler panicked", "request_id", inv.RequestID, "panic_type", fmt.Sprintf("%T", v))
+			f.srv.logger().ErrorContext(ctx, "scf invoke: handler panicked", "panic_type", fmt.Sprintf("%T", v))
 		}
 	}()
 	payload, err := f.srv.Handler(ctx, req.Payload)

@@ -3,6 +3,7 @@ package scfrpc_test
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net"
 	"net/rpc"
 	"strings"
@@ -334,5 +335,58 @@ func BenchmarkInvoke(b *testing.B) {
 		if err := client.Call("Function.Invoke", req, &resp); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// ctxRecorder keeps, for each record, the request id its context carries and its
+// attributes.
+type ctxRecorder struct {
+	mu      sync.Mutex
+	records []string
+}
+
+func (h *ctxRecorder) Enabled(context.Context, slog.Level) bool { return true }
+
+func (h *ctxRecorder) Handle(ctx context.Context, r slog.Record) error {
+	inv, _ := scfrpc.FromContext(ctx)
+	line := r.Message + " [ctx " + inv.RequestID + "]"
+	r.Attrs(func(a slog.Attr) bool {
+		line += " " + a.String()
+		return true
+	})
+	h.mu.Lock()
+	h.records = append(h.records, line)
+	h.mu.Unlock()
+	return nil
+}
+
+func (h *ctxRecorder) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h *ctxRecorder) WithGroup(string) slog.Handler      { return h }
+
+// TestInvocationRecordsCarryTheRequestIDInTheirContext: a log handler finds the
+// request id in the record's context (as platform.LogHandler does), so the record
+// itself does not repeat it, and the panic value stays out.
+func TestInvocationRecordsCarryTheRequestIDInTheirContext(t *testing.T) {
+	rec := &ctxRecorder{}
+	srv := &scfrpc.Server{
+		Logger:  slog.New(rec),
+		Handler: func(context.Context, []byte) ([]byte, error) { panic("secret-in-panic") },
+	}
+	client, _ := start(t, srv)
+	var resp runtimeInvokeResponse
+	if err := client.Call("Function.Invoke", runtimeInvokeRequest{RequestId: "req-log-1"}, &resp); err != nil {
+		t.Fatal(err)
+	}
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	found := false
+	for _, line := range rec.records {
+		if strings.Contains(line, "secret-in-panic") || strings.Contains(line, "request_id=") {
+			t.Errorf("record %q repeats the request id or leaks the panic value", line)
+		}
+		found = found || strings.HasPrefix(line, "scf invoke: handler panicked [ctx req-log-1] ")
+	}
+	if !found {
+		t.Errorf("no panic record with the invocation in its context: %q", rec.records)
 	}
 }
