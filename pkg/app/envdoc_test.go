@@ -1,55 +1,25 @@
 package app_test
 
 import (
-	"go/ast"
-	"go/parser"
-	"go/token"
 	"os"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/facegate/facegate/internal/envscan"
 )
 
-// readVariables collects the variable names pkg/app passes to getenv-like calls.
+// readVariables collects the variable names pkg/app reads.
 func readVariables(t *testing.T) map[string]bool {
 	t.Helper()
-	fset := token.NewFileSet()
-	entries, err := os.ReadDir(".")
+	found, err := envscan.Scan(".", false, ".")
 	if err != nil {
 		t.Fatal(err)
 	}
 	vars := map[string]bool{}
-	for _, e := range entries {
-		if !strings.HasSuffix(e.Name(), ".go") || strings.HasSuffix(e.Name(), "_test.go") {
-			continue
-		}
-		f, err := parser.ParseFile(fset, e.Name(), nil, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ast.Inspect(f, func(n ast.Node) bool {
-			call, ok := n.(*ast.CallExpr)
-			if !ok || len(call.Args) == 0 {
-				return true
-			}
-			var name string
-			switch fn := call.Fun.(type) {
-			case *ast.Ident:
-				name = fn.Name
-			case *ast.SelectorExpr:
-				name = fn.Sel.Name
-			}
-			if !strings.Contains(strings.ToLower(name), "getenv") {
-				return true
-			}
-			if lit, ok := call.Args[0].(*ast.BasicLit); ok && lit.Kind == token.STRING {
-				v, _ := strconv.Unquote(lit.Value)
-				vars[v] = true
-			}
-			return true
-		})
+	for v := range found {
+		vars[v] = true
 	}
 	if len(vars) < 30 {
 		t.Fatalf("found only %d variables; the scan is broken", len(vars))

@@ -3,21 +3,17 @@ package platform_test
 import (
 	"encoding/json"
 	"fmt"
-	"go/ast"
-	"go/parser"
-	"go/token"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/facegate/facegate/internal/envscan"
 	"github.com/facegate/facegate/pkg/core"
 )
 
@@ -31,116 +27,13 @@ var functionNames = []string{"start", "callback", "result"}
 
 // ---- Environment variables the deployed code reads ----
 
-// codeEnvVars returns every variable name the deployed functions' packages pass, as
-// a string constant, to a getenv-like call (Getenv, LookupEnv, getenv, getenvList,
-// getenvRequired, ...), mapped to where it is read.
+// codeEnvVars returns every variable name the deployed functions' packages read
+// (envscan.Scan over what ./functions/... is built from), mapped to where it is read.
 func codeEnvVars(t *testing.T) map[string]string {
 	t.Helper()
-	// go test puts the go command that runs it first on PATH.
-	cmd := exec.Command("go", "list", "-deps", "-f", "{{if not .Standard}}{{.ImportPath}}\t{{.Dir}}\t{{join .GoFiles \",\"}}{{end}}", "./functions/...")
-	cmd.Dir = repoRoot
-	out, err := cmd.Output()
+	vars, err := envscan.Scan(repoRoot, true, "./functions/...")
 	if err != nil {
-		t.Fatalf("go list: %v", err)
-	}
-	type pkg struct {
-		path  string
-		files []*ast.File
-	}
-	var pkgs []pkg
-	fset := token.NewFileSet()
-	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-		parts := strings.Split(line, "\t")
-		if len(parts) != 3 || !strings.HasPrefix(parts[0], "github.com/facegate/facegate/") {
-			continue
-		}
-		p := pkg{path: parts[0]}
-		for _, name := range strings.Split(parts[2], ",") {
-			f, err := parser.ParseFile(fset, filepath.Join(parts[1], name), nil, 0)
-			if err != nil {
-				t.Fatal(err)
-			}
-			p.files = append(p.files, f)
-		}
-		pkgs = append(pkgs, p)
-	}
-
-	// String constants, by package path and name.
-	consts := map[string]string{}
-	for _, p := range pkgs {
-		for _, f := range p.files {
-			for _, d := range f.Decls {
-				gd, ok := d.(*ast.GenDecl)
-				if !ok || gd.Tok != token.CONST {
-					continue
-				}
-				for _, spec := range gd.Specs {
-					vs := spec.(*ast.ValueSpec)
-					for i, name := range vs.Names {
-						if i < len(vs.Values) {
-							if lit, ok := vs.Values[i].(*ast.BasicLit); ok && lit.Kind == token.STRING {
-								s, _ := strconv.Unquote(lit.Value)
-								consts[p.path+"."+name.Name] = s
-							}
-						}
-					}
-				}
-			}
-		}
-	}
-
-	vars := map[string]string{}
-	for _, p := range pkgs {
-		for _, f := range p.files {
-			imports := map[string]string{}
-			for _, im := range f.Imports {
-				path, _ := strconv.Unquote(im.Path.Value)
-				name := filepath.Base(path)
-				if im.Name != nil {
-					name = im.Name.Name
-				}
-				imports[name] = path
-			}
-			resolve := func(e ast.Expr) (string, bool) {
-				switch e := e.(type) {
-				case *ast.BasicLit:
-					if e.Kind == token.STRING {
-						s, err := strconv.Unquote(e.Value)
-						return s, err == nil
-					}
-				case *ast.Ident:
-					s, ok := consts[p.path+"."+e.Name]
-					return s, ok
-				case *ast.SelectorExpr:
-					if x, ok := e.X.(*ast.Ident); ok {
-						s, ok := consts[imports[x.Name]+"."+e.Sel.Name]
-						return s, ok
-					}
-				}
-				return "", false
-			}
-			ast.Inspect(f, func(n ast.Node) bool {
-				call, ok := n.(*ast.CallExpr)
-				if !ok || len(call.Args) == 0 {
-					return true
-				}
-				var name string
-				switch fn := call.Fun.(type) {
-				case *ast.Ident:
-					name = fn.Name
-				case *ast.SelectorExpr:
-					name = fn.Sel.Name
-				}
-				lower := strings.ToLower(name)
-				if !strings.HasPrefix(lower, "getenv") && lower != "lookupenv" {
-					return true
-				}
-				if v, ok := resolve(call.Args[0]); ok && v != "" {
-					vars[v] = p.path + " " + fset.Position(call.Pos()).String()
-				}
-				return true
-			})
-		}
+		t.Fatal(err)
 	}
 	// The scan must see the variables we know exist, or it is looking at nothing.
 	for _, known := range []string{"FACEGATE_RETURN_TO", "FACEGATE_STORE", "TENCENTCLOUD_SECRETID", "FACEGATE_RUNTIME", "_LAMBDA_SERVER_PORT"} {
