@@ -20,7 +20,7 @@ const maxAttempts = 3
 var (
 	roleKey = storetest.COSKey
 	nextKey = cosstore.Credentials{
-		SecretID:     "AKIDfacegateROLE0002",
+		SecretID:     "AKID-facegate-role-0002",
 		SecretKey:    "cos-rotated-secret-that-must-never-be-printed",
 		SessionToken: "cos-rotated-token-that-must-never-be-printed",
 	}

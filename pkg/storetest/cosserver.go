@@ -33,7 +33,7 @@ const (
 
 // COSKey is a test key pair with a session token, as an SCF role has.
 var COSKey = cosstore.Credentials{
-	SecretID:     "AKIDfacegateROLE0001",
+	SecretID:     "AKID-facegate-role-0001",
 	SecretKey:    "cos-role-secret-that-must-never-be-printed",
 	SessionToken: "cos-session-token-that-must-never-be-printed",
 }
