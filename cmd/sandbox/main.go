@@ -95,10 +95,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		*pageURL = "http://" + pageLn.Addr().String()
 	}
 
-	creds := []sandbox.Credential{
-		{SecretID: sandbox.TestSecretID, SecretKey: sandbox.TestSecretKey},
-		{SecretID: sandbox.TestTempSecretID, SecretKey: sandbox.TestTempSecretKey, Token: sandbox.TestSessionToken},
-	}
+	creds := sandbox.DefaultCredentials()
 	if *secretID != "" {
 		creds = append(creds, sandbox.Credential{SecretID: *secretID, SecretKey: *secretKey, Token: *sessionToken})
 	}

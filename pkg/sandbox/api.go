@@ -1,7 +1,6 @@
 package sandbox
 
 import (
-	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -27,7 +26,8 @@ var regions = []string{"ap-singapore", "ap-jakarta", "ap-bangkok", "ap-hongkong"
 
 // APIHandler serves the faceid API: POST / with TC3-signed JSON, answered in Tencent's
 // envelopes with HTTP 200. It also serves the unsigned test-control API under /_sandbox/
-// (see the package README); that part exists only in the sandbox.
+// (the README's "The Tencent sandbox" lists its endpoints); that part exists only in the
+// sandbox.
 func (s *Sandbox) APIHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/", s.serveAPI)
@@ -82,7 +82,7 @@ func (s *Sandbox) serveAPI(w http.ResponseWriter, r *http.Request) {
 	var action string
 	var resp any
 	if aerr == nil {
-		action, resp, aerr = s.handle(ctx, r, body, faults, requestID)
+		action, resp, aerr = s.handle(r, body, faults, requestID)
 	}
 	var out envelope
 	code := "OK"
@@ -133,7 +133,7 @@ func dropConnection(w http.ResponseWriter) {
 
 // handle runs the checks of a real API front door in Tencent's order, then the action.
 // The returned action name is "" unless it is a known one (it goes into the log).
-func (s *Sandbox) handle(ctx context.Context, r *http.Request, body []byte, faults *Faults, requestID string) (string, any, *apiError) {
+func (s *Sandbox) handle(r *http.Request, body []byte, faults *Faults, requestID string) (string, any, *apiError) {
 	if faults.InternalErrorRate > 0 && s.randFloat() < faults.InternalErrorRate {
 		return "", nil, errorf(codeInternalError, "Internal error (injected by the sandbox).")
 	}
@@ -166,13 +166,13 @@ func (s *Sandbox) handle(ctx context.Context, r *http.Request, body []byte, faul
 	if !s.limiter.allow(action, now) {
 		return action, nil, errorf(codeRequestLimitExceeded, "The request rate limit of this action is exceeded.")
 	}
-	resp, aerr := s.dispatch(ctx, action, body, requestID, now)
+	resp, aerr := s.dispatch(action, body, requestID, now)
 	return action, resp, aerr
 }
 
 // dispatch parses and validates an authenticated request body and runs the action. It never
 // panics on any input and always answers either a response or an apiError.
-func (s *Sandbox) dispatch(_ context.Context, action string, body []byte, requestID string, now time.Time) (any, *apiError) {
+func (s *Sandbox) dispatch(action string, body []byte, requestID string, now time.Time) (any, *apiError) {
 	switch action {
 	case actionApplyIntl:
 		req, aerr := parseApplyIntl(body, s.rules, s.opts.AllowMissingCompareImage)

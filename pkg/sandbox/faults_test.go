@@ -81,8 +81,8 @@ func TestInjectedErrorRate(t *testing.T) {
 	}
 }
 
-// countingReader is a deterministic byte source: 0, 1, 2, ... (wrapping), enough spread
-// for fault draws.
+// countingReader is a deterministic byte source counting in steps of 97 (wrapping), enough
+// spread for fault draws.
 type countingReader struct{ n byte }
 
 func (c *countingReader) Read(p []byte) (int, error) {

@@ -198,7 +198,7 @@ func (e *testEnv) applyIntl(config map[string]any, extra string) string {
 	return resp.BizToken
 }
 
-// intlResult is the test's view of GetWebVerificationResultIntl.
+// intlResultView is the test's view of GetWebVerificationResultIntl.
 type intlResultView struct {
 	ErrorCode              *int64
 	ErrorMsg               *string

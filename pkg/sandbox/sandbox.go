@@ -77,6 +77,15 @@ type Credential struct {
 	Token     string
 }
 
+// DefaultCredentials returns the documented test credentials, the long-term and the
+// temporary one, which New accepts when Options.Credentials is empty.
+func DefaultCredentials() []Credential {
+	return []Credential{
+		{SecretID: TestSecretID, SecretKey: TestSecretKey},
+		{SecretID: TestTempSecretID, SecretKey: TestTempSecretKey, Token: TestSessionToken},
+	}
+}
+
 // Faults are failures injected into API requests (not into the control API or the page).
 // Rates are probabilities from 0 to 1 drawn per request.
 type Faults struct {
@@ -88,7 +97,7 @@ type Faults struct {
 
 // Options configure a Sandbox. The zero value is usable: every field has a default.
 type Options struct {
-	// Credentials the API accepts. Default: the two test credentials of this package.
+	// Credentials the API accepts. Default: DefaultCredentials.
 	Credentials []Credential
 	// Now is the clock; default time.Now. Signatures are checked against it; the control
 	// API's test-only offset is added to it for everything else (token windows, links,
@@ -206,10 +215,7 @@ type Sandbox struct {
 // New returns a Sandbox with opts, defaults filled in.
 func New(opts Options) *Sandbox {
 	if len(opts.Credentials) == 0 {
-		opts.Credentials = []Credential{
-			{SecretID: TestSecretID, SecretKey: TestSecretKey},
-			{SecretID: TestTempSecretID, SecretKey: TestTempSecretKey, Token: TestSessionToken},
-		}
+		opts.Credentials = DefaultCredentials()
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now

@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -71,7 +72,7 @@ func (s *Sandbox) state(ss *session, now time.Time) string {
 	return stateIssued
 }
 
-// addSession stores a new session, sweeping first when it is time or when full.
+// addSessionLocked stores a new session, sweeping first when it is time or when full.
 // It must be called with s.mu held.
 func (s *Sandbox) addSessionLocked(ss *session, now time.Time) *apiError {
 	s.sweepLocked(now, false)
@@ -198,11 +199,7 @@ func outcomesFor(ss *session) []string {
 
 // normalizeOutcome checks o against the session and fills in default similarities.
 func normalizeOutcome(ss *session, o Outcome) (Outcome, error) {
-	fits := false
-	for _, r := range outcomesFor(ss) {
-		fits = fits || r == o.Result
-	}
-	if !fits {
+	if !slices.Contains(outcomesFor(ss), o.Result) {
 		return o, fmt.Errorf("%w: %q does not apply to CheckMode %d (possible: %v)", ErrInvalidOutcome, o.Result, ss.cfg.checkMode, outcomesFor(ss))
 	}
 	switch o.Result {

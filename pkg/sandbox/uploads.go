@@ -176,7 +176,7 @@ func (s *Sandbox) serveResource(w http.ResponseWriter, _ *http.Request) {
 
 // compareImage finds the uploaded image a legacy apply names, or says what is wrong.
 func (s *Sandbox) compareImage(imageURL, imageMD5 string, now time.Time) *apiError {
-	id, ok := strings.CutPrefix(imageURL, s.pageURL+"/resource/")
+	id, ok := strings.CutPrefix(imageURL, s.resourceURL(""))
 	if !ok {
 		return errorf(codeInvalidParameterValue, "The parameter `CompareImageUrl` is not a ResourceUrl from CreateUploadUrl.")
 	}
