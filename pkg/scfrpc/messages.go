@@ -59,11 +59,6 @@ type InvokeResponseError struct {
 	ShouldExit bool
 }
 
-// Error makes InvokeResponseError usable as an error value in tests and logs.
-func (e *InvokeResponseError) Error() string {
-	return e.Type + ": " + e.Message
-}
-
 // StackFrame is one frame of InvokeResponseError.StackTrace.
 type StackFrame struct {
 	Path  string

@@ -70,11 +70,6 @@ type Server struct {
 	ShutdownGrace time.Duration
 }
 
-// Serve serves lis with h until ctx is done, using a Server with default settings.
-func Serve(ctx context.Context, lis net.Listener, h HandlerFunc) error {
-	return (&Server{Handler: h}).Serve(ctx, lis)
-}
-
 // Serve accepts runtime connections on lis until ctx is done, then stops
 // accepting, lets running invocations finish (up to ShutdownGrace), closes the
 // connections and returns nil. It returns an error if lis fails for another reason.

@@ -322,7 +322,8 @@ func BenchmarkInvoke(b *testing.B) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	go scfrpc.Serve(ctx, lis, func(ctx context.Context, p []byte) ([]byte, error) { return p, nil })
+	srv := &scfrpc.Server{Handler: func(ctx context.Context, p []byte) ([]byte, error) { return p, nil }}
+	go srv.Serve(ctx, lis)
 	client, err := rpc.Dial("tcp", lis.Addr().String())
 	if err != nil {
 		b.Fatal(err)
