@@ -49,7 +49,7 @@ func (ps processes) logs() string {
 }
 
 // functionEnv is the configuration every function gets in these tests.
-func functionEnv(t *testing.T, sb *sandboxtest.Server, storeDir string) []string {
+func functionEnv(sb *sandboxtest.Server, storeDir string) []string {
 	return []string{
 		"FACEGATE_TENCENT_ENDPOINT=" + sb.Endpoint(),
 		"FACEGATE_TENCENT_SCHEME=http",
@@ -99,7 +99,7 @@ func TestFunctionsFlowOnEveryRuntime(t *testing.T) {
 	for _, rt := range runtimes {
 		t.Run(rt.name, func(t *testing.T) {
 			sb := sandboxtest.New(t, sandbox.Options{})
-			gw := rt.start(t, functionEnv(t, sb, t.TempDir()))
+			gw := rt.start(t, functionEnv(sb, t.TempDir()))
 			runFlow(t, sb, gw, "pass", "passed")
 			runFlow(t, sb, gw, "user_exit", "failed")
 		})
@@ -483,7 +483,7 @@ func (g *webGateway) do(t *testing.T, fn string, req *http.Request) *http.Respon
 func TestStartAnswersRecordedEvents(t *testing.T) {
 	needFunctions(t)
 	sb := sandboxtest.New(t, sandbox.Options{})
-	env := functionEnv(t, sb, t.TempDir())
+	env := functionEnv(sb, t.TempDir())
 
 	// wantCookie checks the one Set-Cookie value of an answer.
 	wantCookie := func(t *testing.T, values []string) {
@@ -507,7 +507,7 @@ func TestStartAnswersRecordedEvents(t *testing.T) {
 		}
 		for k := range h {
 			if strings.EqualFold(k, "Set-Cookie") {
-				t.Errorf("Set-Cookie among %v", keysOf(h))
+				t.Errorf("Set-Cookie among %v", sortedNames(h))
 			}
 		}
 	}
@@ -567,7 +567,7 @@ func TestStartAnswersRecordedEvents(t *testing.T) {
 				t.Fatalf("invoke error %+v", resp.Error)
 			}
 			m := fields(t, resp.Payload)
-			if got := keys(m); len(got) != 4 {
+			if got := sortedNames(m); len(got) != 4 {
 				t.Errorf("integrated response fields = %v, want body, headers, isBase64Encoded, statusCode", got)
 			}
 			wantEmptyBody(t, m)
@@ -580,14 +580,6 @@ func TestStartAnswersRecordedEvents(t *testing.T) {
 			}
 		})
 	}
-}
-
-func keysOf(m map[string]string) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	return out
 }
 
 // TestSCFRoleKeysRotateBetweenInvocations: an SCF event function's role keys expire
@@ -604,7 +596,7 @@ func TestSCFRoleKeysRotateBetweenInvocations(t *testing.T) {
 		"TENCENTCLOUD_SESSIONTOKEN=expired-role-token",
 	}
 	port := freePort(t)
-	p := startProcess(t, append([]string{"_LAMBDA_SERVER_PORT=" + port, "TENCENTCLOUD_RUNENV=SCF"}, append(functionEnv(t, sb, t.TempDir()), expired...)...), binaries["start"])
+	p := startProcess(t, append([]string{"_LAMBDA_SERVER_PORT=" + port, "TENCENTCLOUD_RUNENV=SCF"}, append(functionEnv(sb, t.TempDir()), expired...)...), binaries["start"])
 	rt := dialSCF(t, p, port)
 	status := func(env string) int {
 		t.Helper()
@@ -654,7 +646,7 @@ func TestSCFConfigurationArrivingWithTheFirstInvoke(t *testing.T) {
 		t.Fatalf("without configuration: %s", got["body"])
 	}
 	vars := map[string]string{}
-	for _, kv := range append(functionEnv(t, sb, t.TempDir()), roleKeys...) {
+	for _, kv := range append(functionEnv(sb, t.TempDir()), roleKeys...) {
 		k, v, _ := strings.Cut(kv, "=")
 		vars[k] = v
 	}

@@ -11,7 +11,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -32,15 +31,6 @@ import (
 
 // grantSet is what one function did to the bucket, as "GetObject sessions/" and the like.
 type grantSet map[string]bool
-
-func (g grantSet) sorted() []string {
-	out := make([]string, 0, len(g))
-	for k := range g {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
 
 // memObjects is the bucket the three functions share in these runs.
 type memObjects struct {
@@ -210,7 +200,7 @@ func observedGrants(t *testing.T, media bool) map[string][]string {
 
 	out := map[string][]string{}
 	for fn, g := range grants {
-		out[fn] = g.sorted()
+		out[fn] = sortedNames(g)
 	}
 	// The runs must have done what every deployment needs, or they proved nothing.
 	for fn, must := range map[string]string{"start": "PutObject sessions/", "callback": "PutObject results/", "result": "PutObject results/"} {

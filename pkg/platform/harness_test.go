@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -14,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -378,6 +380,11 @@ func (s *scfRuntime) invoke(t *testing.T, payload []byte, env string) (string, t
 		t.Fatalf("Function.Invoke: %v", call.Error)
 	}
 	return id, deadline, resp
+}
+
+// sortedNames returns the keys of m in order.
+func sortedNames[V any](m map[string]V) []string {
+	return slices.Sorted(maps.Keys(m))
 }
 
 // readTestdata returns a recorded event.

@@ -1,6 +1,7 @@
 package platform
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -103,10 +104,7 @@ func (h lambdaHandler) serveV1(ctx context.Context, id string, payload []byte) e
 	if len(query) > 0 {
 		target += "?" + query.Encode()
 	}
-	host := header.Get("Host")
-	if host == "" {
-		host = ev.RequestContext.DomainName
-	}
+	host := cmp.Or(header.Get("Host"), ev.RequestContext.DomainName)
 	return v1Response(h.a.serveEvent(ctx, httpEvent{
 		method:   ev.HTTPMethod,
 		target:   target,
@@ -169,10 +167,7 @@ func (h lambdaHandler) serveV2(ctx context.Context, id string, payload []byte) e
 	if ev.RawQueryString != "" {
 		target += "?" + ev.RawQueryString
 	}
-	host := header.Get("Host")
-	if host == "" {
-		host = ev.RequestContext.DomainName
-	}
+	host := cmp.Or(header.Get("Host"), ev.RequestContext.DomainName)
 	return v2Response(h.a.serveEvent(ctx, httpEvent{
 		method:   ev.RequestContext.HTTP.Method,
 		target:   target,

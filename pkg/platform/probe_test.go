@@ -62,7 +62,7 @@ func field[T any](t *testing.T, m map[string]json.RawMessage, key string) T {
 	var v T
 	raw, ok := m[key]
 	if !ok {
-		t.Fatalf("response has no %q field: %v", key, keys(m))
+		t.Fatalf("response has no %q field: %v", key, sortedNames(m))
 	}
 	if err := json.Unmarshal(raw, &v); err != nil {
 		t.Fatalf("field %q: %v: %s", key, err, raw)
@@ -77,14 +77,6 @@ func base64Flag(t *testing.T, m map[string]json.RawMessage) bool {
 		return false
 	}
 	return field[bool](t, m, "isBase64Encoded")
-}
-
-func keys(m map[string]json.RawMessage) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	return out
 }
 
 // mutate changes a recorded event: set maps a dotted path to a new value.
@@ -373,7 +365,7 @@ func TestSCFEventRuntimeProbe(t *testing.T) {
 		}
 		m := fields(t, resp.Payload)
 		want := []string{"body", "headers", "isBase64Encoded", "statusCode"}
-		if got := keys(m); len(got) != len(want) {
+		if got := sortedNames(m); len(got) != len(want) {
 			t.Errorf("integrated response fields = %v, want %v", got, want)
 		}
 		for _, k := range want {

@@ -4,10 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/facegate/facegate/pkg/scfrpc"
@@ -153,13 +154,8 @@ func (a *adapter) scfInvoke(ctx context.Context, payload []byte) ([]byte, error)
 // scfQuery rebuilds a query string from SCF's decoded queryString map, keys in
 // order; a bare key (value true) stays bare.
 func scfQuery(q map[string]flexValues) string {
-	keys := make([]string, 0, len(q))
-	for k := range q {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
 	var b strings.Builder
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(q)) {
 		v := q[k]
 		if v.bare && len(v.values) == 0 {
 			if b.Len() > 0 {

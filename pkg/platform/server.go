@@ -71,7 +71,8 @@ func (a *adapter) serve(ctx context.Context, kind Kind, lis net.Listener) error 
 }
 
 // serverHandler adds to h what the event adapters do for their requests: the
-// request id and client IP in the context, the 6 MB request cap, and a JSON 500
+// request id in the context (and, behind SCF's proxy, the client IP; elsewhere
+// ClientIP reads the connection's address), the 6 MB request cap, and a JSON 500
 // instead of a dropped connection when the handler panics.
 func (a *adapter) serverHandler(kind Kind) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -84,11 +85,6 @@ func (a *adapter) serverHandler(kind Kind) http.Handler {
 		}
 		if info.id == "" {
 			info.id = newRequestID()
-		}
-		if info.clientIP == "" {
-			if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
-				info.clientIP = host
-			}
 		}
 		r = r.WithContext(withRequestInfo(r.Context(), info))
 

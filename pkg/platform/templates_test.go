@@ -44,15 +44,6 @@ func codeEnvVars(t *testing.T) map[string]string {
 	return vars
 }
 
-func sortedNames[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
 // notDeployed are variables the code reads that no deployment template sets, with
 // the reason. Each template adds its own (the other cloud's store, for one).
 var notDeployed = map[string]string{
