@@ -24,9 +24,6 @@ var static = mustSub(files, "static")
 const ContentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
 	"connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
-// FS returns the demo page's files (index.html, return.html, compat.js, ...).
-func FS() fs.FS { return static }
-
 // Handler serves the demo files. Mount it under a folder with http.StripPrefix, for
 // example mux.Handle("/demo/", http.StripPrefix("/demo", demo.Handler())); the pages
 // find the functions at "../" relative to themselves (the facegate-api meta tag).

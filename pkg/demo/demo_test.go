@@ -116,7 +116,7 @@ func TestPagesHaveNoInlineCode(t *testing.T) {
 	inline := regexp.MustCompile(`(?i)<script(?:\s[^>]*)?>\s*[^<\s]|<style|\son[a-z]+\s*=|\sstyle\s*=|javascript:`)
 	external := regexp.MustCompile(`(?i)(?:src|href)\s*=\s*"(?:https?:)?//`)
 	for _, name := range []string{"index.html", "return.html"} {
-		data, err := fs.ReadFile(FS(), name)
+		data, err := fs.ReadFile(static, name)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -169,7 +169,7 @@ func BenchmarkHandler(b *testing.B) {
 // background the pages use against WCAG 2.2 AA: 4.5:1 for text, 3:1 for the focus ring
 // and control borders. Changing a colour in the stylesheet is enough to fail it.
 func TestColourContrast(t *testing.T) {
-	css, err := fs.ReadFile(FS(), "style.css")
+	css, err := fs.ReadFile(static, "style.css")
 	if err != nil {
 		t.Fatal(err)
 	}
