@@ -103,7 +103,7 @@ func (l Load) Run(ctx context.Context) (*Report, error) {
 	ctx, cancel := context.WithTimeout(ctx, l.Duration)
 	defer cancel()
 
-	// Workers take numbered jobs until Count is reached or time is up; each keeps its own
+	// Workers take jobs until Count is reached or time is up; each keeps its own
 	// timings so that measuring adds no lock to the hot path.
 	jobs := make(chan struct{})
 	go func() {

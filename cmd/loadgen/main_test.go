@@ -40,8 +40,9 @@ func TestRunInProcess(t *testing.T) {
 	}
 }
 
-// With -url the generator drives a stack that is already running.
-func TestRunAgainstRunningStack(t *testing.T) {
+// startStack runs a stack for -url to target, stopped when the test ends.
+func startStack(t *testing.T) *stack.Stack {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	st, err := stack.Start(ctx, stack.Options{
 		GatewayAddr: "127.0.0.1:0", SandboxAddr: "127.0.0.1:0", PageAddr: "127.0.0.1:0",
@@ -53,10 +54,16 @@ func TestRunAgainstRunningStack(t *testing.T) {
 		cancel()
 		t.Fatal(err)
 	}
-	defer func() {
+	t.Cleanup(func() {
 		cancel()
 		_ = st.Wait()
-	}()
+	})
+	return st
+}
+
+// With -url the generator drives a stack that is already running.
+func TestRunAgainstRunningStack(t *testing.T) {
+	st := startStack(t)
 	var out bytes.Buffer
 	args := []string{"-url", st.Gateway, "-control", st.SandboxAPI, "-n", "10", "-c", "2"}
 	if err := run(t.Context(), args, noEnv, &out); err != nil {
@@ -70,22 +77,10 @@ func TestRunAgainstRunningStack(t *testing.T) {
 
 // Failures are counted per stage and the run reports that nothing completed.
 func TestRunCountsFailures(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	st, err := stack.Start(ctx, stack.Options{
-		GatewayAddr: "127.0.0.1:0", SandboxAddr: "127.0.0.1:0", PageAddr: "127.0.0.1:0",
-		Getenv: localEnv(noEnv, t.TempDir()),
-	})
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	defer func() {
-		cancel()
-		_ = st.Wait()
-	}()
+	st := startStack(t)
 	// The gateway is given as the control API: every outcome call fails with 404.
 	var out bytes.Buffer
-	err = run(t.Context(), []string{"-url", st.Gateway, "-control", st.Gateway, "-n", "4", "-c", "1"}, noEnv, &out)
+	err := run(t.Context(), []string{"-url", st.Gateway, "-control", st.Gateway, "-n", "4", "-c", "1"}, noEnv, &out)
 	if err == nil || !strings.Contains(err.Error(), "no verification completed") {
 		t.Fatalf("error %v", err)
 	}

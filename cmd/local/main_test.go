@@ -96,7 +96,8 @@ func TestRun(t *testing.T) {
 	if err := os.WriteFile(envFile, []byte("# local settings\nFACEGATE_LOCAL_DIR="+data+"\nFACEGATE_TICKET_TTL=10m\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	// The environment wins over .env (stack.EnvFunc's test shows it); here it adds a setting.
+	// The environment wins over .env (stack.EnvFunc's test shows it); here it overrides the
+	// file's FACEGATE_TICKET_TTL.
 	env := map[string]string{"FACEGATE_TICKET_TTL": "5m"}
 
 	pr, pw := io.Pipe()

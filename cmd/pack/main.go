@@ -61,13 +61,14 @@ func run(args []string, stdout io.Writer) error {
 			if err != nil {
 				return fmt.Errorf("%w (run make build first)", err)
 			}
+			web := []entry{{"main", bin}, {"scf_bootstrap", boot}}
 			packages := []struct {
 				name    string
 				entries []entry
 			}{
 				{"lambda-" + fn + "-" + arch + ".zip", []entry{{"bootstrap", bin}}},
 				{"scf-event-" + fn + "-" + arch + ".zip", []entry{{"main", bin}}},
-				{"scf-web-" + fn + "-" + arch + ".zip", []entry{{"main", bin}, {"scf_bootstrap", boot}}},
+				{"scf-web-" + fn + "-" + arch + ".zip", web},
 			}
 			for _, p := range packages {
 				path := filepath.Join(*dist, p.name)
@@ -90,7 +91,7 @@ func run(args []string, stdout io.Writer) error {
 			if err := os.MkdirAll(dir, 0o755); err != nil {
 				return err
 			}
-			for _, e := range []entry{{"main", bin}, {"scf_bootstrap", boot}} {
+			for _, e := range web {
 				path := filepath.Join(dir, e.name)
 				if err := os.WriteFile(path, e.data, 0o755); err != nil {
 					return err

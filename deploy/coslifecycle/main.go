@@ -53,12 +53,7 @@ func run(ctx context.Context, args []string, procenv func(string) string, stdout
 	if err != nil {
 		return err
 	}
-	getenv := func(k string) string {
-		if v := procenv(k); v != "" {
-			return v
-		}
-		return file[k]
-	}
+	getenv := stack.EnvFunc(procenv, file)
 	if *bucket == "" {
 		*bucket = getenv("FACEGATE_COS_BUCKET")
 	}

@@ -6,6 +6,7 @@
 package stack
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -67,8 +68,9 @@ type Stack struct {
 	err  error
 }
 
-// Start starts every part, waits until the gateway answers, and returns. Everything stops
-// when ctx is done, or when any part fails; Wait returns after the graceful shutdown.
+// Start starts every part and returns once each one's listener is bound, so the origins
+// it reports accept connections at once. Everything stops when ctx is done, or when any
+// part fails; Wait returns after the graceful shutdown.
 func Start(ctx context.Context, opts Options) (*Stack, error) {
 	logger := opts.Logger
 	if logger == nil {
@@ -211,16 +213,9 @@ func EnvFunc(first func(string) string, fallback map[string]string) func(string)
 	}
 }
 
-func orDefault(v, def string) string {
-	if v == "" {
-		return def
-	}
-	return v
-}
-
 // listen opens addr (or def) for a server of the stack.
 func listen(addr, def string) (net.Listener, error) {
-	addr = orDefault(addr, def)
+	addr = cmp.Or(addr, def)
 	lis, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("listen on %s: %w (is another copy running? choose other ports with the flags)", addr, err)
