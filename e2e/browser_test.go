@@ -10,12 +10,53 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 )
 
 // browserTimeout bounds one whole test's browser work, so a hung page fails the test
 // instead of hanging CI until its global limit.
 const browserTimeout = 2 * time.Minute
+
+// stepTimeout bounds one browser step; a page that never shows what we wait for fails
+// with a screenshot instead of using up the whole test's time.
+const stepTimeout = 30 * time.Second
+
+// step runs browser actions with stepTimeout and fails t, with a screenshot, on error.
+func step(t *testing.T, ctx context.Context, name string, actions ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	stepCtx, cancel := context.WithTimeout(ctx, stepTimeout)
+	defer cancel()
+	if err := chromedp.Do(stepCtx, actions...); err != nil {
+		failWithScreenshot(t, ctx, name, err)
+	}
+}
+
+// value runs one browser action that returns a value, like step.
+func value[T any](t *testing.T, ctx context.Context, name string, action chromedp.Action[T]) T {
+	t.Helper()
+	stepCtx, cancel := context.WithTimeout(ctx, stepTimeout)
+	defer cancel()
+	v, err := chromedp.Run(stepCtx, action)
+	if err != nil {
+		failWithScreenshot(t, ctx, name, err)
+	}
+	return v
+}
+
+// userAgent overrides the tab's user agent for the pages it loads next.
+func userAgent(ua string) chromedp.Action[chromedp.Void] {
+	return overrideUserAgent(emulation.SetUserAgentOverrideParams{UserAgent: ua})
+}
+
+// overrideUserAgent is userAgent with everything Chrome can report: client hints too.
+func overrideUserAgent(p emulation.SetUserAgentOverrideParams) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, emulation.SetUserAgentOverride, p)
+		return err
+	})
+}
 
 // newBrowser starts a fresh headless Chromium for t and returns a context for its first tab.
 // It fails t when the browser cannot start, unless FACEGATE_SKIP_BROWSER=1 says to skip.

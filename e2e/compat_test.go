@@ -1,54 +1,17 @@
 package e2e
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"github.com/facegate/facegate/pkg/demo"
 )
-
-// stepTimeout bounds one browser step; a page that never shows what we wait for fails
-// with a screenshot instead of using up the whole test's time.
-const stepTimeout = 30 * time.Second
-
-// step runs browser actions with stepTimeout and fails t, with a screenshot, on error.
-func step(t *testing.T, ctx context.Context, name string, actions ...chromedp.Action[chromedp.Void]) {
-	t.Helper()
-	stepCtx, cancel := context.WithTimeout(ctx, stepTimeout)
-	defer cancel()
-	if err := chromedp.Do(stepCtx, actions...); err != nil {
-		failWithScreenshot(t, ctx, name, err)
-	}
-}
-
-// value runs one browser action that returns a value, like step.
-func value[T any](t *testing.T, ctx context.Context, name string, action chromedp.Action[T]) T {
-	t.Helper()
-	stepCtx, cancel := context.WithTimeout(ctx, stepTimeout)
-	defer cancel()
-	v, err := chromedp.Run(stepCtx, action)
-	if err != nil {
-		failWithScreenshot(t, ctx, name, err)
-	}
-	return v
-}
-
-// userAgent overrides the tab's user agent for the pages it loads next.
-func userAgent(ua string) chromedp.Action[chromedp.Void] {
-	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
-		_, err := cdp.Call(ctx, t, emulation.SetUserAgentOverride, emulation.SetUserAgentOverrideParams{UserAgent: ua})
-		return err
-	})
-}
 
 // hints is what index.js passes checkCompat besides the user agent: touch points and
 // Chrome's client hints (navigator.userAgentData.getHighEntropyValues).
@@ -234,10 +197,7 @@ func TestClientHintsReachTheCheck(t *testing.T) {
 			},
 		}
 		step(t, ctx, "open demo page as Chrome on "+c.model,
-			chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-				_, err := cdp.Call(ctx, tg, emulation.SetUserAgentOverride, override)
-				return err
-			}),
+			overrideUserAgent(override),
 			chromedp.Navigate(base+"/demo/"),
 			chromedp.WaitVisible(chromedp.CSS(`#compat[data-level="`+c.level+`"]`)),
 		)
