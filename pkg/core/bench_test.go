@@ -3,9 +3,7 @@ package core_test
 import (
 	"context"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
-	"strings"
 	"sync"
 	"testing"
 
@@ -87,11 +85,21 @@ func newBenchStack(b *testing.B) *stack {
 	return newStack(b, stackOptions{newStore: func(testing.TB) core.Store { return &benchMemStore{m: map[string][]byte{}} }})
 }
 
-func reportCalls(b *testing.B, st *stack, tencentBefore int64) {
+// runBench times op over b.N iterations, with the stack's counters zeroed before, and
+// reports the store writes, reads and Tencent calls each iteration made.
+func runBench(b *testing.B, st *stack, op func(i int)) {
+	b.ReportAllocs()
+	st.store.reset()
+	before := st.faceid.calls.Load()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		op(i)
+	}
+	b.StopTimer()
 	n := float64(b.N)
 	b.ReportMetric(float64(st.store.creates.Load())/n, "writes/op")
 	b.ReportMetric(float64(st.store.gets.Load())/n, "reads/op")
-	b.ReportMetric(float64(st.faceid.calls.Load()-tencentBefore)/n, "tencent-calls/op")
+	b.ReportMetric(float64(st.faceid.calls.Load()-before)/n, "tencent-calls/op")
 }
 
 // BenchmarkStart is POST /start: options, one signed Apply to the in-process sandbox over
@@ -99,19 +107,11 @@ func reportCalls(b *testing.B, st *stack, tencentBefore int64) {
 func BenchmarkStart(b *testing.B) {
 	st := newBenchStack(b)
 	body := `{"returnTo":"` + returnTo + `","mode":3,"extra":"order-1"}`
-	b.ReportAllocs()
-	st.store.reset()
-	before := st.faceid.calls.Load()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		req := httptest.NewRequest(http.MethodPost, "/start", strings.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		if rec := st.do(req); rec.Code != http.StatusCreated {
+	runBench(b, st, func(int) {
+		if rec := st.postJSON("/start", body); rec.Code != http.StatusCreated {
 			b.Fatalf("start = %d %s", rec.Code, rec.Body)
 		}
-	}
-	b.StopTimer()
-	reportCalls(b, st, before)
+	})
 }
 
 // BenchmarkCallback is GET /callback on finished verifications: binding check, one result
@@ -123,17 +123,11 @@ func BenchmarkCallback(b *testing.B) {
 		browsers[i] = st.startPost(core.StartOptions{ReturnTo: returnTo, Mode: 3})
 		st.setOutcome(browsers[i].token, sandbox.Outcome{Result: sandbox.ResultPass})
 	}
-	b.ReportAllocs()
-	st.store.reset()
-	before := st.faceid.calls.Load()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
+	runBench(b, st, func(i int) {
 		if rec := st.callback(browsers[i]); rec.Code != http.StatusFound {
 			b.Fatalf("callback = %d", rec.Code)
 		}
-	}
-	b.StopTimer()
-	reportCalls(b, st, before)
+	})
 }
 
 // BenchmarkResultTerminal is GET /result with a ticket on a terminal session: one store
@@ -144,17 +138,11 @@ func BenchmarkResultTerminal(b *testing.B) {
 	st.setOutcome(br.token, sandbox.Outcome{Result: sandbox.ResultPass})
 	land := st.mustCallback(br)
 	target := "/result?token=" + url.QueryEscape(br.token) + "&ticket=" + url.QueryEscape(land.ticket)
-	b.ReportAllocs()
-	st.store.reset()
-	before := st.faceid.calls.Load()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if rec := st.do(httptest.NewRequest(http.MethodGet, target, nil)); rec.Code != http.StatusOK {
+	runBench(b, st, func(int) {
+		if rec := st.get(target); rec.Code != http.StatusOK {
 			b.Fatalf("result = %d", rec.Code)
 		}
-	}
-	b.StopTimer()
-	reportCalls(b, st, before)
+	})
 }
 
 // BenchmarkResultMerchant is the merchant's full result on a terminal session.
@@ -164,17 +152,9 @@ func BenchmarkResultMerchant(b *testing.B) {
 	st.setOutcome(br.token, sandbox.Outcome{Result: sandbox.ResultPass})
 	st.mustCallback(br)
 	target := "/result?token=" + url.QueryEscape(br.token)
-	b.ReportAllocs()
-	st.store.reset()
-	before := st.faceid.calls.Load()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		req := httptest.NewRequest(http.MethodGet, target, nil)
-		req.Header.Set("Authorization", "Bearer "+merchantKey)
-		if rec := st.do(req); rec.Code != http.StatusOK {
+	runBench(b, st, func(int) {
+		if rec := st.get(target, "Authorization", "Bearer "+merchantKey); rec.Code != http.StatusOK {
 			b.Fatalf("result = %d", rec.Code)
 		}
-	}
-	b.StopTimer()
-	reportCalls(b, st, before)
+	})
 }

@@ -173,11 +173,6 @@ func (s *Service) writeError(w http.ResponseWriter, r *http.Request, err error, 
 		secs := int((e.RetryAfter + time.Second - 1) / time.Second)
 		w.Header().Set("Retry-After", strconv.Itoa(secs))
 	}
-	if e.Code == CodeMethodNotAllowed {
-		if allow := w.Header().Get("Allow"); allow == "" {
-			w.Header().Set("Allow", "GET")
-		}
-	}
 	msg := publicMessage(e)
 	if html {
 		writeHTMLError(w, status, e.Code, msg)
@@ -187,16 +182,10 @@ func (s *Service) writeError(w http.ResponseWriter, r *http.Request, err error, 
 }
 
 // wantsHTML reports whether the request is a browser navigation that should get a page
-// rather than JSON: a GET that accepts text/html and does not prefer JSON.
+// rather than JSON: a GET whose Accept names text/html, as a navigating browser's does
+// (a script's fetch sends */* unless it asks for JSON).
 func wantsHTML(r *http.Request) bool {
-	if r.Method != http.MethodGet {
-		return false
-	}
-	accept := r.Header.Get("Accept")
-	if strings.Contains(accept, "application/json") && !strings.Contains(accept, "text/html") {
-		return false
-	}
-	return strings.Contains(accept, "text/html")
+	return r.Method == http.MethodGet && strings.Contains(r.Header.Get("Accept"), "text/html")
 }
 
 var errorPage = template.Must(template.New("error").Parse(`<!doctype html>

@@ -4,9 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -67,7 +67,7 @@ var outcomeCases = []outcomeCase{
 	{"user exit", core.StartOptions{}, sandbox.ResultUserExit, core.StatusFailed, "user_exit", nil},
 	{"timeout", core.StartOptions{Mode: 3}, sandbox.ResultTimeout, core.StatusFailed, "timeout", nil},
 	{"retry limit", core.StartOptions{Mode: 3}, sandbox.ResultRetryLimit, core.StatusFailed, "retry_limit", nil},
-	{"unknown code", core.StartOptions{Mode: 3}, sandbox.ResultLivenessFail, core.StatusFailed, "system", ptr(int64(4321))},
+	{"unknown code", core.StartOptions{Mode: 3}, sandbox.ResultLivenessFail, core.StatusFailed, "system", new(int64(4321))},
 }
 
 // TestFlowEveryOutcomeEveryStore runs start → sandbox outcome → callback → result for every
@@ -405,24 +405,16 @@ func TestRacingWritersAgree(t *testing.T) {
 			st := newStack(t, stackOptions{newStore: newStore})
 			b := st.startPost(core.StartOptions{ReturnTo: returnTo, Mode: 3})
 			st.setOutcome(b.token, sandbox.Outcome{Result: sandbox.ResultLivenessFail})
-			const n = 8
-			bodies := make([]string, n)
-			done := make(chan struct{})
-			for i := 0; i < n; i++ {
-				go func() {
-					defer func() { done <- struct{}{} }()
-					req := httptest.NewRequest(http.MethodGet, "/result?token="+b.token, nil)
-					req.Header.Set("Authorization", "Bearer "+merchantKey)
-					rec := httptest.NewRecorder()
-					st.handler.ServeHTTP(rec, req)
-					if rec.Code == http.StatusOK {
+			bodies := make([]string, 8)
+			var wg sync.WaitGroup
+			for i := range bodies {
+				wg.Go(func() {
+					if rec := st.get("/result?token="+b.token, "Authorization", "Bearer "+merchantKey); rec.Code == http.StatusOK {
 						bodies[i] = rec.Body.String()
 					}
-				}()
+				})
 			}
-			for i := 0; i < n; i++ {
-				<-done
-			}
+			wg.Wait()
 			for i, body := range bodies {
 				if body == "" || body != bodies[0] {
 					t.Fatalf("answer %d differs:\n%s\n%s", i, body, bodies[0])

@@ -20,9 +20,6 @@ const (
 	MaxInlineImageBase64 = 4 << 20
 	// MaxStartBody caps the POST /start body: the inline image plus 64 KiB for the other options.
 	MaxStartBody = MaxInlineImageBase64 + 64<<10
-	// MaxObjectImageBase64 is Tencent's limit on CompareImageBase64 (8 MB of base64), which an
-	// image read from the bucket must respect once encoded.
-	MaxObjectImageBase64 = 8 << 20
 	// maxQuery caps the raw query string of GET /start (options percent-encoded) and
 	// maxShortQuery that of /callback and /result, which carry only a token and a ticket.
 	maxQuery      = 16 << 10

@@ -21,7 +21,6 @@ import (
 const (
 	MaxExtraRunes     = faceid.MaxExtraRunes
 	MaxReferenceRunes = 128
-	maxObjectKey      = 1024
 )
 
 // StartOptions are the options of /start: the JSON body of POST /start, or the query
@@ -356,7 +355,7 @@ func (s *Service) loadImage(ctx context.Context, p *plan) error {
 		case err != nil:
 			return internalError(fmt.Errorf("read compare image: %w", err))
 		}
-		if base64.StdEncoding.EncodedLen(len(raw)) > MaxObjectImageBase64 {
+		if base64.StdEncoding.EncodedLen(len(raw)) > faceid.MaxCompareImageBase64 {
 			return errorf(CodeImageTooLarge, "The object at compareImageKey is larger than Tencent's 8 MB base64 limit.")
 		}
 		p.imageB64, p.imageRaw, p.imageSource = base64.StdEncoding.EncodeToString(raw), raw, "object"
@@ -390,23 +389,12 @@ func (s *Service) allowedImageKey(key string) bool {
 	return false
 }
 
-// validObjectKey accepts plain relative keys of safe characters whose segments are
-// neither empty nor start with a dot (so no "." or ".." and no hidden names).
+// validObjectKey accepts the keys every store accepts (CheckKey) that are also made of
+// letters, digits and "-_./" only: a key that comes from a caller stays plain ASCII.
 func validObjectKey(key string) bool {
-	if key == "" || len(key) > maxObjectKey {
-		return false
-	}
-	for _, c := range key {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("-_./", c)) {
-			return false
-		}
-	}
-	for _, seg := range strings.Split(key, "/") {
-		if seg == "" || seg[0] == '.' {
-			return false
-		}
-	}
-	return true
+	return CheckKey(key) == nil && !strings.ContainsFunc(key, func(c rune) bool {
+		return !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("-_./", c))
+	})
 }
 
 func (s *Service) applyIntl(ctx context.Context, p *plan) (token, verifyURL string, err error) {
@@ -438,13 +426,13 @@ func (s *Service) verificationConfig(p *plan) *faceid.WebVerificationConfigIntl 
 		c = *s.cfg.Verification
 	}
 	if p.opts.Language != "" {
-		c.Language = ptr(p.opts.Language)
+		c.Language = new(p.opts.Language)
 	}
 	if p.mode != 0 {
-		c.CheckMode = ptr(p.mode)
+		c.CheckMode = new(p.mode)
 	}
 	if p.docType != "" {
-		c.IDCardType = ptr(p.docType)
+		c.IDCardType = new(p.docType)
 	}
 	if c == (faceid.WebVerificationConfigIntl{}) {
 		return nil

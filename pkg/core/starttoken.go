@@ -33,8 +33,9 @@ const MaxStartTokenLifetime = 15 * time.Minute
 // maxStartTokenLength bounds what we parse (a payload with the longest returnTo and extra).
 const maxStartTokenLength = 12 << 10
 
-// ErrInvalidStartToken is returned for a malformed, forged, expired or too long-lived token.
-var ErrInvalidStartToken = errors.New("invalid start token")
+// errInvalidStartToken is what verifyStartToken answers for a malformed, forged, expired or
+// too long-lived token; the caller sees only invalid_start_token.
+var errInvalidStartToken = errors.New("invalid start token")
 
 type startTokenPayload struct {
 	Exp                int64  `json:"exp"`
@@ -85,11 +86,11 @@ func startTokenMAC(secret []byte, body string) string {
 
 func verifyStartToken(secrets [][]byte, token string, now time.Time) (*startTokenPayload, error) {
 	if len(token) > maxStartTokenLength {
-		return nil, ErrInvalidStartToken
+		return nil, errInvalidStartToken
 	}
 	parts := strings.Split(token, ".")
 	if len(parts) != 3 || parts[0] != "v1" {
-		return nil, ErrInvalidStartToken
+		return nil, errInvalidStartToken
 	}
 	ok := false
 	for _, secret := range secrets {
@@ -98,24 +99,24 @@ func verifyStartToken(secrets [][]byte, token string, now time.Time) (*startToke
 		}
 	}
 	if !ok {
-		return nil, ErrInvalidStartToken
+		return nil, errInvalidStartToken
 	}
 	data, err := base64.RawURLEncoding.DecodeString(parts[1])
 	if err != nil {
-		return nil, ErrInvalidStartToken
+		return nil, errInvalidStartToken
 	}
 	var p startTokenPayload
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&p); err != nil {
-		return nil, ErrInvalidStartToken
+		return nil, errInvalidStartToken
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, ErrInvalidStartToken
+		return nil, errInvalidStartToken
 	}
 	exp := time.Unix(p.Exp, 0)
 	if !now.Before(exp) || exp.Sub(now) > MaxStartTokenLifetime {
-		return nil, ErrInvalidStartToken
+		return nil, errInvalidStartToken
 	}
 	return &p, nil
 }

@@ -61,8 +61,8 @@ func TestStartTokenRefusals(t *testing.T) {
 		"trailing payload":  {[][]byte{secretA}, "v1." + base64.RawURLEncoding.EncodeToString([]byte(`{"exp":1800000100}{}`)) + "." + startTokenMAC(secretA, base64.RawURLEncoding.EncodeToString([]byte(`{"exp":1800000100}{}`))), now},
 		"signature altered": {[][]byte{secretA}, parts[0] + "." + parts[1] + "." + strings.ToUpper(parts[2]), now},
 	} {
-		if _, err := verifyStartToken(c.secrets, c.token, c.at); !errors.Is(err, ErrInvalidStartToken) {
-			t.Errorf("%s: err = %v, want ErrInvalidStartToken", name, err)
+		if _, err := verifyStartToken(c.secrets, c.token, c.at); !errors.Is(err, errInvalidStartToken) {
+			t.Errorf("%s: err = %v, want errInvalidStartToken", name, err)
 		}
 	}
 

@@ -50,9 +50,9 @@ func (f *racingFaceID) GetWebVerificationResultIntl(context.Context, string) (*f
 	}
 	switch n % 3 {
 	case 0:
-		return &faceid.GetWebVerificationResultIntlResponse{ErrorCode: ptr(int64(0))}, nil
+		return &faceid.GetWebVerificationResultIntlResponse{ErrorCode: new(int64(0))}, nil
 	case 1:
-		return &faceid.GetWebVerificationResultIntlResponse{ErrorCode: ptr(int64(2011))}, nil
+		return &faceid.GetWebVerificationResultIntlResponse{ErrorCode: new(int64(2011))}, nil
 	default:
 		return nil, &faceid.Error{Kind: faceid.KindTokenExpired, Code: "InvalidParameterValue.BizTokenExpired"}
 	}
@@ -73,8 +73,6 @@ func (f *racingFaceID) ApplyWebVerificationToken(context.Context, *faceid.ApplyW
 func (f *racingFaceID) GetWebVerificationResult(context.Context, string) (*faceid.GetWebVerificationResultResponse, error) {
 	return nil, errNotScripted
 }
-
-func ptr[T any](v T) *T { return &v }
 
 // TestTerminalStatusNeverDowngraded races callbacks and merchant reads of one session
 // whose Tencent reads each come back with a different terminal status, on every store.

@@ -92,7 +92,7 @@ func (s *Service) readTencent(ctx context.Context, token string, sess *sessionRe
 		var fe *faceid.Error
 		if errors.As(fetchErr, &fe) && fe.Kind == faceid.KindTokenExpired {
 			// Tencent no longer knows the token's result: the user never finished in time.
-			expired := faceid.Interpret(ptr(int64(15)))
+			expired := faceid.Interpret(new(int64(15)))
 			expired.Code = nil
 			return s.newResult(sess, expired, nil, nil), nil, nil
 		}
@@ -178,8 +178,6 @@ func deref(p *string) string {
 	}
 	return *p
 }
-
-func ptr[T any](v T) *T { return &v }
 
 func nullToNil(m json.RawMessage) json.RawMessage {
 	if len(m) == 0 || string(m) == "null" {

@@ -33,7 +33,7 @@ func Example() {
 	start, err := client.ApplyWebVerificationBizTokenIntl(ctx, &faceid.ApplyWebVerificationBizTokenIntlRequest{
 		RedirectURL: "https://merchant.example/callback",
 		Extra:       "order-1001",
-		Config:      &faceid.WebVerificationConfigIntl{CheckMode: ptr[int64](3)}, // liveness only
+		Config:      &faceid.WebVerificationConfigIntl{CheckMode: new(int64(3))}, // liveness only
 	})
 	if err != nil {
 		log.Fatal(err)

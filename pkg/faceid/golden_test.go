@@ -337,7 +337,7 @@ func TestSandboxAnswersMatchGoldenShapes(t *testing.T) {
 	tee := &teeTransport{next: http.DefaultTransport.(*http.Transport).Clone(), bodies: map[string][][]byte{}}
 	r := newRig(t, sandbox.Options{RateLimit: -1}, func(cfg *faceid.Config) { cfg.HTTPClient = &http.Client{Transport: tee} })
 	ctx := context.Background()
-	plus := &faceid.WebVerificationConfigIntl{CheckMode: ptr[int64](1), IDCardType: ptr("HKIDCard"), IdCardCutReturn: ptr(true), Version: ptr("PLUS")}
+	plus := &faceid.WebVerificationConfigIntl{CheckMode: new(int64(1)), IDCardType: new("HKIDCard"), IdCardCutReturn: new(true), Version: new("PLUS")}
 
 	// Intl results: pending, a pass with document data, a document failure.
 	var results [][]byte
@@ -350,7 +350,7 @@ func TestSandboxAnswersMatchGoldenShapes(t *testing.T) {
 	}
 	r.get(t, passed.BizToken)
 	results = append(results, tee.last(t, faceid.ActionGetWebVerificationResultIntl))
-	ocrOnly := r.apply(t, &faceid.WebVerificationConfigIntl{CheckMode: ptr[int64](4), IDCardType: ptr("SingaporeIDCard")})
+	ocrOnly := r.apply(t, &faceid.WebVerificationConfigIntl{CheckMode: new(int64(4)), IDCardType: new("SingaporeIDCard")})
 	if err := r.sb.SetOutcome(ocrOnly.BizToken, sandbox.Outcome{Result: sandbox.ResultDocumentFail}); err != nil {
 		t.Fatal(err)
 	}

@@ -153,26 +153,26 @@ type outcomeCase struct {
 func outcomeCases() []outcomeCase {
 	none := func() *faceid.WebVerificationConfigIntl { return nil }
 	ocr := func() *faceid.WebVerificationConfigIntl {
-		return &faceid.WebVerificationConfigIntl{CheckMode: ptr[int64](1), IDCardType: ptr("HKIDCard")}
+		return &faceid.WebVerificationConfigIntl{CheckMode: new(int64(1)), IDCardType: new("HKIDCard")}
 	}
 	cfg := func(c faceid.WebVerificationConfigIntl) func() *faceid.WebVerificationConfigIntl {
 		return func() *faceid.WebVerificationConfigIntl { c := c; return &c }
 	}
 	return []outcomeCase{
 		{"pass", none, sandbox.Outcome{Result: sandbox.ResultPass}, faceid.StatusPassed, "", nil},
-		{"pass liveness only", cfg(faceid.WebVerificationConfigIntl{CheckMode: ptr[int64](3)}), sandbox.Outcome{Result: sandbox.ResultPass}, faceid.StatusPassed, "", nil},
+		{"pass liveness only", cfg(faceid.WebVerificationConfigIntl{CheckMode: new(int64(3))}), sandbox.Outcome{Result: sandbox.ResultPass}, faceid.StatusPassed, "", nil},
 		{"liveness failure", none, sandbox.Outcome{Result: sandbox.ResultLivenessFail}, faceid.StatusFailed, faceid.CategoryLiveness, nil},
-		{"silent liveness failure", cfg(faceid.WebVerificationConfigIntl{SecurityLevel: ptr[int64](1)}),
+		{"silent liveness failure", cfg(faceid.WebVerificationConfigIntl{SecurityLevel: new(int64(1))}),
 			sandbox.Outcome{Result: sandbox.ResultLivenessFail}, faceid.StatusFailed, faceid.CategoryLiveness, nil},
 		{"compare failure", none, sandbox.Outcome{Result: sandbox.ResultCompareFail, Similarity: 35}, faceid.StatusFailed, faceid.CategoryCompare, nil},
-		{"document pass", ocr, sandbox.Outcome{Result: sandbox.ResultDocument}, faceid.StatusPassed, "", ptr(true)},
-		{"pass with ocr", ocr, sandbox.Outcome{Result: sandbox.ResultPass}, faceid.StatusPassed, "", ptr(true)},
-		{"document failure", ocr, sandbox.Outcome{Result: sandbox.ResultDocumentFail}, faceid.StatusFailed, faceid.CategoryDocument, ptr(false)},
-		{"ocr only failure", cfg(faceid.WebVerificationConfigIntl{CheckMode: ptr[int64](4)}),
-			sandbox.Outcome{Result: sandbox.ResultDocumentFail}, faceid.StatusFailed, faceid.CategoryDocument, ptr(false)},
+		{"document pass", ocr, sandbox.Outcome{Result: sandbox.ResultDocument}, faceid.StatusPassed, "", new(true)},
+		{"pass with ocr", ocr, sandbox.Outcome{Result: sandbox.ResultPass}, faceid.StatusPassed, "", new(true)},
+		{"document failure", ocr, sandbox.Outcome{Result: sandbox.ResultDocumentFail}, faceid.StatusFailed, faceid.CategoryDocument, new(false)},
+		{"ocr only failure", cfg(faceid.WebVerificationConfigIntl{CheckMode: new(int64(4))}),
+			sandbox.Outcome{Result: sandbox.ResultDocumentFail}, faceid.StatusFailed, faceid.CategoryDocument, new(false)},
 		{"user exit", none, sandbox.Outcome{Result: sandbox.ResultUserExit}, faceid.StatusFailed, faceid.CategoryUserExit, nil},
 		{"timeout", none, sandbox.Outcome{Result: sandbox.ResultTimeout}, faceid.StatusFailed, faceid.CategoryTimeout, nil},
-		{"retry limit", cfg(faceid.WebVerificationConfigIntl{LivenessRetryLimit: ptr[int64](3)}),
+		{"retry limit", cfg(faceid.WebVerificationConfigIntl{LivenessRetryLimit: new(int64(3))}),
 			sandbox.Outcome{Result: sandbox.ResultRetryLimit}, faceid.StatusFailed, faceid.CategoryRetryLimit, nil},
 	}
 }
@@ -311,7 +311,7 @@ func TestRoundTripEveryCode(t *testing.T) {
 	r := newRig(t, sandbox.Options{RateLimit: -1}, nil)
 	for _, code := range append(append([]int64(nil), tableCodes...), 4242) {
 		start := r.apply(t, nil)
-		if err := r.sb.SetOutcome(start.BizToken, sandbox.Outcome{Result: sandbox.ResultLivenessFail, ErrorCode: ptr(code)}); err != nil {
+		if err := r.sb.SetOutcome(start.BizToken, sandbox.Outcome{Result: sandbox.ResultLivenessFail, ErrorCode: new(code)}); err != nil {
 			t.Fatal(err)
 		}
 		res := r.get(t, start.BizToken)
@@ -455,11 +455,11 @@ func TestRoundTripParameterErrors(t *testing.T) {
 	}
 	// Everything the client accepts in a full configuration, the service accepts too.
 	full := applyReq(&faceid.WebVerificationConfigIntl{
-		AutoSkipStartPage: ptr(true), AutoSkip: ptr(true), CheckMode: ptr[int64](1), IDCardType: ptr("HKIDCard"),
-		DisableCheckOcrWarnings: ptr(false), SecurityLevel: ptr[int64](5), SkipPrivacyPolicy: ptr(true),
-		IdCardCutReturn: ptr(true), ThemeColor: ptr("#12AB9f"), Language: ptr("id"), AutoDowngrade: ptr[int64](2),
-		ActionList: ptr("nod,blink"), LivenessRetryLimit: ptr[int64](99), LivenessTimeout: ptr[int64](600),
-		SelectedWarningCodes: ptr("-9101,-9102,-9103,-9104,-9107,-9108,-9109"), AllowExpiredDocument: ptr(true), Version: ptr("PLUS"),
+		AutoSkipStartPage: new(true), AutoSkip: new(true), CheckMode: new(int64(1)), IDCardType: new("HKIDCard"),
+		DisableCheckOcrWarnings: new(false), SecurityLevel: new(int64(5)), SkipPrivacyPolicy: new(true),
+		IdCardCutReturn: new(true), ThemeColor: new("#12AB9f"), Language: new("id"), AutoDowngrade: new(int64(2)),
+		ActionList: new("nod,blink"), LivenessRetryLimit: new(int64(99)), LivenessTimeout: new(int64(600)),
+		SelectedWarningCodes: new("-9101,-9102,-9103,-9104,-9107,-9108,-9109"), AllowExpiredDocument: new(true), Version: new("PLUS"),
 	})
 	full.RuleId = "1"
 	full.Extra = strings.Repeat("字", faceid.MaxExtraRunes)
@@ -467,7 +467,7 @@ func TestRoundTripParameterErrors(t *testing.T) {
 		t.Fatalf("full configuration: %v", err)
 	}
 	for _, card := range faceid.IDCardTypes() {
-		req := applyReq(&faceid.WebVerificationConfigIntl{CheckMode: ptr[int64](1), IDCardType: ptr(card)})
+		req := applyReq(&faceid.WebVerificationConfigIntl{CheckMode: new(int64(1)), IDCardType: new(card)})
 		if _, err := r.client.ApplyWebVerificationBizTokenIntl(ctx, req); err != nil {
 			t.Fatalf("%s: %v", card, err)
 		}
@@ -675,7 +675,7 @@ func TestRoundTripLegacyOutcomesAndErrors(t *testing.T) {
 func BenchmarkApplyGetRoundTrip(b *testing.B) {
 	r := newRig(b, sandbox.Options{RateLimit: -1}, nil)
 	ctx := context.Background()
-	req := applyReq(&faceid.WebVerificationConfigIntl{CheckMode: ptr[int64](3)})
+	req := applyReq(&faceid.WebVerificationConfigIntl{CheckMode: new(int64(3))})
 	b.ReportAllocs()
 	for b.Loop() {
 		start, err := r.client.ApplyWebVerificationBizTokenIntl(ctx, req)

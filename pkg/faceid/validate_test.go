@@ -17,7 +17,6 @@ var (
 )
 
 func b64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
-func ptr[T any](v T) *T   { return &v }
 
 func validApply() *faceid.ApplyWebVerificationBizTokenIntlRequest {
 	return &faceid.ApplyWebVerificationBizTokenIntlRequest{RedirectURL: "https://merchant.example/callback"}
@@ -98,124 +97,124 @@ func applyCases() []applyCase {
 			r.CompareImageBase64 = bigImageBase64(faceid.MaxCompareImageBase64 + 4)
 		}, "CompareImageBase64"},
 
-		{"checkmode 4", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) { r.Config = &cfg{CheckMode: ptr[int64](4)} }, ""},
-		{"checkmode 0", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) { r.Config = &cfg{CheckMode: ptr[int64](0)} }, "Config.CheckMode"},
-		{"checkmode 5", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) { r.Config = &cfg{CheckMode: ptr[int64](5)} }, "Config.CheckMode"},
+		{"checkmode 4", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) { r.Config = &cfg{CheckMode: new(int64(4))} }, ""},
+		{"checkmode 0", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) { r.Config = &cfg{CheckMode: new(int64(0))} }, "Config.CheckMode"},
+		{"checkmode 5", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) { r.Config = &cfg{CheckMode: new(int64(5))} }, "Config.CheckMode"},
 		{"checkmode 1 with card", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) {
-			r.Config = &cfg{CheckMode: ptr[int64](1), IDCardType: ptr("HKIDCard")}
+			r.Config = &cfg{CheckMode: new(int64(1)), IDCardType: new("HKIDCard")}
 		}, ""},
-		{"checkmode 1 without card", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) { r.Config = &cfg{CheckMode: ptr[int64](1)} }, "Config.IDCardType"},
-		{"card unknown", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) { r.Config = &cfg{IDCardType: ptr("HKIdCard")} }, "Config.IDCardType"},
+		{"checkmode 1 without card", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) { r.Config = &cfg{CheckMode: new(int64(1))} }, "Config.IDCardType"},
+		{"card unknown", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) { r.Config = &cfg{IDCardType: new("HKIdCard")} }, "Config.IDCardType"},
 		{"card every listed", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) {
-			r.Config = &cfg{IDCardType: ptr("MainlandIDCard")}
+			r.Config = &cfg{IDCardType: new("MainlandIDCard")}
 		}, ""},
 
-		{"security 5", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) { r.Config = &cfg{SecurityLevel: ptr[int64](5)} }, ""},
-		{"security 0", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) { r.Config = &cfg{SecurityLevel: ptr[int64](0)} }, "Config.SecurityLevel"},
-		{"security 6", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) { r.Config = &cfg{SecurityLevel: ptr[int64](6)} }, "Config.SecurityLevel"},
+		{"security 5", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) { r.Config = &cfg{SecurityLevel: new(int64(5))} }, ""},
+		{"security 0", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) { r.Config = &cfg{SecurityLevel: new(int64(0))} }, "Config.SecurityLevel"},
+		{"security 6", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) { r.Config = &cfg{SecurityLevel: new(int64(6))} }, "Config.SecurityLevel"},
 
-		{"language zh-tc", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) { r.Config = &cfg{Language: ptr("zh-tc")} }, ""},
-		{"language EN", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) { r.Config = &cfg{Language: ptr("EN")} }, "Config.Language"},
-		{"language fr", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) { r.Config = &cfg{Language: ptr("fr")} }, "Config.Language"},
+		{"language zh-tc", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) { r.Config = &cfg{Language: new("zh-tc")} }, ""},
+		{"language EN", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) { r.Config = &cfg{Language: new("EN")} }, "Config.Language"},
+		{"language fr", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) { r.Config = &cfg{Language: new("fr")} }, "Config.Language"},
 
 		{"actions two with level 2", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) {
-			r.Config = &cfg{ActionList: ptr("blink,shake"), SecurityLevel: ptr[int64](2)}
+			r.Config = &cfg{ActionList: new("blink,shake"), SecurityLevel: new(int64(2))}
 		}, ""},
 		{"actions one with level 4", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) {
-			r.Config = &cfg{ActionList: ptr("nod"), SecurityLevel: ptr[int64](4)}
+			r.Config = &cfg{ActionList: new("nod"), SecurityLevel: new(int64(4))}
 		}, ""},
 		{"actions three", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) {
-			r.Config = &cfg{ActionList: ptr("blink,mouth,nod"), SecurityLevel: ptr[int64](2)}
+			r.Config = &cfg{ActionList: new("blink,mouth,nod"), SecurityLevel: new(int64(2))}
 		}, "Config.ActionList"},
 		{"actions duplicate", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) {
-			r.Config = &cfg{ActionList: ptr("nod,nod"), SecurityLevel: ptr[int64](2)}
+			r.Config = &cfg{ActionList: new("nod,nod"), SecurityLevel: new(int64(2))}
 		}, "Config.ActionList"},
 		{"actions unknown", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) {
-			r.Config = &cfg{ActionList: ptr("wink"), SecurityLevel: ptr[int64](2)}
+			r.Config = &cfg{ActionList: new("wink"), SecurityLevel: new(int64(2))}
 		}, "Config.ActionList"},
 		{"actions empty", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) {
-			r.Config = &cfg{ActionList: ptr(""), SecurityLevel: ptr[int64](2)}
+			r.Config = &cfg{ActionList: new(""), SecurityLevel: new(int64(2))}
 		}, "Config.ActionList"},
 		{"actions with space", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) {
-			r.Config = &cfg{ActionList: ptr("blink, nod"), SecurityLevel: ptr[int64](2)}
+			r.Config = &cfg{ActionList: new("blink, nod"), SecurityLevel: new(int64(2))}
 		}, "Config.ActionList"},
 		{"actions with level 3", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) {
-			r.Config = &cfg{ActionList: ptr("blink"), SecurityLevel: ptr[int64](3)}
+			r.Config = &cfg{ActionList: new("blink"), SecurityLevel: new(int64(3))}
 		}, "Config.ActionList"},
-		{"actions with default level", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) { r.Config = &cfg{ActionList: ptr("blink")} }, "Config.ActionList"},
+		{"actions with default level", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) { r.Config = &cfg{ActionList: new("blink")} }, "Config.ActionList"},
 
-		{"theme lower", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) { r.Config = &cfg{ThemeColor: ptr("#2d72f1")} }, ""},
-		{"theme upper", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) { r.Config = &cfg{ThemeColor: ptr("#2D72F1")} }, ""},
-		{"theme no hash", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) { r.Config = &cfg{ThemeColor: ptr("2d72f1")} }, "Config.ThemeColor"},
-		{"theme short", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) { r.Config = &cfg{ThemeColor: ptr("#fff")} }, "Config.ThemeColor"},
-		{"theme not hex", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) { r.Config = &cfg{ThemeColor: ptr("#gg0000")} }, "Config.ThemeColor"},
+		{"theme lower", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) { r.Config = &cfg{ThemeColor: new("#2d72f1")} }, ""},
+		{"theme upper", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) { r.Config = &cfg{ThemeColor: new("#2D72F1")} }, ""},
+		{"theme no hash", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) { r.Config = &cfg{ThemeColor: new("2d72f1")} }, "Config.ThemeColor"},
+		{"theme short", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) { r.Config = &cfg{ThemeColor: new("#fff")} }, "Config.ThemeColor"},
+		{"theme not hex", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) { r.Config = &cfg{ThemeColor: new("#gg0000")} }, "Config.ThemeColor"},
 
 		{"retry 1", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) {
-			r.Config = &cfg{LivenessRetryLimit: ptr[int64](1)}
+			r.Config = &cfg{LivenessRetryLimit: new(int64(1))}
 		}, ""},
 		{"retry 99", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) {
-			r.Config = &cfg{LivenessRetryLimit: ptr[int64](99)}
+			r.Config = &cfg{LivenessRetryLimit: new(int64(99))}
 		}, ""},
 		{"retry 0", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) {
-			r.Config = &cfg{LivenessRetryLimit: ptr[int64](0)}
+			r.Config = &cfg{LivenessRetryLimit: new(int64(0))}
 		}, "Config.LivenessRetryLimit"},
 		{"retry 100", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) {
-			r.Config = &cfg{LivenessRetryLimit: ptr[int64](100)}
+			r.Config = &cfg{LivenessRetryLimit: new(int64(100))}
 		}, "Config.LivenessRetryLimit"},
 
 		{"timeout 600", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) {
-			r.Config = &cfg{LivenessTimeout: ptr[int64](600)}
+			r.Config = &cfg{LivenessTimeout: new(int64(600))}
 		}, ""},
 		{"timeout 0", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) {
-			r.Config = &cfg{LivenessTimeout: ptr[int64](0)}
+			r.Config = &cfg{LivenessTimeout: new(int64(0))}
 		}, "Config.LivenessTimeout"},
 		{"timeout 601", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) {
-			r.Config = &cfg{LivenessTimeout: ptr[int64](601)}
+			r.Config = &cfg{LivenessTimeout: new(int64(601))}
 		}, "Config.LivenessTimeout"},
 
-		{"downgrade 2", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) { r.Config = &cfg{AutoDowngrade: ptr[int64](2)} }, ""},
-		{"downgrade 3", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) { r.Config = &cfg{AutoDowngrade: ptr[int64](3)} }, "Config.AutoDowngrade"},
+		{"downgrade 2", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) { r.Config = &cfg{AutoDowngrade: new(int64(2))} }, ""},
+		{"downgrade 3", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) { r.Config = &cfg{AutoDowngrade: new(int64(3))} }, "Config.AutoDowngrade"},
 
 		{"warnings subset", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) {
-			r.Config = &cfg{SelectedWarningCodes: ptr("-9101,-9109"), DisableCheckOcrWarnings: ptr(false)}
+			r.Config = &cfg{SelectedWarningCodes: new("-9101,-9109"), DisableCheckOcrWarnings: new(false)}
 		}, ""},
 		{"warnings unknown", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) {
-			r.Config = &cfg{SelectedWarningCodes: ptr("-9105")}
+			r.Config = &cfg{SelectedWarningCodes: new("-9105")}
 		}, "Config.SelectedWarningCodes"},
 		{"warnings positive", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) {
-			r.Config = &cfg{SelectedWarningCodes: ptr("9101")}
+			r.Config = &cfg{SelectedWarningCodes: new("9101")}
 		}, "Config.SelectedWarningCodes"},
 		{"warnings duplicate", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) {
-			r.Config = &cfg{SelectedWarningCodes: ptr("-9101,-9101")}
+			r.Config = &cfg{SelectedWarningCodes: new("-9101,-9101")}
 		}, "Config.SelectedWarningCodes"},
 		{"warnings empty", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) {
-			r.Config = &cfg{SelectedWarningCodes: ptr("")}
+			r.Config = &cfg{SelectedWarningCodes: new("")}
 		}, "Config.SelectedWarningCodes"},
 		{"warnings with checks off", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) {
-			r.Config = &cfg{SelectedWarningCodes: ptr("-9101"), DisableCheckOcrWarnings: ptr(true)}
+			r.Config = &cfg{SelectedWarningCodes: new("-9101"), DisableCheckOcrWarnings: new(true)}
 		}, "Config.SelectedWarningCodes"},
 
 		{"expired document HKID", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) {
-			r.Config = &cfg{IDCardType: ptr("HKIDCard"), AllowExpiredDocument: ptr(false)}
+			r.Config = &cfg{IDCardType: new("HKIDCard"), AllowExpiredDocument: new(false)}
 		}, ""},
 		{"expired document other card", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) {
-			r.Config = &cfg{IDCardType: ptr("MLIDCard"), AllowExpiredDocument: ptr(true)}
+			r.Config = &cfg{IDCardType: new("MLIDCard"), AllowExpiredDocument: new(true)}
 		}, "Config.AllowExpiredDocument"},
 
-		{"version PLUS", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) { r.Config = &cfg{Version: ptr("PLUS")} }, ""},
-		{"version empty", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) { r.Config = &cfg{Version: ptr("")} }, "Config.Version"},
-		{"version plus", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) { r.Config = &cfg{Version: ptr("plus")} }, "Config.Version"},
+		{"version PLUS", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) { r.Config = &cfg{Version: new("PLUS")} }, ""},
+		{"version empty", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) { r.Config = &cfg{Version: new("")} }, "Config.Version"},
+		{"version plus", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) { r.Config = &cfg{Version: new("plus")} }, "Config.Version"},
 
 		{"full config", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) {
 			r.Extra = "order-1"
 			r.RuleId = "1"
 			r.CompareImageBase64 = b64(jpegBytes)
 			r.Config = &cfg{
-				AutoSkipStartPage: ptr(true), AutoSkip: ptr(true), CheckMode: ptr[int64](1), IDCardType: ptr("HKIDCard"),
-				DisableCheckOcrWarnings: ptr(false), SecurityLevel: ptr[int64](4), SkipPrivacyPolicy: ptr(false),
-				IdCardCutReturn: ptr(true), ThemeColor: ptr("#000000"), Language: ptr("th"), AutoDowngrade: ptr[int64](1),
-				ActionList: ptr("mouth,shake"), LivenessRetryLimit: ptr[int64](3), LivenessTimeout: ptr[int64](45),
-				SelectedWarningCodes: ptr("-9102,-9103,-9104,-9107,-9108"), AllowExpiredDocument: ptr(false), Version: ptr("BASIC"),
+				AutoSkipStartPage: new(true), AutoSkip: new(true), CheckMode: new(int64(1)), IDCardType: new("HKIDCard"),
+				DisableCheckOcrWarnings: new(false), SecurityLevel: new(int64(4)), SkipPrivacyPolicy: new(false),
+				IdCardCutReturn: new(true), ThemeColor: new("#000000"), Language: new("th"), AutoDowngrade: new(int64(1)),
+				ActionList: new("mouth,shake"), LivenessRetryLimit: new(int64(3)), LivenessTimeout: new(int64(45)),
+				SelectedWarningCodes: new("-9102,-9103,-9104,-9107,-9108"), AllowExpiredDocument: new(false), Version: new("BASIC"),
 			}
 		}, ""},
 	}
@@ -234,7 +233,7 @@ func TestApplyValidate(t *testing.T) {
 func TestEveryListedCardTypeAndLanguageIsAccepted(t *testing.T) {
 	for _, card := range faceid.IDCardTypes() {
 		r := validApply()
-		r.Config = &faceid.WebVerificationConfigIntl{CheckMode: ptr[int64](1), IDCardType: ptr(card)}
+		r.Config = &faceid.WebVerificationConfigIntl{CheckMode: new(int64(1)), IDCardType: new(card)}
 		checkValidation(t, r.Validate(), "")
 	}
 	if n := len(faceid.IDCardTypes()); n != 12 {
@@ -242,7 +241,7 @@ func TestEveryListedCardTypeAndLanguageIsAccepted(t *testing.T) {
 	}
 	for _, lang := range faceid.Languages() {
 		r := validApply()
-		r.Config = &faceid.WebVerificationConfigIntl{Language: ptr(lang)}
+		r.Config = &faceid.WebVerificationConfigIntl{Language: new(lang)}
 		checkValidation(t, r.Validate(), "")
 	}
 }
