@@ -4,25 +4,21 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"hash/crc64"
-	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/johannesboyne/gofakes3"
-	"github.com/johannesboyne/gofakes3/backend/s3mem"
-
 	"github.com/facegate/facegate/pkg/app"
 	"github.com/facegate/facegate/pkg/core"
+	"github.com/facegate/facegate/pkg/cosstore"
 	"github.com/facegate/facegate/pkg/sandbox"
+	"github.com/facegate/facegate/pkg/storetest"
 )
 
 func envMap(m map[string]string) func(string) string {
@@ -288,42 +284,32 @@ func sandboxEnv(t *testing.T) (map[string]string, *sandbox.Sandbox) {
 	return env, sb
 }
 
-// TestBuildAllServesAFlow wires the local stack from the environment, on the local store
-// and on S3 (gofakes3 through the real SDK), and runs a verification through it.
+// TestBuildAllServesAFlow wires the local stack from the environment, on the local store,
+// on S3 and on COS (each through its real SDK to the storetest server), and runs a
+// verification through it. The COS server checks every signature against the Tencent keys,
+// as the wiring signs COS requests with them.
 func TestBuildAllServesAFlow(t *testing.T) {
 	for _, storeKind := range []string{"local", "s3", "cos"} {
 		t.Run(storeKind, func(t *testing.T) {
 			env, sb := sandboxEnv(t)
-			if storeKind == "s3" {
-				backend := s3mem.New()
-				if err := backend.CreateBucket("sessions"); err != nil {
-					t.Fatal(err)
-				}
-				s3srv := httptest.NewServer(gofakes3.New(backend).Server())
-				t.Cleanup(s3srv.Close)
+			cosHost := ""
+			switch storeKind {
+			case "s3":
+				srv := storetest.NewS3Server(t, nil)
 				for k, v := range map[string]string{
-					"FACEGATE_STORE": "s3", "FACEGATE_S3_BUCKET": "sessions", "FACEGATE_S3_ENDPOINT": s3srv.URL,
-					"FACEGATE_S3_PATH_STYLE": "true", "AWS_REGION": "ap-southeast-1",
-					"AWS_ACCESS_KEY_ID": "AKIAEXAMPLE", "AWS_SECRET_ACCESS_KEY": "example-secret",
+					"FACEGATE_STORE": "s3", "FACEGATE_S3_BUCKET": storetest.S3Bucket, "FACEGATE_S3_ENDPOINT": srv.URL,
+					"FACEGATE_S3_PATH_STYLE": "true", "AWS_REGION": storetest.S3Region,
+					"AWS_ACCESS_KEY_ID": storetest.S3AccessKey, "AWS_SECRET_ACCESS_KEY": storetest.S3SecretKey,
 				} {
 					env[k] = v
 				}
-			}
-			cosHost := ""
-			if storeKind == "cos" {
-				// The COS SDK is virtual-host only: gofakes3 reads the bucket from the
-				// production Host header while the connection goes to loopback.
-				backend := s3mem.New()
-				if err := backend.CreateBucket("sessions-1250000000"); err != nil {
-					t.Fatal(err)
-				}
-				cossrv := httptest.NewServer(cosFront(gofakes3.New(backend, gofakes3.WithHostBucket(true)).Server()))
-				t.Cleanup(cossrv.Close)
+			case "cos":
+				srv := storetest.NewCOSServer(t, nil, cosstore.Credentials{SecretID: sandbox.TestSecretID, SecretKey: sandbox.TestSecretKey})
 				env["FACEGATE_STORE"] = "cos"
-				env["FACEGATE_COS_BUCKET"] = "sessions-1250000000"
-				env["FACEGATE_COS_REGION"] = "ap-singapore"
-				env["FACEGATE_COS_ENDPOINT"] = cossrv.URL
-				cosHost = "sessions-1250000000.cos.ap-singapore.myqcloud.com"
+				env["FACEGATE_COS_BUCKET"] = storetest.COSBucket
+				env["FACEGATE_COS_REGION"] = storetest.COSRegion
+				env["FACEGATE_COS_ENDPOINT"] = srv.URL
+				cosHost = storetest.COSHost
 			}
 			cfg, err := app.LoadConfig(envMap(env))
 			if err != nil {
@@ -441,27 +427,4 @@ func localDefaultsKeys() map[string]bool {
 		out[k] = true
 	}
 	return out
-}
-
-// cosFront gives gofakes3 the two COS behaviours the SDK and the store rely on: a
-// create-only PUT (x-cos-forbid-overwrite, played as S3's If-None-Match) and the CRC-64/ECMA
-// of an upload in x-cos-hash-crc64ecma, which the SDK checks.
-func cosFront(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodPut {
-			next.ServeHTTP(w, r)
-			return
-		}
-		body, err := io.ReadAll(r.Body)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		if r.Header.Get("x-cos-forbid-overwrite") == "true" {
-			r.Header.Set("If-None-Match", "*")
-		}
-		w.Header().Set("x-cos-hash-crc64ecma", strconv.FormatUint(crc64.Checksum(body, crc64.MakeTable(crc64.ECMA)), 10))
-		next.ServeHTTP(w, r)
-	})
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -26,11 +27,7 @@ func Build(ctx context.Context, function string, cfg Config, logger *slog.Logger
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	known := false
-	for _, f := range Functions {
-		known = known || f == function
-	}
-	if !known {
+	if !slices.Contains(Functions, function) {
 		return nil, fmt.Errorf("app: unknown function %q (want start, callback, result or all)", function)
 	}
 	for _, w := range cfg.Warnings {

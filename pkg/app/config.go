@@ -312,14 +312,14 @@ func (e *envReader) coreConfig(cfg *Config) core.Config {
 		}
 	}
 	if raw := e.getenv("FACEGATE_VERIFICATION_CONFIG"); raw != "" {
-		c.Verification = e.verificationConfig(raw, c.CallbackURL)
+		c.Verification = e.verificationConfig(raw)
 	}
 	return c
 }
 
 // verificationConfig parses the base WebVerificationConfigIntl (JSON with Tencent's keys).
 // The options callers choose have their own variables, so they are refused here.
-func (e *envReader) verificationConfig(raw, callbackURL string) *faceid.WebVerificationConfigIntl {
+func (e *envReader) verificationConfig(raw string) *faceid.WebVerificationConfigIntl {
 	const name = "FACEGATE_VERIFICATION_CONFIG"
 	var v faceid.WebVerificationConfigIntl
 	dec := json.NewDecoder(strings.NewReader(raw))
@@ -332,6 +332,8 @@ func (e *envReader) verificationConfig(raw, callbackURL string) *faceid.WebVerif
 		e.fail(name, "set CheckMode, Language and IDCardType with FACEGATE_CHECK_MODE, FACEGATE_LANGUAGES and FACEGATE_DOCUMENT_TYPES instead")
 		return nil
 	}
+	// A fixed RedirectURL, so that only the Config can fail here (FACEGATE_CALLBACK_URL
+	// reports its own problems).
 	probe := faceid.ApplyWebVerificationBizTokenIntlRequest{RedirectURL: "https://example.com/callback", Config: &v}
 	if err := probe.Validate(); err != nil {
 		e.fail(name, "%v", err)
