@@ -32,8 +32,8 @@ type Config struct {
 var bucketName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*-[0-9]+$`)
 
 // NewFromConfig builds the COS client and the Store. Every request is signed with the
-// credentials creds returns at that moment (EnvCredentials on SCF); base carries the
-// requests (http.DefaultTransport when nil).
+// credentials creds returns at that moment (on SCF, the execution role's current keys);
+// base carries the requests (http.DefaultTransport when nil).
 func NewFromConfig(cfg Config, creds CredentialFunc, base http.RoundTripper) (*Store, error) {
 	if !bucketName.MatchString(cfg.Bucket) {
 		return nil, fmt.Errorf("cosstore: bucket %q is not \"<name>-<appid>\" (FACEGATE_COS_BUCKET)", cfg.Bucket)

@@ -217,9 +217,9 @@ func TestWrongSecretRefused(t *testing.T) {
 func TestNoUnsignedRequests(t *testing.T) {
 	f := storetest.NewCOSServer(t, nil)
 	for name, creds := range map[string]cosstore.CredentialFunc{
-		"empty environment": cosstore.EnvCredentials(func(string) string { return "" }),
-		"no secret key":     cosstore.StaticCredentials("AKIDonly", "", ""),
-		"padded":            cosstore.StaticCredentials(" AKIDpadded", "k", ""),
+		"no credentials": cosstore.StaticCredentials("", "", ""),
+		"no secret key":  cosstore.StaticCredentials("AKIDonly", "", ""),
+		"padded":         cosstore.StaticCredentials(" AKIDpadded", "k", ""),
 		"provider error": func() (cosstore.Credentials, error) {
 			return cosstore.Credentials{}, errors.New("metadata service down")
 		},
@@ -237,32 +237,6 @@ func TestNoUnsignedRequests(t *testing.T) {
 	}
 	if n := len(f.Requests()); n != 0 {
 		t.Fatalf("the server saw %d requests", n)
-	}
-}
-
-func TestEnvCredentials(t *testing.T) {
-	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
-	role := map[string]string{
-		"TENCENTCLOUD_SECRETID": "role-id", "TENCENTCLOUD_SECRETKEY": "role-key", "TENCENTCLOUD_SESSIONTOKEN": "role-token",
-		"TENCENTCLOUD_SECRET_ID": "long-id", "TENCENTCLOUD_SECRET_KEY": "long-key",
-	}
-	c, err := cosstore.EnvCredentials(env(role))()
-	if err != nil || c != (cosstore.Credentials{SecretID: "role-id", SecretKey: "role-key", SessionToken: "role-token"}) {
-		t.Errorf("role keys: %+v, %v", c, err)
-	}
-	// Read at each call: a change of environment between calls is seen.
-	role["TENCENTCLOUD_SESSIONTOKEN"] = "role-token-2"
-	if c, _ := cosstore.EnvCredentials(env(role))(); c.SessionToken != "role-token-2" {
-		t.Errorf("token after change: %q", c.SessionToken)
-	}
-	long := map[string]string{"TENCENTCLOUD_SECRET_ID": "long-id", "TENCENTCLOUD_SECRET_KEY": "long-key"}
-	c, err = cosstore.EnvCredentials(env(long))()
-	if err != nil || c != (cosstore.Credentials{SecretID: "long-id", SecretKey: "long-key"}) {
-		t.Errorf("long-term keys: %+v, %v", c, err)
-	}
-	_, err = cosstore.EnvCredentials(env(nil))()
-	if err == nil || !strings.Contains(err.Error(), "TENCENTCLOUD_SECRET_ID") {
-		t.Errorf("no keys: err = %v, want one naming the variables", err)
 	}
 }
 

@@ -27,26 +27,6 @@ func StaticCredentials(id, key, token string) CredentialFunc {
 	return func() (Credentials, error) { return c, nil }
 }
 
-// EnvCredentials reads credentials from the environment at each call: the SCF execution
-// role's TENCENTCLOUD_SECRETID, TENCENTCLOUD_SECRETKEY and TENCENTCLOUD_SESSIONTOKEN when
-// present (the SCF runtime refreshes them between invocations), otherwise the long-term
-// TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY. getenv is os.Getenv in main.
-func EnvCredentials(getenv func(string) string) CredentialFunc {
-	return func() (Credentials, error) {
-		if id := getenv("TENCENTCLOUD_SECRETID"); id != "" {
-			return Credentials{
-				SecretID:     id,
-				SecretKey:    getenv("TENCENTCLOUD_SECRETKEY"),
-				SessionToken: getenv("TENCENTCLOUD_SESSIONTOKEN"),
-			}, nil
-		}
-		if id := getenv("TENCENTCLOUD_SECRET_ID"); id != "" {
-			return Credentials{SecretID: id, SecretKey: getenv("TENCENTCLOUD_SECRET_KEY")}, nil
-		}
-		return Credentials{}, errors.New("cosstore: no credentials: set TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY, or run with an SCF execution role")
-	}
-}
-
 // signatureLifetime is how long one request's signature stays valid: long enough for
 // clock skew and a slow upload, short enough that a logged header is soon worthless.
 const signatureLifetime = 15 * time.Minute
