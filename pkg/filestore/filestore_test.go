@@ -65,8 +65,8 @@ func (c *clock) Advance(d time.Duration) {
 
 var secret = []byte("0123456789abcdef0123456789abcdef")
 
-// newMediaStore serves the store's media links from a real HTTP server on loopback,
-// mounted under /media as the local stack does.
+// newMediaStore serves the store's media links from a real HTTP server on loopback, with
+// MediaHandler mounted under /media as its documentation shows.
 func newMediaStore(t *testing.T) (*filestore.Store, *httptest.Server, *clock) {
 	t.Helper()
 	clk := &clock{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
