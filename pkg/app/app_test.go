@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -427,4 +428,76 @@ func localDefaultsKeys() map[string]bool {
 		out[k] = true
 	}
 	return out
+}
+
+// TestLocalMediaLinks: with FACEGATE_STORE_MEDIA on the local store, the local stack keeps
+// the best frame and video in its folder and hands the merchant signed links it serves
+// itself; a tampered link is refused.
+func TestLocalMediaLinks(t *testing.T) {
+	env, sb := sandboxEnv(t)
+	var h http.Handler
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
+	t.Cleanup(srv.Close)
+	env["FACEGATE_STORE_MEDIA"] = "true"
+	if _, err := app.LoadConfig(envMap(env)); err == nil || !strings.Contains(err.Error(), "FACEGATE_MEDIA_BASE_URL") {
+		t.Fatalf("local media without a base URL: %v", err)
+	}
+	env["FACEGATE_MEDIA_BASE_URL"] = srv.URL + "/media"
+	cfg, err := app.LoadConfig(envMap(env))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h, err = app.Build(t.Context(), "all", cfg, nil); err != nil {
+		t.Fatal(err)
+	}
+	client := srv.Client()
+	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	do := func(req *http.Request) *http.Response {
+		t.Helper()
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { resp.Body.Close() })
+		return resp
+	}
+	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/start", strings.NewReader(`{"returnTo":"https://shop.example.com/verify/done","mode":3}`))
+	req.Header.Set("Content-Type", "application/json")
+	resp := do(req)
+	var started core.StartResponse
+	if err := json.NewDecoder(resp.Body).Decode(&started); err != nil || resp.StatusCode != http.StatusCreated {
+		t.Fatalf("start = %d %v", resp.StatusCode, err)
+	}
+	if err := sb.SetOutcome(started.Token, sandbox.Outcome{Result: sandbox.ResultPass}); err != nil {
+		t.Fatal(err)
+	}
+	req, _ = http.NewRequest(http.MethodGet, srv.URL+"/callback?token="+started.Token, nil)
+	req.AddCookie(resp.Cookies()[0])
+	if resp := do(req); resp.StatusCode != http.StatusFound {
+		t.Fatalf("callback = %d", resp.StatusCode)
+	}
+	req, _ = http.NewRequest(http.MethodGet, srv.URL+"/result?token="+started.Token, nil)
+	req.Header.Set("Authorization", "Bearer merchant-key-0123456789")
+	var result core.Result
+	if err := json.NewDecoder(do(req).Body).Decode(&result); err != nil {
+		t.Fatal(err)
+	}
+	if len(result.Media) == 0 {
+		t.Fatal("no media links in the merchant's result")
+	}
+	for _, m := range result.Media {
+		if !strings.HasPrefix(m.URL, srv.URL+"/media/") {
+			t.Fatalf("link %q is not under the media base URL", m.URL)
+		}
+		req, _ = http.NewRequest(http.MethodGet, m.URL, nil)
+		resp := do(req)
+		body, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != http.StatusOK || int64(len(body)) != m.Size || resp.Header.Get("Content-Type") != m.ContentType {
+			t.Fatalf("%s: %d, %d bytes of %s", m.Name, resp.StatusCode, len(body), resp.Header.Get("Content-Type"))
+		}
+		req, _ = http.NewRequest(http.MethodGet, strings.Replace(m.URL, "sig=", "sig=x", 1), nil)
+		if resp := do(req); resp.StatusCode != http.StatusForbidden {
+			t.Fatalf("%s: a tampered link answered %d", m.Name, resp.StatusCode)
+		}
+	}
 }

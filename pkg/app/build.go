@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"slices"
+	"strings"
 
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -46,9 +48,26 @@ func Build(ctx context.Context, function string, cfg Config, logger *slog.Logger
 		return nil, fmt.Errorf("app: %w", err)
 	}
 	if function == "all" {
-		return svc.Routes(), nil
+		return withLocalMedia(svc.Routes(), store, cfg.Store)
 	}
 	return svc.Handler(function)
+}
+
+// withLocalMedia mounts the local store's signed media links beside the functions when
+// media is stored locally (the local stack); otherwise it returns routes as they are.
+func withLocalMedia(routes http.Handler, store core.Store, cfg StoreConfig) (http.Handler, error) {
+	fs, ok := store.(*filestore.Store)
+	if !ok || cfg.MediaBaseURL == "" {
+		return routes, nil
+	}
+	u, err := url.Parse(cfg.MediaBaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("app: FACEGATE_MEDIA_BASE_URL: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle(strings.TrimSuffix(u.Path, "/")+"/", fs.MediaHandler())
+	mux.Handle("/", routes)
+	return mux, nil
 }
 
 // NewStore builds the session store cfg selects. COS requests are signed with tencent,
@@ -56,7 +75,7 @@ func Build(ctx context.Context, function string, cfg Config, logger *slog.Logger
 func NewStore(ctx context.Context, cfg StoreConfig, tencent faceid.Credentials) (core.Store, error) {
 	switch cfg.Kind {
 	case StoreLocal:
-		s, err := filestore.New(cfg.LocalDir, filestore.Options{})
+		s, err := filestore.New(cfg.LocalDir, filestore.Options{MediaBaseURL: cfg.MediaBaseURL, MediaSecret: cfg.MediaSecret})
 		if err != nil {
 			return nil, fmt.Errorf("app: local store: %w", err)
 		}

@@ -5,7 +5,9 @@
 package app
 
 import (
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -47,6 +49,12 @@ type StoreConfig struct {
 	Kind string
 	// LocalDir is the directory of the local store.
 	LocalDir string
+	// MediaBaseURL is where the local stack serves the local store's media links
+	// (FACEGATE_MEDIA_BASE_URL); set only when media is stored locally.
+	MediaBaseURL string
+	// MediaSecret signs the local store's media links. It is derived from the first
+	// ticket secret, so local media needs no secret of its own.
+	MediaSecret []byte
 	// COS configures the COS bucket.
 	COS COSConfig
 	// S3 configures the S3 bucket.
@@ -90,6 +98,7 @@ var LocalDefaults = map[string]string{
 	"FACEGATE_DOCUMENT_TYPES":         strings.Join(faceid.IDCardTypes(), ","),
 	"FACEGATE_MERCHANT_KEYS":          "local-merchant-key-not-for-production",
 	"FACEGATE_COMPARE_IMAGE_PREFIXES": "uploads/",
+	"FACEGATE_MEDIA_BASE_URL":         "http://localhost:8080/media",
 }
 
 // sandboxDefaults are the LocalDefaults that point at the sandbox; real Tencent
@@ -228,7 +237,14 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	cfg.FaceID = e.faceIDConfig()
 	cfg.Store = e.storeConfig()
 	if cfg.Core.StoreMedia && cfg.Store.Kind == StoreLocal {
-		e.fail("FACEGATE_STORE_MEDIA", "media links need FACEGATE_STORE=cos or s3")
+		// Local files have no address of their own: the local stack serves signed links.
+		cfg.Store.MediaBaseURL = e.getenvRequired("FACEGATE_MEDIA_BASE_URL",
+			"with FACEGATE_STORE_MEDIA and the local store, the URL under which the local stack serves media links")
+		if len(cfg.Core.TicketSecrets) > 0 {
+			mac := hmac.New(sha256.New, cfg.Core.TicketSecrets[0])
+			mac.Write([]byte("facegate local media links"))
+			cfg.Store.MediaSecret = mac.Sum(nil)
+		}
 	}
 	if len(e.errs) > 0 {
 		return Config{}, fmt.Errorf("configuration: %w", errors.Join(e.errs...))

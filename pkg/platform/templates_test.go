@@ -52,6 +52,7 @@ var notDeployed = map[string]string{
 	"PORT":                      "local server only",
 	"FACEGATE_DEV_SECRETS":      "local development only; a deployment must never generate its ticket secret",
 	"FACEGATE_LOCAL_DIR":        "the local-file store is for local runs",
+	"FACEGATE_MEDIA_BASE_URL":   "media links of the local-file store, served by the local stack",
 	"FACEGATE_TENCENT_SCHEME":   "http is for the local sandbox; deployments use https (the default)",
 	"FACEGATE_SESSION_TOKEN":    "temporary Tencent keys expire; deployments use long-term keys or the SCF role",
 	"AWS_LAMBDA_RUNTIME_API":    "set by Lambda",
