@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/facegate/facegate/pkg/storage"
+
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
@@ -55,7 +57,7 @@ func Build(ctx context.Context, function string, cfg Config, logger *slog.Logger
 
 // withLocalMedia mounts the local store's signed media links beside the functions when
 // media is stored locally (the local stack); otherwise it returns routes as they are.
-func withLocalMedia(routes http.Handler, store core.Store, cfg StoreConfig) (http.Handler, error) {
+func withLocalMedia(routes http.Handler, store storage.Store, cfg StoreConfig) (http.Handler, error) {
 	fs, ok := store.(*filestore.Store)
 	if !ok || cfg.MediaBaseURL == "" {
 		return routes, nil
@@ -72,7 +74,7 @@ func withLocalMedia(routes http.Handler, store core.Store, cfg StoreConfig) (htt
 
 // NewStore builds the session store cfg selects. COS requests are signed with tencent,
 // the credentials of the Tencent API.
-func NewStore(ctx context.Context, cfg StoreConfig, tencent faceid.Credentials) (core.Store, error) {
+func NewStore(ctx context.Context, cfg StoreConfig, tencent faceid.Credentials) (storage.Store, error) {
 	switch cfg.Kind {
 	case StoreLocal:
 		s, err := filestore.New(cfg.LocalDir, filestore.Options{MediaBaseURL: cfg.MediaBaseURL, MediaSecret: cfg.MediaSecret})
@@ -88,7 +90,7 @@ func NewStore(ctx context.Context, cfg StoreConfig, tencent faceid.Credentials) 
 	return nil, fmt.Errorf("app: unknown store %q", cfg.Kind)
 }
 
-func newS3Store(ctx context.Context, c S3Config) (core.Store, error) {
+func newS3Store(ctx context.Context, c S3Config) (storage.Store, error) {
 	opts := []func(*awsconfig.LoadOptions) error{awsconfig.WithRegion(c.Region)}
 	if c.AccessKeyID != "" {
 		opts = append(opts, awsconfig.WithCredentialsProvider(

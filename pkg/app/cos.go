@@ -3,14 +3,14 @@ package app
 import (
 	"fmt"
 
-	"github.com/facegate/facegate/pkg/core"
 	"github.com/facegate/facegate/pkg/cosstore"
 	"github.com/facegate/facegate/pkg/faceid"
+	"github.com/facegate/facegate/pkg/storage"
 )
 
 // newCOSStore builds the COS store, signing every request with the Tencent credentials
 // of the moment (an SCF role's keys rotate while the instance lives).
-func newCOSStore(c COSConfig, tencent faceid.Credentials) (core.Store, error) {
+func newCOSStore(c COSConfig, tencent faceid.Credentials) (storage.Store, error) {
 	if tencent == nil {
 		return nil, fmt.Errorf("app: COS store: no Tencent credentials")
 	}

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/facegate/facegate/pkg/storage"
+
 	"github.com/facegate/facegate/pkg/core"
 	"github.com/facegate/facegate/pkg/sandbox"
 )
@@ -54,7 +56,7 @@ func TestCallsPerVerification(t *testing.T) {
 	}
 }
 
-// benchMemStore is an in-memory core.Store used only by the benchmarks below, so that they
+// benchMemStore is an in-memory storage.Store used only by the benchmarks below, so that they
 // measure the handlers rather than the disk. Tests use the real adapters.
 type benchMemStore struct {
 	mu sync.Mutex
@@ -65,7 +67,7 @@ func (s *benchMemStore) Create(_ context.Context, key string, data []byte) error
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.m[key]; ok {
-		return core.ErrExists
+		return storage.ErrExists
 	}
 	s.m[key] = append([]byte(nil), data...)
 	return nil
@@ -76,13 +78,13 @@ func (s *benchMemStore) Get(_ context.Context, key string) ([]byte, error) {
 	defer s.mu.Unlock()
 	d, ok := s.m[key]
 	if !ok {
-		return nil, core.ErrNotFound
+		return nil, storage.ErrNotFound
 	}
 	return d, nil
 }
 
 func newBenchStack(b *testing.B) *stack {
-	return newStack(b, stackOptions{newStore: func(testing.TB) core.Store { return &benchMemStore{m: map[string][]byte{}} }})
+	return newStack(b, stackOptions{newStore: func(testing.TB) storage.Store { return &benchMemStore{m: map[string][]byte{}} }})
 }
 
 // runBench times op over b.N iterations, with the stack's counters zeroed before, and

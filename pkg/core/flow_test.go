@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/facegate/facegate/pkg/storage"
+
 	"github.com/facegate/facegate/pkg/core"
 	"github.com/facegate/facegate/pkg/cosstore"
 	"github.com/facegate/facegate/pkg/s3store"
@@ -19,7 +21,7 @@ import (
 
 // s3Store is the S3 adapter through the real aws-sdk-go-v2 over loopback HTTP, against
 // gofakes3 in process.
-func s3Store(t testing.TB) core.Store {
+func s3Store(t testing.TB) storage.Store {
 	t.Helper()
 	srv := storetest.NewS3Server(t, nil)
 	s, err := s3store.NewFromConfig(srv.Config(), srv.AWSConfig())
@@ -31,7 +33,7 @@ func s3Store(t testing.TB) core.Store {
 
 // cosStore is the COS adapter through the real cos-go-sdk-v5 over loopback HTTP, against
 // gofakes3 in process behind COS's production Host, create-only header and CRC64 answer.
-func cosStore(t testing.TB) core.Store {
+func cosStore(t testing.TB) storage.Store {
 	t.Helper()
 	srv := storetest.NewCOSServer(t, nil)
 	k := storetest.COSKey
@@ -42,7 +44,7 @@ func cosStore(t testing.TB) core.Store {
 	return s
 }
 
-var stores = map[string]func(testing.TB) core.Store{
+var stores = map[string]func(testing.TB) storage.Store{
 	"filestore": fileStore,
 	"s3store":   s3Store,
 	"cosstore":  cosStore,

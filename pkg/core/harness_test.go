@@ -22,6 +22,7 @@ import (
 	"github.com/facegate/facegate/pkg/faceid"
 	"github.com/facegate/facegate/pkg/filestore"
 	"github.com/facegate/facegate/pkg/sandbox"
+	"github.com/facegate/facegate/pkg/storage"
 )
 
 // The test stack is the real thing end to end: the faceid client signs real requests to
@@ -82,7 +83,7 @@ func (l *logBuffer) String() string {
 
 // countingStore counts the calls the core makes; it passes everything to the real store.
 type countingStore struct {
-	inner   core.Store
+	inner   storage.Store
 	creates atomic.Int64
 	gets    atomic.Int64
 	puts    atomic.Int64
@@ -100,11 +101,11 @@ func (c *countingStore) Get(ctx context.Context, key string) ([]byte, error) {
 
 func (c *countingStore) PutMedia(ctx context.Context, key string, body io.Reader, size int64, contentType string) error {
 	c.puts.Add(1)
-	return c.inner.(core.MediaStore).PutMedia(ctx, key, body, size, contentType)
+	return c.inner.(storage.MediaStore).PutMedia(ctx, key, body, size, contentType)
 }
 
 func (c *countingStore) MediaURL(ctx context.Context, key string, ttl time.Duration) (string, error) {
-	return c.inner.(core.MediaStore).MediaURL(ctx, key, ttl)
+	return c.inner.(storage.MediaStore).MediaURL(ctx, key, ttl)
 }
 
 func (c *countingStore) reset() {
@@ -210,7 +211,7 @@ func (c *countingFaceID) GetWebVerificationResult(ctx context.Context, t string)
 type stackOptions struct {
 	config   func(*core.Config)
 	sandbox  func(*sandbox.Options)
-	newStore func(t testing.TB) core.Store
+	newStore func(t testing.TB) storage.Store
 	// secretKey replaces the sandbox's test key, to play a misconfigured deployment.
 	secretKey string
 }
@@ -245,7 +246,7 @@ func testConfig() core.Config {
 	}
 }
 
-func fileStore(t testing.TB) core.Store {
+func fileStore(t testing.TB) storage.Store {
 	s, err := filestore.New(t.TempDir(), filestore.Options{})
 	if err != nil {
 		t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/facegate/facegate/pkg/faceid"
+	"github.com/facegate/facegate/pkg/storage"
 )
 
 // mediaItem is one image or video of a result, still base64 as Tencent sent it, on its
@@ -92,7 +93,7 @@ func (s *Service) mediaLinks(ctx context.Context, refs []mediaRef) ([]MediaLink,
 	if len(refs) == 0 {
 		return nil, nil
 	}
-	ms, ok := s.store.(MediaStore)
+	ms, ok := s.store.(storage.MediaStore)
 	if !ok {
 		return nil, nil
 	}

@@ -20,6 +20,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/facegate/facegate/pkg/storage"
+
 	"gopkg.in/yaml.v3"
 
 	"github.com/facegate/facegate/pkg/core"
@@ -450,7 +452,7 @@ func TestOpenAPIRequestsMatchHandlers(t *testing.T) {
 		"Reference":       {maxLen("components", "schemas", "Reference"), core.MaxReferenceRunes},
 		"ReturnTo":        {maxLen("components", "schemas", "ReturnTo"), core.MaxReturnToLength},
 		"compareImage":    {maxLen("components", "schemas", "StartRequest", "properties", "compareImage"), core.MaxInlineImageBase64},
-		"CompareImageKey": {maxLen("components", "schemas", "CompareImageKey"), core.MaxKeyLength},
+		"CompareImageKey": {maxLen("components", "schemas", "CompareImageKey"), storage.MaxKeyLength},
 	} {
 		if c.documented != c.code {
 			t.Errorf("%s: openapi.yaml says at most %d, the code %d", name, c.documented, c.code)

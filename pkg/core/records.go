@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/facegate/facegate/pkg/storage"
 )
 
 // Status is where a verification stands: pending, then exactly one of passed, failed or
@@ -123,7 +125,7 @@ func (s *Service) createSession(ctx context.Context, hash string, rec *sessionRe
 
 func (s *Service) loadSession(ctx context.Context, hash string) (*sessionRecord, error) {
 	data, err := s.store.Get(ctx, sessionKey(hash))
-	if errors.Is(err, ErrNotFound) {
+	if errors.Is(err, storage.ErrNotFound) {
 		return nil, errorf(CodeSessionNotFound, "We could not find this verification. Please start again.")
 	}
 	if err != nil {
@@ -139,7 +141,7 @@ func (s *Service) loadSession(ctx context.Context, hash string) (*sessionRecord,
 // loadResult returns the terminal result, or nil when there is none yet.
 func (s *Service) loadResult(ctx context.Context, hash string) (*resultRecord, error) {
 	data, err := s.store.Get(ctx, resultKey(hash))
-	if errors.Is(err, ErrNotFound) {
+	if errors.Is(err, storage.ErrNotFound) {
 		return nil, nil
 	}
 	if err != nil {
@@ -164,7 +166,7 @@ func (s *Service) saveResult(ctx context.Context, hash string, rec *resultRecord
 		return nil, internalError(err)
 	}
 	err = s.store.Create(ctx, resultKey(hash), data)
-	if errors.Is(err, ErrExists) {
+	if errors.Is(err, storage.ErrExists) {
 		winner, err := s.loadResult(ctx, hash)
 		if err != nil {
 			return nil, err

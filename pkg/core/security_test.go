@@ -14,6 +14,7 @@ import (
 
 	"github.com/facegate/facegate/pkg/core"
 	"github.com/facegate/facegate/pkg/sandbox"
+	"github.com/facegate/facegate/pkg/storage"
 )
 
 func TestBindingCookieAttributes(t *testing.T) {
@@ -478,7 +479,7 @@ func (failingStore) Create(context.Context, string, []byte) error { return errDi
 func (failingStore) Get(context.Context, string) ([]byte, error)  { return nil, errDisk }
 
 func TestInternalErrorsStayInternal(t *testing.T) {
-	st := newStack(t, stackOptions{newStore: func(testing.TB) core.Store { return failingStore{} }})
+	st := newStack(t, stackOptions{newStore: func(testing.TB) storage.Store { return failingStore{} }})
 	for name, rec := range map[string]*httptest.ResponseRecorder{
 		"start":    st.postJSON("/start", core.StartOptions{ReturnTo: returnTo, Mode: 3}),
 		"callback": st.get("/callback?token=ABC", "Accept", "application/json"),

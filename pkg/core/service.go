@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/facegate/facegate/pkg/faceid"
+	"github.com/facegate/facegate/pkg/storage"
 )
 
 // FaceID is what the core needs from Tencent: the subset of *faceid.Client it calls.
@@ -93,7 +94,7 @@ type Config struct {
 	// CookieSecure marks the binding cookie Secure; only local development turns it off.
 	CookieSecure bool
 	// StoreMedia keeps best frames, videos and document images in the store (when it is a
-	// MediaStore) and hands merchants short-lived links to them.
+	// storage.MediaStore) and hands merchants short-lived links to them.
 	StoreMedia bool
 	// MediaURLTTL is the lifetime of those links; default 5 minutes.
 	MediaURLTTL time.Duration
@@ -121,7 +122,7 @@ type Policy struct {
 // Deps are the Service's collaborators.
 type Deps struct {
 	FaceID FaceID
-	Store  Store
+	Store  storage.Store
 	// Now is the clock; default time.Now.
 	Now func() time.Time
 	// Logger receives request logs; default discards. Nothing secret is ever logged.
@@ -135,8 +136,8 @@ type Deps struct {
 type Service struct {
 	cfg       Config
 	faceID    FaceID
-	store     Store
-	media     MediaStore // nil unless media is stored
+	store     storage.Store
+	media     storage.MediaStore // nil unless media is stored
 	now       func() time.Time
 	log       *slog.Logger
 	rand      io.Reader
@@ -167,9 +168,9 @@ func New(cfg Config, deps Deps) (*Service, error) {
 		return nil, fmt.Errorf("core: %w", err)
 	}
 	if cfg.StoreMedia {
-		ms, ok := deps.Store.(MediaStore)
+		ms, ok := deps.Store.(storage.MediaStore)
 		if !ok {
-			return nil, errors.New("core: StoreMedia needs a store that implements MediaStore")
+			return nil, errors.New("core: StoreMedia needs a store that implements storage.MediaStore")
 		}
 		s.media = ms
 	}

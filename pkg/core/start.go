@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/facegate/facegate/pkg/faceid"
+	"github.com/facegate/facegate/pkg/storage"
 )
 
 // Limits of the caller's own fields.
@@ -348,9 +349,9 @@ func (s *Service) loadImage(ctx context.Context, p *plan) error {
 		}
 		raw, err := s.store.Get(ctx, o.CompareImageKey)
 		switch {
-		case errors.Is(err, ErrNotFound):
+		case errors.Is(err, storage.ErrNotFound):
 			return errorf(CodeImageNotFound, "There is no object at compareImageKey.")
-		case errors.Is(err, ErrTooLarge):
+		case errors.Is(err, storage.ErrTooLarge):
 			return errorf(CodeImageTooLarge, "The object at compareImageKey is too large.")
 		case err != nil:
 			return internalError(fmt.Errorf("read compare image: %w", err))
@@ -389,10 +390,10 @@ func (s *Service) allowedImageKey(key string) bool {
 	return false
 }
 
-// validObjectKey accepts the keys every store accepts (CheckKey) that are also made of
+// validObjectKey accepts the keys every store accepts (storage.CheckKey) that are also made of
 // letters, digits and "-_./" only: a key that comes from a caller stays plain ASCII.
 func validObjectKey(key string) bool {
-	return CheckKey(key) == nil && !strings.ContainsFunc(key, func(c rune) bool {
+	return storage.CheckKey(key) == nil && !strings.ContainsFunc(key, func(c rune) bool {
 		return !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("-_./", c))
 	})
 }

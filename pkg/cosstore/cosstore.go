@@ -15,9 +15,9 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/tencentyun/cos-go-sdk-v5"
+	"github.com/facegate/facegate/pkg/storage"
 
-	"github.com/facegate/facegate/pkg/core"
+	"github.com/tencentyun/cos-go-sdk-v5"
 )
 
 // Server-side encryption settings for Options.SSE.
@@ -37,7 +37,7 @@ type Options struct {
 	SSE string
 }
 
-// Store is a core.Store and core.MediaStore on one COS bucket. It is safe for concurrent
+// Store is a storage.Store and storage.MediaStore on one COS bucket. It is safe for concurrent
 // use. Retries and credentials are the *cos.Client's; see NewFromConfig and Transport.
 type Store struct {
 	client *cos.Client
@@ -45,8 +45,8 @@ type Store struct {
 }
 
 var (
-	_ core.Store      = (*Store)(nil)
-	_ core.MediaStore = (*Store)(nil)
+	_ storage.Store      = (*Store)(nil)
+	_ storage.MediaStore = (*Store)(nil)
 )
 
 // crcTable is CRC-64/ECMA-182 as COS computes it for x-cos-hash-crc64ecma (reflected,
@@ -70,16 +70,16 @@ func New(client *cos.Client, opts Options) (*Store, error) {
 }
 
 // Create writes data under key only if no object exists there. COS answers 409
-// FileAlreadyExists (or 412) when one does, and the store returns core.ErrExists. The SDK
+// FileAlreadyExists (or 412) when one does, and the store returns storage.ErrExists. The SDK
 // retries a PUT after a 5xx or a lost connection; should the first attempt have landed
 // after all, the retry meets our own object and reports ErrExists, which the core treats
 // like losing a race: it reads the stored copy, here its own.
 func (s *Store) Create(ctx context.Context, key string, data []byte) error {
-	if err := core.CheckKey(key); err != nil {
+	if err := storage.CheckKey(key); err != nil {
 		return err
 	}
-	if len(data) > core.MaxObjectSize {
-		return fmt.Errorf("cosstore: create %q: %w", key, core.ErrTooLarge)
+	if len(data) > storage.MaxObjectSize {
+		return fmt.Errorf("cosstore: create %q: %w", key, storage.ErrTooLarge)
 	}
 	opt := &cos.ObjectPutOptions{ObjectPutHeaderOptions: &cos.ObjectPutHeaderOptions{
 		ContentLength:            int64(len(data)),
@@ -89,32 +89,32 @@ func (s *Store) Create(ctx context.Context, key string, data []byte) error {
 	_, err := s.client.Object.Put(ctx, key, bytes.NewReader(data), opt)
 	if err != nil {
 		if status, code := responseOf(err); (status == http.StatusConflict && code == "FileAlreadyExists") || status == http.StatusPreconditionFailed {
-			return fmt.Errorf("cosstore: create %q: %w", key, core.ErrExists)
+			return fmt.Errorf("cosstore: create %q: %w", key, storage.ErrExists)
 		}
 		return wrap(ctx, "create", key, err)
 	}
 	return nil
 }
 
-// Get returns the object under key. A missing object is core.ErrNotFound; a missing
+// Get returns the object under key. A missing object is storage.ErrNotFound; a missing
 // bucket stays a plain error, so that a wrong bucket name never looks like "no such
-// session". Objects over core.MaxObjectSize are refused from their Content-Length before
+// session". Objects over storage.MaxObjectSize are refused from their Content-Length before
 // any of the body is read. When COS sends x-cos-hash-crc64ecma and the client has CRC
 // checks on (the SDK checks uploads only), the body is checked against it too.
 func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
-	if err := core.CheckKey(key); err != nil {
+	if err := storage.CheckKey(key); err != nil {
 		return nil, err
 	}
 	resp, err := s.client.Object.Get(ctx, key, nil)
 	if err != nil {
 		if status, code := responseOf(err); status == http.StatusNotFound && code != "NoSuchBucket" {
-			return nil, fmt.Errorf("cosstore: get %q: %w", key, core.ErrNotFound)
+			return nil, fmt.Errorf("cosstore: get %q: %w", key, storage.ErrNotFound)
 		}
 		return nil, wrap(ctx, "get", key, err)
 	}
 	defer resp.Body.Close()
-	data, err := core.ReadCapped(resp.Body, resp.ContentLength)
-	if errors.Is(err, core.ErrTooLarge) {
+	data, err := storage.ReadCapped(resp.Body, resp.ContentLength)
+	if errors.Is(err, storage.ErrTooLarge) {
 		return nil, fmt.Errorf("cosstore: get %q: %w", key, err)
 	}
 	if err != nil {
@@ -131,7 +131,7 @@ func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
 // PutMedia writes (or replaces) a media object. size must be known (COS needs the
 // length up front); the SDK checks the CRC64 COS reports for the upload.
 func (s *Store) PutMedia(ctx context.Context, key string, body io.Reader, size int64, contentType string) error {
-	if err := core.CheckKey(key); err != nil {
+	if err := storage.CheckKey(key); err != nil {
 		return err
 	}
 	if size < 0 {
@@ -152,7 +152,7 @@ func (s *Store) PutMedia(ctx context.Context, key string, body io.Reader, size i
 // client's transport holds now (with temporary keys, the token travels in the URL and
 // the link also dies with it).
 func (s *Store) MediaURL(ctx context.Context, key string, ttl time.Duration) (string, error) {
-	if err := core.CheckKey(key); err != nil {
+	if err := storage.CheckKey(key); err != nil {
 		return "", err
 	}
 	if ttl <= 0 || ttl > MaxMediaTTL {

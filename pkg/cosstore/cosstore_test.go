@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/facegate/facegate/pkg/core"
 	"github.com/facegate/facegate/pkg/cosstore"
+	"github.com/facegate/facegate/pkg/storage"
 	"github.com/facegate/facegate/pkg/storetest"
 )
 
@@ -49,14 +49,14 @@ func newDefault(t testing.TB, faults *storetest.Faults) (*cosstore.Store, *store
 }
 
 func TestContract(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) core.Store {
+	storetest.Run(t, func(t *testing.T) storage.Store {
 		s, _ := newDefault(t, nil)
 		return s
 	})
 }
 
 func TestContractRaw(t *testing.T) {
-	storetest.RunRaw(t, func(t *testing.T) (core.Store, storetest.PutRaw) {
+	storetest.RunRaw(t, func(t *testing.T) (storage.Store, storetest.PutRaw) {
 		s, f := newDefault(t, nil)
 		return s, f.PutRaw
 	})
@@ -70,7 +70,7 @@ func TestMediaContract(t *testing.T) {
 }
 
 func TestFaults(t *testing.T) {
-	storetest.RunFaults(t, func(t *testing.T, faults *storetest.Faults) core.Store {
+	storetest.RunFaults(t, func(t *testing.T, faults *storetest.Faults) storage.Store {
 		s, _ := newDefault(t, faults)
 		return s
 	}, storetest.FaultOptions{MaxAttempts: maxAttempts, Secrets: []string{roleKey.SecretKey, roleKey.SessionToken}})
@@ -133,7 +133,7 @@ func TestCRCChecked(t *testing.T) {
 	}
 	f.Corrupt(true, false)
 	err := s.Create(t.Context(), "results/bad.json", []byte(`{"ok":false}`))
-	if err == nil || errors.Is(err, core.ErrExists) {
+	if err == nil || errors.Is(err, storage.ErrExists) {
 		t.Fatalf("Create answered with a wrong CRC: err = %v, want a plain error", err)
 	}
 	f.Corrupt(false, true)
@@ -193,7 +193,7 @@ func TestCredentialsRotate(t *testing.T) {
 	current = roleKey
 	mu.Unlock()
 	_, err = s.Get(t.Context(), "sessions/1.json")
-	if err == nil || errors.Is(err, core.ErrNotFound) || !strings.Contains(err.Error(), "InvalidAccessKeyId") {
+	if err == nil || errors.Is(err, storage.ErrNotFound) || !strings.Contains(err.Error(), "InvalidAccessKeyId") {
 		t.Fatalf("Get with a revoked key: err = %v, want COS's InvalidAccessKeyId", err)
 	}
 	assertNoSecret(t, err)
@@ -205,7 +205,7 @@ func TestWrongSecretRefused(t *testing.T) {
 	wrong.SecretKey = "not-the-registered-secret"
 	s := newStore(t, f, static(wrong), "")
 	err := s.Create(t.Context(), "sessions/x.json", []byte("x"))
-	if err == nil || errors.Is(err, core.ErrExists) || !strings.Contains(err.Error(), "SignatureDoesNotMatch") {
+	if err == nil || errors.Is(err, storage.ErrExists) || !strings.Contains(err.Error(), "SignatureDoesNotMatch") {
 		t.Fatalf("Create with a wrong secret: err = %v, want SignatureDoesNotMatch", err)
 	}
 	if strings.Contains(err.Error(), wrong.SecretKey) {
@@ -225,10 +225,10 @@ func TestNoUnsignedRequests(t *testing.T) {
 		},
 	} {
 		s := newStore(t, f, creds, "")
-		if err := s.Create(t.Context(), "x", []byte("x")); err == nil || errors.Is(err, core.ErrExists) {
+		if err := s.Create(t.Context(), "x", []byte("x")); err == nil || errors.Is(err, storage.ErrExists) {
 			t.Errorf("%s: Create err = %v, want a credential error", name, err)
 		}
-		if _, err := s.Get(t.Context(), "x"); err == nil || errors.Is(err, core.ErrNotFound) {
+		if _, err := s.Get(t.Context(), "x"); err == nil || errors.Is(err, storage.ErrNotFound) {
 			t.Errorf("%s: Get err = %v, want a credential error", name, err)
 		}
 		if _, err := s.MediaURL(t.Context(), "x", time.Minute); err == nil {
@@ -251,10 +251,10 @@ func TestMissingBucketIsNotNotFound(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Get(t.Context(), "sessions/x.json"); err == nil || errors.Is(err, core.ErrNotFound) {
+	if _, err := s.Get(t.Context(), "sessions/x.json"); err == nil || errors.Is(err, storage.ErrNotFound) {
 		t.Fatalf("Get from a missing bucket: err = %v, want an error other than ErrNotFound", err)
 	}
-	if err := s.Create(t.Context(), "sessions/x.json", []byte("{}")); err == nil || errors.Is(err, core.ErrExists) {
+	if err := s.Create(t.Context(), "sessions/x.json", []byte("{}")); err == nil || errors.Is(err, storage.ErrExists) {
 		t.Fatalf("Create in a missing bucket: err = %v, want an error other than ErrExists", err)
 	}
 }

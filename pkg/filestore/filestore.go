@@ -1,7 +1,7 @@
 // Package filestore keeps session records and media as files under one directory. It is
 // the store for local runs and tests: no account, no network, the same guarantees as the
 // COS and S3 stores (create-only writes that are atomic, reads capped at
-// core.MaxObjectSize).
+// storage.MaxObjectSize).
 package filestore
 
 import (
@@ -16,7 +16,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/facegate/facegate/pkg/core"
+	"github.com/facegate/facegate/pkg/storage"
 )
 
 // Options configures a Store. The zero value is a record store without media links.
@@ -32,7 +32,7 @@ type Options struct {
 	Now func() time.Time
 }
 
-// Store is a core.Store and core.MediaStore backed by a directory. It is safe for
+// Store is a storage.Store and storage.MediaStore backed by a directory. It is safe for
 // concurrent use, also by several processes sharing the directory, because every
 // guarantee comes from the file system (link(2) fails on an existing name; rename(2)
 // replaces atomically).
@@ -50,8 +50,8 @@ const (
 )
 
 var (
-	_ core.Store      = (*Store)(nil)
-	_ core.MediaStore = (*Store)(nil)
+	_ storage.Store      = (*Store)(nil)
+	_ storage.MediaStore = (*Store)(nil)
 )
 
 // minSecretLen is the shortest media secret New accepts: 256 bits, the HMAC-SHA256 key size.
@@ -92,16 +92,16 @@ func New(dir string, opts Options) (*Store, error) {
 // Dir returns the absolute directory the store writes to.
 func (s *Store) Dir() string { return s.dir }
 
-// Create writes data under key unless a file already exists there (core.ErrExists).
+// Create writes data under key unless a file already exists there (storage.ErrExists).
 // The data goes to a hidden temporary file in the target directory, is flushed to disk,
 // and is then hard-linked to its final name: the link is the commit point and fails if
 // the name exists, so readers see either nothing or the whole object.
 func (s *Store) Create(ctx context.Context, key string, data []byte) error {
-	if err := core.CheckKey(key); err != nil {
+	if err := storage.CheckKey(key); err != nil {
 		return err
 	}
-	if len(data) > core.MaxObjectSize {
-		return fmt.Errorf("filestore: create %q: %w", key, core.ErrTooLarge)
+	if len(data) > storage.MaxObjectSize {
+		return fmt.Errorf("filestore: create %q: %w", key, storage.ErrTooLarge)
 	}
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("filestore: create %q: %w", key, err)
@@ -122,7 +122,7 @@ func (s *Store) Create(ctx context.Context, key string, data []byte) error {
 	}
 	if err := os.Link(tmp, path); err != nil {
 		if errors.Is(err, fs.ErrExist) {
-			return fmt.Errorf("filestore: create %q: %w", key, core.ErrExists)
+			return fmt.Errorf("filestore: create %q: %w", key, storage.ErrExists)
 		}
 		return fmt.Errorf("filestore: create %q: %w", key, err)
 	}
@@ -130,10 +130,10 @@ func (s *Store) Create(ctx context.Context, key string, data []byte) error {
 	return nil
 }
 
-// Get returns the object under key: core.ErrNotFound if there is none, core.ErrTooLarge
-// if it is larger than core.MaxObjectSize (checked before reading).
+// Get returns the object under key: storage.ErrNotFound if there is none, storage.ErrTooLarge
+// if it is larger than storage.MaxObjectSize (checked before reading).
 func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
-	if err := core.CheckKey(key); err != nil {
+	if err := storage.CheckKey(key); err != nil {
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
@@ -144,7 +144,7 @@ func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
 		return nil, fmt.Errorf("filestore: get %q: %w", key, err)
 	}
 	defer f.Close()
-	data, err := core.ReadCapped(f, info.Size())
+	data, err := storage.ReadCapped(f, info.Size())
 	if err != nil {
 		return nil, fmt.Errorf("filestore: get %q: %w", key, err)
 	}
@@ -152,12 +152,12 @@ func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
 }
 
 // open opens the regular file under key, translating "no such object" in all its
-// file-system spellings (missing, a parent that is a file, a directory) to core.ErrNotFound.
+// file-system spellings (missing, a parent that is a file, a directory) to storage.ErrNotFound.
 func (s *Store) open(key string) (*os.File, fs.FileInfo, error) {
 	f, err := os.Open(s.path(key))
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
-			return nil, nil, core.ErrNotFound
+			return nil, nil, storage.ErrNotFound
 		}
 		return nil, nil, err
 	}
@@ -168,7 +168,7 @@ func (s *Store) open(key string) (*os.File, fs.FileInfo, error) {
 	}
 	if !info.Mode().IsRegular() {
 		f.Close()
-		return nil, nil, core.ErrNotFound
+		return nil, nil, storage.ErrNotFound
 	}
 	return f, info, nil
 }

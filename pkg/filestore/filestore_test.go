@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/facegate/facegate/pkg/core"
 	"github.com/facegate/facegate/pkg/filestore"
+	"github.com/facegate/facegate/pkg/storage"
 	"github.com/facegate/facegate/pkg/storetest"
 )
 
@@ -27,11 +27,11 @@ func newStore(t *testing.T) *filestore.Store {
 }
 
 func TestContract(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) core.Store { return newStore(t) })
+	storetest.Run(t, func(t *testing.T) storage.Store { return newStore(t) })
 }
 
 func TestContractRaw(t *testing.T) {
-	storetest.RunRaw(t, func(t *testing.T) (core.Store, storetest.PutRaw) {
+	storetest.RunRaw(t, func(t *testing.T) (storage.Store, storetest.PutRaw) {
 		s := newStore(t)
 		return s, func(t *testing.T, key string, data []byte) {
 			path := filepath.Join(s.Dir(), filepath.FromSlash(key))
@@ -189,7 +189,7 @@ func TestNoPartialFiles(t *testing.T) {
 	if err := s.Create(ctx, "sessions/x/one.json", []byte("one")); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Create(ctx, "sessions/x/one.json", []byte("two")); !errors.Is(err, core.ErrExists) {
+	if err := s.Create(ctx, "sessions/x/one.json", []byte("two")); !errors.Is(err, storage.ErrExists) {
 		t.Fatalf("second Create: %v", err)
 	}
 	entries, err := os.ReadDir(filepath.Join(s.Dir(), "sessions", "x"))
@@ -224,10 +224,10 @@ func TestKeysStayInside(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, k := range []string{"../secret.txt", "a/../../secret.txt", filepath.Join(parent, "secret.txt"), "..\\secret.txt"} {
-		if data, err := s.Get(t.Context(), k); !errors.Is(err, core.ErrInvalidKey) {
+		if data, err := s.Get(t.Context(), k); !errors.Is(err, storage.ErrInvalidKey) {
 			t.Errorf("Get(%q) = %q, %v; want ErrInvalidKey", k, data, err)
 		}
-		if err := s.Create(t.Context(), k, []byte("overwrite")); !errors.Is(err, core.ErrInvalidKey) {
+		if err := s.Create(t.Context(), k, []byte("overwrite")); !errors.Is(err, storage.ErrInvalidKey) {
 			t.Errorf("Create(%q): err = %v, want ErrInvalidKey", k, err)
 		}
 	}
@@ -242,14 +242,14 @@ func TestGetOfNonRegularFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	// "file/child" has a regular file as its parent: not found, not an I/O error.
-	if _, err := s.Get(t.Context(), "file/child"); !errors.Is(err, core.ErrNotFound) {
+	if _, err := s.Get(t.Context(), "file/child"); !errors.Is(err, storage.ErrNotFound) {
 		t.Errorf("Get below a file: err = %v, want ErrNotFound", err)
 	}
 	// A name that is a folder (here reached through a symlink) is not an object.
 	if err := os.Symlink(s.Dir(), filepath.Join(s.Dir(), "dirlink")); err != nil {
 		t.Skip("no symlinks here:", err)
 	}
-	if _, err := s.Get(t.Context(), "dirlink"); !errors.Is(err, core.ErrNotFound) {
+	if _, err := s.Get(t.Context(), "dirlink"); !errors.Is(err, storage.ErrNotFound) {
 		t.Errorf("Get of a folder: err = %v, want ErrNotFound", err)
 	}
 }
@@ -260,7 +260,7 @@ func FuzzCheckKeyStaysInside(f *testing.F) {
 	}
 	root := filepath.FromSlash("/store/root")
 	f.Fuzz(func(t *testing.T, key string) {
-		if core.CheckKey(key) != nil {
+		if storage.CheckKey(key) != nil {
 			return
 		}
 		p := filepath.Join(root, filepath.FromSlash(key))

@@ -16,7 +16,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/facegate/facegate/pkg/core"
+	"github.com/facegate/facegate/pkg/storage"
 )
 
 // ErrNoMediaLinks means MediaURL was called on a Store built without MediaBaseURL: local
@@ -30,7 +30,7 @@ const MaxMediaTTL = 7 * 24 * time.Hour
 // PutMedia writes (or atomically replaces) the media object under key. Its content type
 // is kept in a hidden file beside it, which no key can name.
 func (s *Store) PutMedia(ctx context.Context, key string, body io.Reader, size int64, contentType string) error {
-	if err := core.CheckKey(key); err != nil {
+	if err := storage.CheckKey(key); err != nil {
 		return err
 	}
 	if err := ctx.Err(); err != nil {
@@ -90,7 +90,7 @@ func typePath(path string) string {
 // MediaURL returns MediaBaseURL/key?exp=UNIX&sig=HMAC, a link MediaHandler honours until
 // ttl has passed. It does not check that the object exists, like a presigned URL.
 func (s *Store) MediaURL(ctx context.Context, key string, ttl time.Duration) (string, error) {
-	if err := core.CheckKey(key); err != nil {
+	if err := storage.CheckKey(key); err != nil {
 		return "", err
 	}
 	if s.mediaBase == nil {
@@ -136,7 +136,7 @@ func (s *Store) MediaHandler() http.Handler {
 			return
 		}
 		key, ok := strings.CutPrefix(r.URL.Path, s.mediaBase.Path+"/")
-		if !ok || core.CheckKey(key) != nil {
+		if !ok || storage.CheckKey(key) != nil {
 			http.NotFound(w, r)
 			return
 		}
@@ -153,7 +153,7 @@ func (s *Store) MediaHandler() http.Handler {
 		}
 		f, info, err := s.open(key)
 		if err != nil {
-			if errors.Is(err, core.ErrNotFound) {
+			if errors.Is(err, storage.ErrNotFound) {
 				http.NotFound(w, r)
 				return
 			}

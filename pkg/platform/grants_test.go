@@ -20,6 +20,7 @@ import (
 	"github.com/facegate/facegate/pkg/faceid"
 	"github.com/facegate/facegate/pkg/sandbox"
 	"github.com/facegate/facegate/pkg/sandbox/sandboxtest"
+	"github.com/facegate/facegate/pkg/storage"
 )
 
 // The bucket permissions in template.yaml and deploy/cam are checked against what the
@@ -64,7 +65,7 @@ func (s *recordingStore) Create(_ context.Context, key string, data []byte) erro
 	s.bucket.mu.Lock()
 	defer s.bucket.mu.Unlock()
 	if _, ok := s.bucket.objects[key]; ok {
-		return core.ErrExists
+		return storage.ErrExists
 	}
 	s.bucket.objects[key] = bytes.Clone(data)
 	return nil
@@ -76,7 +77,7 @@ func (s *recordingStore) Get(_ context.Context, key string) ([]byte, error) {
 	defer s.bucket.mu.Unlock()
 	b, ok := s.bucket.objects[key]
 	if !ok {
-		return nil, core.ErrNotFound
+		return nil, storage.ErrNotFound
 	}
 	return bytes.Clone(b), nil
 }

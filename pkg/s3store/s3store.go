@@ -13,14 +13,14 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/facegate/facegate/pkg/storage"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
-
-	"github.com/facegate/facegate/pkg/core"
 )
 
 // Server-side encryption settings for Options.SSE.
@@ -45,7 +45,7 @@ type Options struct {
 	KMSKeyID string
 }
 
-// Store is a core.Store and core.MediaStore on one S3 bucket. It is safe for concurrent
+// Store is a storage.Store and storage.MediaStore on one S3 bucket. It is safe for concurrent
 // use. Retries, timeouts and credentials are the *s3.Client's; see NewFromConfig.
 type Store struct {
 	client   *s3.Client
@@ -56,8 +56,8 @@ type Store struct {
 }
 
 var (
-	_ core.Store      = (*Store)(nil)
-	_ core.MediaStore = (*Store)(nil)
+	_ storage.Store      = (*Store)(nil)
+	_ storage.MediaStore = (*Store)(nil)
 )
 
 // New returns a Store on bucket using client.
@@ -88,18 +88,18 @@ func New(client *s3.Client, bucket string, opts Options) (*Store, error) {
 }
 
 // Create writes data under key only if no object exists there. S3 answers 412
-// PreconditionFailed when one does (core.ErrExists), and 409 ConditionalRequestConflict
+// PreconditionFailed when one does (storage.ErrExists), and 409 ConditionalRequestConflict
 // while another conditional write of the key is in flight; that one is retried, as AWS
 // advises, within the client's attempt budget, and if it persists it also means
 // another writer holds the key. Should a retried attempt (after a 5xx or a lost
 // connection) meet the object its own first attempt stored, it reports ErrExists too,
 // which the core treats like losing a race: it reads the stored copy, here its own.
 func (s *Store) Create(ctx context.Context, key string, data []byte) error {
-	if err := core.CheckKey(key); err != nil {
+	if err := storage.CheckKey(key); err != nil {
 		return err
 	}
-	if len(data) > core.MaxObjectSize {
-		return fmt.Errorf("s3store: create %q: %w", key, core.ErrTooLarge)
+	if len(data) > storage.MaxObjectSize {
+		return fmt.Errorf("s3store: create %q: %w", key, storage.ErrTooLarge)
 	}
 	_, err := s.client.PutObject(ctx, &s3.PutObjectInput{
 		Bucket:               aws.String(s.bucket),
@@ -112,7 +112,7 @@ func (s *Store) Create(ctx context.Context, key string, data []byte) error {
 	}, retryConditionalConflict)
 	if err != nil {
 		if status, code := responseOf(err); status == http.StatusPreconditionFailed || code == "PreconditionFailed" || code == "ConditionalRequestConflict" {
-			return fmt.Errorf("s3store: create %q: %w", key, core.ErrExists)
+			return fmt.Errorf("s3store: create %q: %w", key, storage.ErrExists)
 		}
 		return wrap(ctx, "create", key, err)
 	}
@@ -125,24 +125,24 @@ func retryConditionalConflict(o *s3.Options) {
 	o.Retryer = retry.AddWithErrorCodes(o.Retryer, "ConditionalRequestConflict")
 }
 
-// Get returns the object under key. A missing object is core.ErrNotFound; a missing
+// Get returns the object under key. A missing object is storage.ErrNotFound; a missing
 // bucket is a configuration error and stays a plain error, so that a wrong bucket name
-// never looks like "no such session". Objects over core.MaxObjectSize are refused from
+// never looks like "no such session". Objects over storage.MaxObjectSize are refused from
 // their Content-Length before any of the body is read.
 func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
-	if err := core.CheckKey(key); err != nil {
+	if err := storage.CheckKey(key); err != nil {
 		return nil, err
 	}
 	out, err := s.client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(key)})
 	if err != nil {
 		if status, code := responseOf(err); code == "NoSuchKey" || (status == http.StatusNotFound && code != "NoSuchBucket") {
-			return nil, fmt.Errorf("s3store: get %q: %w", key, core.ErrNotFound)
+			return nil, fmt.Errorf("s3store: get %q: %w", key, storage.ErrNotFound)
 		}
 		return nil, wrap(ctx, "get", key, err)
 	}
 	defer out.Body.Close()
-	data, err := core.ReadCapped(out.Body, aws.ToInt64(out.ContentLength))
-	if errors.Is(err, core.ErrTooLarge) {
+	data, err := storage.ReadCapped(out.Body, aws.ToInt64(out.ContentLength))
+	if errors.Is(err, storage.ErrTooLarge) {
 		return nil, fmt.Errorf("s3store: get %q: %w", key, err)
 	}
 	if err != nil {
@@ -155,7 +155,7 @@ func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
 // length up front, and over plain HTTP (a local S3-compatible server) also a body it
 // can rewind, such as a bytes.Reader or an *os.File.
 func (s *Store) PutMedia(ctx context.Context, key string, body io.Reader, size int64, contentType string) error {
-	if err := core.CheckKey(key); err != nil {
+	if err := storage.CheckKey(key); err != nil {
 		return err
 	}
 	if size < 0 {
@@ -179,7 +179,7 @@ func (s *Store) PutMedia(ctx context.Context, key string, body io.Reader, size i
 // MediaURL returns a presigned GET URL for key, valid for ttl. With temporary role
 // credentials (Lambda), the link also dies when the session token that signed it expires.
 func (s *Store) MediaURL(ctx context.Context, key string, ttl time.Duration) (string, error) {
-	if err := core.CheckKey(key); err != nil {
+	if err := storage.CheckKey(key); err != nil {
 		return "", err
 	}
 	if ttl <= 0 || ttl > MaxMediaTTL {

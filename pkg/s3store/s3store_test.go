@@ -11,10 +11,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/facegate/facegate/pkg/storage"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"github.com/facegate/facegate/pkg/core"
 	"github.com/facegate/facegate/pkg/s3store"
 	"github.com/facegate/facegate/pkg/storetest"
 )
@@ -39,14 +40,14 @@ func newFakeS3(t testing.TB, faults *storetest.Faults, cfg s3store.Config, outer
 }
 
 func TestContract(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) core.Store {
+	storetest.Run(t, func(t *testing.T) storage.Store {
 		s, _ := newFakeS3(t, nil, s3store.Config{})
 		return s
 	})
 }
 
 func TestContractRaw(t *testing.T) {
-	storetest.RunRaw(t, func(t *testing.T) (core.Store, storetest.PutRaw) {
+	storetest.RunRaw(t, func(t *testing.T) (storage.Store, storetest.PutRaw) {
 		s, f := newFakeS3(t, nil, s3store.Config{})
 		return s, f.PutRaw
 	})
@@ -60,7 +61,7 @@ func TestMediaContract(t *testing.T) {
 }
 
 func TestFaults(t *testing.T) {
-	storetest.RunFaults(t, func(t *testing.T, faults *storetest.Faults) core.Store {
+	storetest.RunFaults(t, func(t *testing.T, faults *storetest.Faults) storage.Store {
 		s, _ := newFakeS3(t, faults, s3store.Config{})
 		return s
 	}, storetest.FaultOptions{MaxAttempts: 3, Secrets: []string{storetest.S3SecretKey, storetest.S3SessionToken}})
@@ -143,11 +144,11 @@ func TestMissingBucketIsNotNotFound(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = s.Get(t.Context(), "sessions/x.json")
-	if err == nil || errors.Is(err, core.ErrNotFound) {
+	if err == nil || errors.Is(err, storage.ErrNotFound) {
 		t.Fatalf("Get from a missing bucket: err = %v, want an error other than ErrNotFound", err)
 	}
 	err = s.Create(t.Context(), "sessions/x.json", []byte("{}"))
-	if err == nil || errors.Is(err, core.ErrExists) {
+	if err == nil || errors.Is(err, storage.ErrExists) {
 		t.Fatalf("Create in a missing bucket: err = %v, want an error other than ErrExists", err)
 	}
 }
@@ -201,7 +202,7 @@ func TestConditionalConflictRetried(t *testing.T) {
 
 	always := &conflicts{limit: 1000}
 	s, _ = newFakeS3(t, nil, s3store.Config{}, always.wrap)
-	if err := s.Create(t.Context(), "results/conflict.json", []byte("mine")); !errors.Is(err, core.ErrExists) {
+	if err := s.Create(t.Context(), "results/conflict.json", []byte("mine")); !errors.Is(err, storage.ErrExists) {
 		t.Fatalf("Create against a lasting conflict: err = %v, want ErrExists", err)
 	}
 	if n := always.count(); n != 3 {
@@ -253,8 +254,8 @@ func TestGetCapWithoutContentLength(t *testing.T) {
 			next.ServeHTTP(chunked{w}, r)
 		})
 	})
-	f.PutRaw(t, "big", make([]byte, core.MaxObjectSize+1))
-	if _, err := s.Get(t.Context(), "big"); !errors.Is(err, core.ErrTooLarge) {
+	f.PutRaw(t, "big", make([]byte, storage.MaxObjectSize+1))
+	if _, err := s.Get(t.Context(), "big"); !errors.Is(err, storage.ErrTooLarge) {
 		t.Fatalf("Get of an oversized object sent chunked: err = %v, want ErrTooLarge", err)
 	}
 }

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/facegate/facegate/pkg/core"
+	"github.com/facegate/facegate/pkg/storage"
 )
 
 // Fault is what Faults does with one request.
@@ -33,7 +33,7 @@ const (
 	Stall
 	// Drop closes the connection without answering.
 	Drop
-	// Oversized answers a GET with 200 and a Content-Length over core.MaxObjectSize,
+	// Oversized answers a GET with 200 and a Content-Length over storage.MaxObjectSize,
 	// sends a little of the body and then holds the rest like Stall: a store that reads
 	// before checking the announced length never returns. Other methods pass.
 	Oversized
@@ -144,7 +144,7 @@ func (f *Faults) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			f.next.ServeHTTP(w, r)
 			return
 		}
-		w.Header().Set("Content-Length", strconv.Itoa(core.MaxObjectSize+1))
+		w.Header().Set("Content-Length", strconv.Itoa(storage.MaxObjectSize+1))
 		w.WriteHeader(http.StatusOK)
 		w.Write(make([]byte, 1024))
 		http.NewResponseController(w).Flush()
@@ -180,7 +180,7 @@ type FaultOptions struct {
 // an answer), bounded retries, recovery from a share of failures, context deadlines
 // honoured, and no credentials in error text. newStore must put faults in front of the
 // store's test server with faults.Wrap.
-func RunFaults(t *testing.T, newStore func(t *testing.T, faults *Faults) core.Store, opts FaultOptions) {
+func RunFaults(t *testing.T, newStore func(t *testing.T, faults *Faults) storage.Store, opts FaultOptions) {
 	if opts.MaxAttempts < 1 {
 		t.Fatal("storetest: FaultOptions.MaxAttempts must be at least 1")
 	}
@@ -199,7 +199,7 @@ func RunFaults(t *testing.T, newStore func(t *testing.T, faults *Faults) core.St
 			assertOutage(t, "Get", err, opts)
 			assertAttempts(t, faults, opts.MaxAttempts, fault)
 			faults.Set(nil)
-			if _, err := s.Get(t.Context(), "results/down.json"); !errors.Is(err, core.ErrNotFound) {
+			if _, err := s.Get(t.Context(), "results/down.json"); !errors.Is(err, storage.ErrNotFound) {
 				t.Fatalf("after the outage: Get err = %v, want ErrNotFound (nothing was written)", err)
 			}
 		})
@@ -254,7 +254,7 @@ func RunFaults(t *testing.T, newStore func(t *testing.T, faults *Faults) core.St
 		// The deadline only bounds a broken store; a correct one answers at once.
 		ctx, cancel := context.WithTimeout(t.Context(), StallLimit/2)
 		defer cancel()
-		if _, err := s.Get(ctx, "results/huge.json"); !errors.Is(err, core.ErrTooLarge) {
+		if _, err := s.Get(ctx, "results/huge.json"); !errors.Is(err, storage.ErrTooLarge) {
 			t.Fatalf("Get of an object announced over MaxObjectSize: err = %v, want ErrTooLarge before reading the body", err)
 		}
 	})
@@ -277,7 +277,7 @@ func RunFaults(t *testing.T, newStore func(t *testing.T, faults *Faults) core.St
 			t.Fatalf("Get against a stalled server: err = %v, want context.DeadlineExceeded", err)
 		}
 		faults.Set(nil)
-		if _, err := s.Get(t.Context(), "results/stalled.json"); !errors.Is(err, core.ErrNotFound) {
+		if _, err := s.Get(t.Context(), "results/stalled.json"); !errors.Is(err, storage.ErrNotFound) {
 			t.Fatalf("after the stall: Get err = %v, want ErrNotFound", err)
 		}
 	})
@@ -288,7 +288,7 @@ func assertOutage(t *testing.T, op string, err error, opts FaultOptions) {
 	if err == nil {
 		t.Fatalf("%s against a failing server succeeded", op)
 	}
-	for _, sentinel := range []error{core.ErrNotFound, core.ErrExists, core.ErrTooLarge} {
+	for _, sentinel := range []error{storage.ErrNotFound, storage.ErrExists, storage.ErrTooLarge} {
 		if errors.Is(err, sentinel) {
 			t.Fatalf("%s against a failing server: err = %v, which the core would read as an answer", op, err)
 		}

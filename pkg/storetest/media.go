@@ -9,12 +9,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/facegate/facegate/pkg/core"
+	"github.com/facegate/facegate/pkg/storage"
 )
 
 // MediaFixture is a media store under test and what RunMedia needs around it.
 type MediaFixture struct {
-	Store core.MediaStore
+	Store storage.MediaStore
 	// Client fetches the links the store hands out, as a merchant backend would.
 	Client *http.Client
 	// Advance moves forward the clock that decides whether a link has expired: the
@@ -22,7 +22,7 @@ type MediaFixture struct {
 	Advance func(d time.Duration)
 }
 
-// RunMedia checks the core.MediaStore contract: media written with PutMedia is served
+// RunMedia checks the storage.MediaStore contract: media written with PutMedia is served
 // byte for byte over HTTP at the link MediaURL returns, with its content type, until the
 // link's lifetime has passed.
 func RunMedia(t *testing.T, newFixture func(t *testing.T) MediaFixture) {
@@ -81,10 +81,10 @@ func RunMedia(t *testing.T, newFixture func(t *testing.T) MediaFixture) {
 
 	t.Run("InvalidKey", func(t *testing.T) {
 		f := newFixture(t)
-		if err := f.Store.PutMedia(t.Context(), "../x", strings.NewReader("x"), 1, "text/plain"); !errors.Is(err, core.ErrInvalidKey) {
+		if err := f.Store.PutMedia(t.Context(), "../x", strings.NewReader("x"), 1, "text/plain"); !errors.Is(err, storage.ErrInvalidKey) {
 			t.Errorf("PutMedia(../x): err = %v, want ErrInvalidKey", err)
 		}
-		if _, err := f.Store.MediaURL(t.Context(), "/abs", time.Minute); !errors.Is(err, core.ErrInvalidKey) {
+		if _, err := f.Store.MediaURL(t.Context(), "/abs", time.Minute); !errors.Is(err, storage.ErrInvalidKey) {
 			t.Errorf("MediaURL(/abs): err = %v, want ErrInvalidKey", err)
 		}
 		if _, err := f.Store.MediaURL(t.Context(), "media/ok", 0); err == nil {
@@ -93,14 +93,14 @@ func RunMedia(t *testing.T, newFixture func(t *testing.T) MediaFixture) {
 	})
 }
 
-func putMedia(t *testing.T, s core.MediaStore, key string, data []byte, contentType string) {
+func putMedia(t *testing.T, s storage.MediaStore, key string, data []byte, contentType string) {
 	t.Helper()
 	if err := s.PutMedia(t.Context(), key, bytes.NewReader(data), int64(len(data)), contentType); err != nil {
 		t.Fatalf("PutMedia(%q): %v", key, err)
 	}
 }
 
-func mediaURL(t *testing.T, s core.MediaStore, key string, ttl time.Duration) string {
+func mediaURL(t *testing.T, s storage.MediaStore, key string, ttl time.Duration) string {
 	t.Helper()
 	link, err := s.MediaURL(t.Context(), key, ttl)
 	if err != nil {

@@ -1,4 +1,4 @@
-// Package storetest is the contract every core.Store and core.MediaStore in this module
+// Package storetest is the contract every storage.Store and storage.MediaStore in this module
 // passes: one suite, run by each adapter's tests against its real backend protocol, so
 // the core can rely on the same guarantees from local files, COS and S3.
 package storetest
@@ -11,12 +11,12 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/facegate/facegate/pkg/core"
+	"github.com/facegate/facegate/pkg/storage"
 )
 
-// Run checks the core.Store contract. newStore returns an empty store, torn down with
+// Run checks the storage.Store contract. newStore returns an empty store, torn down with
 // t.Cleanup; it is called once per subtest.
-func Run(t *testing.T, newStore func(t *testing.T) core.Store) {
+func Run(t *testing.T, newStore func(t *testing.T) storage.Store) {
 	t.Run("CreateThenGet", func(t *testing.T) {
 		s := newStore(t)
 		ctx := t.Context()
@@ -25,14 +25,14 @@ func Run(t *testing.T, newStore func(t *testing.T) core.Store) {
 		assertGet(t, s, "sessions/abc.json", want)
 		// A second read returns the same bytes: Get does not consume anything.
 		assertGet(t, s, "sessions/abc.json", want)
-		if _, err := s.Get(ctx, "sessions/abc"); !errors.Is(err, core.ErrNotFound) {
+		if _, err := s.Get(ctx, "sessions/abc"); !errors.Is(err, storage.ErrNotFound) {
 			t.Fatalf("Get of a prefix of an existing key: err = %v, want ErrNotFound", err)
 		}
 	})
 
 	t.Run("GetMissing", func(t *testing.T) {
 		s := newStore(t)
-		if data, err := s.Get(t.Context(), "sessions/missing.json"); !errors.Is(err, core.ErrNotFound) {
+		if data, err := s.Get(t.Context(), "sessions/missing.json"); !errors.Is(err, storage.ErrNotFound) {
 			t.Fatalf("Get(missing) = %q, %v; want ErrNotFound", data, err)
 		}
 	})
@@ -41,7 +41,7 @@ func Run(t *testing.T, newStore func(t *testing.T) core.Store) {
 		s := newStore(t)
 		mustCreate(t, s, "empty", nil)
 		assertGet(t, s, "empty", []byte{})
-		if err := s.Create(t.Context(), "empty", []byte("x")); !errors.Is(err, core.ErrExists) {
+		if err := s.Create(t.Context(), "empty", []byte("x")); !errors.Is(err, storage.ErrExists) {
 			t.Fatalf("Create over an empty object: err = %v, want ErrExists", err)
 		}
 	})
@@ -51,10 +51,10 @@ func Run(t *testing.T, newStore func(t *testing.T) core.Store) {
 		first := []byte("first writer")
 		mustCreate(t, s, "results/r.json", first)
 		err := s.Create(t.Context(), "results/r.json", []byte("second writer, longer content"))
-		if !errors.Is(err, core.ErrExists) {
+		if !errors.Is(err, storage.ErrExists) {
 			t.Fatalf("second Create: err = %v, want ErrExists", err)
 		}
-		if errors.Is(err, core.ErrNotFound) || errors.Is(err, core.ErrTooLarge) {
+		if errors.Is(err, storage.ErrNotFound) || errors.Is(err, storage.ErrTooLarge) {
 			t.Fatalf("second Create: err = %v matches more than ErrExists", err)
 		}
 		assertGet(t, s, "results/r.json", first)
@@ -87,7 +87,7 @@ func Run(t *testing.T, newStore func(t *testing.T) core.Store) {
 					t.Fatalf("writers %d and %d both created the object", winner, i)
 				}
 				winner = i
-			case !errors.Is(err, core.ErrExists):
+			case !errors.Is(err, storage.ErrExists):
 				t.Fatalf("writer %d: err = %v, want nil or ErrExists", i, err)
 			}
 		}
@@ -106,11 +106,11 @@ func Run(t *testing.T, newStore func(t *testing.T) core.Store) {
 
 	t.Run("CreateTooLarge", func(t *testing.T) {
 		s := newStore(t)
-		err := s.Create(t.Context(), "big", make([]byte, core.MaxObjectSize+1))
-		if !errors.Is(err, core.ErrTooLarge) {
+		err := s.Create(t.Context(), "big", make([]byte, storage.MaxObjectSize+1))
+		if !errors.Is(err, storage.ErrTooLarge) {
 			t.Fatalf("Create over MaxObjectSize: err = %v, want ErrTooLarge", err)
 		}
-		if _, err := s.Get(t.Context(), "big"); !errors.Is(err, core.ErrNotFound) {
+		if _, err := s.Get(t.Context(), "big"); !errors.Is(err, storage.ErrNotFound) {
 			t.Fatalf("Get after a refused Create: err = %v, want ErrNotFound", err)
 		}
 	})
@@ -134,7 +134,7 @@ func Run(t *testing.T, newStore func(t *testing.T) core.Store) {
 			assertGet(t, s, k, fmt.Appendf(nil, "object %d", i))
 		}
 		for _, k := range []string{"sessions", "sessions/aa", "sessions/aa/bb", "sessions/aa/bb/cc"} {
-			if _, err := s.Get(t.Context(), k); !errors.Is(err, core.ErrNotFound) {
+			if _, err := s.Get(t.Context(), k); !errors.Is(err, storage.ErrNotFound) {
 				t.Errorf("Get(%q), a folder of other keys: err = %v, want ErrNotFound", k, err)
 			}
 		}
@@ -146,10 +146,10 @@ func Run(t *testing.T, newStore func(t *testing.T) core.Store) {
 			"", "/abs", "../escape", "a/../../escape", "a/./b", ".", "..", "a//b", "a/", "a\\b",
 			"nul\x00byte", "line\nbreak", ".hidden", "a/.tmp-1", "\xff\xfe",
 		} {
-			if err := s.Create(t.Context(), k, []byte("x")); !errors.Is(err, core.ErrInvalidKey) {
+			if err := s.Create(t.Context(), k, []byte("x")); !errors.Is(err, storage.ErrInvalidKey) {
 				t.Errorf("Create(%q): err = %v, want ErrInvalidKey", k, err)
 			}
-			if _, err := s.Get(t.Context(), k); !errors.Is(err, core.ErrInvalidKey) {
+			if _, err := s.Get(t.Context(), k); !errors.Is(err, storage.ErrInvalidKey) {
 				t.Errorf("Get(%q): err = %v, want ErrInvalidKey", k, err)
 			}
 		}
@@ -163,7 +163,7 @@ func Run(t *testing.T, newStore func(t *testing.T) core.Store) {
 		if !errors.Is(err, context.Canceled) {
 			t.Fatalf("Create with a canceled context: err = %v, want context.Canceled", err)
 		}
-		if _, err := s.Get(t.Context(), "sessions/canceled.json"); !errors.Is(err, core.ErrNotFound) {
+		if _, err := s.Get(t.Context(), "sessions/canceled.json"); !errors.Is(err, storage.ErrNotFound) {
 			t.Fatalf("a canceled Create left an object: err = %v", err)
 		}
 		mustCreate(t, s, "sessions/present.json", []byte("x"))
@@ -180,19 +180,19 @@ type PutRaw func(t *testing.T, key string, data []byte)
 // RunRaw checks what Run cannot reach through the Store alone: that Get caps objects
 // someone else wrote, and that Create's existence check is the backend's own (an object
 // the store never wrote still makes Create fail).
-func RunRaw(t *testing.T, newStore func(t *testing.T) (core.Store, PutRaw)) {
+func RunRaw(t *testing.T, newStore func(t *testing.T) (storage.Store, PutRaw)) {
 	t.Run("GetAtSizeLimit", func(t *testing.T) {
 		s, put := newStore(t)
-		want := pattern(core.MaxObjectSize, 3)
+		want := pattern(storage.MaxObjectSize, 3)
 		put(t, "limit/exact", want)
 		assertGet(t, s, "limit/exact", want)
 	})
 
 	t.Run("GetOverSizeLimit", func(t *testing.T) {
 		s, put := newStore(t)
-		put(t, "limit/over", make([]byte, core.MaxObjectSize+1))
+		put(t, "limit/over", make([]byte, storage.MaxObjectSize+1))
 		data, err := s.Get(t.Context(), "limit/over")
-		if !errors.Is(err, core.ErrTooLarge) {
+		if !errors.Is(err, storage.ErrTooLarge) {
 			t.Fatalf("Get over MaxObjectSize: %d bytes, err = %v; want ErrTooLarge", len(data), err)
 		}
 	})
@@ -200,7 +200,7 @@ func RunRaw(t *testing.T, newStore func(t *testing.T) (core.Store, PutRaw)) {
 	t.Run("CreateOverForeignObject", func(t *testing.T) {
 		s, put := newStore(t)
 		put(t, "results/foreign.json", []byte("written elsewhere"))
-		if err := s.Create(t.Context(), "results/foreign.json", []byte("mine")); !errors.Is(err, core.ErrExists) {
+		if err := s.Create(t.Context(), "results/foreign.json", []byte("mine")); !errors.Is(err, storage.ErrExists) {
 			t.Fatalf("Create over an object written by another writer: err = %v, want ErrExists", err)
 		}
 		assertGet(t, s, "results/foreign.json", []byte("written elsewhere"))
@@ -209,7 +209,7 @@ func RunRaw(t *testing.T, newStore func(t *testing.T) (core.Store, PutRaw)) {
 
 // Bench measures one Create and one Get of a 2 KB record, the store's share of a
 // verification, on a fresh key per iteration.
-func Bench(b *testing.B, s core.Store) {
+func Bench(b *testing.B, s storage.Store) {
 	ctx := b.Context()
 	record := pattern(2<<10, 1)
 	b.ReportAllocs()
@@ -231,14 +231,14 @@ func Bench(b *testing.B, s core.Store) {
 	}
 }
 
-func mustCreate(t *testing.T, s core.Store, key string, data []byte) {
+func mustCreate(t *testing.T, s storage.Store, key string, data []byte) {
 	t.Helper()
 	if err := s.Create(t.Context(), key, data); err != nil {
 		t.Fatalf("Create(%q): %v", key, err)
 	}
 }
 
-func assertGet(t *testing.T, s core.Store, key string, want []byte) {
+func assertGet(t *testing.T, s storage.Store, key string, want []byte) {
 	t.Helper()
 	got, err := s.Get(t.Context(), key)
 	if err != nil {

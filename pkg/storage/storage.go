@@ -1,4 +1,9 @@
-package core
+// Package storage declares what a session store is: a small create-only object store
+// (Store), its optional media extension (MediaStore), the errors every adapter translates
+// its vendor errors into, and the key rules all of them share. It imports only the
+// standard library, so a store adapter or a test server depends on nothing else of the
+// product, and nothing of Tencent's SDK.
+package storage
 
 import (
 	"context"
