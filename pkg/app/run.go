@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/facegate/facegate/internal/errbody"
 	"github.com/facegate/facegate/pkg/platform"
 )
 
@@ -59,11 +60,7 @@ func (d *deferredHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			d.mu.Unlock()
 			d.logger.ErrorContext(r.Context(), "configuration incomplete", "err", err)
-			w.Header().Set("Content-Type", "application/json")
-			w.Header().Set("Cache-Control", "no-store")
-			w.Header().Set("X-Content-Type-Options", "nosniff")
-			w.WriteHeader(http.StatusInternalServerError)
-			io.WriteString(w, `{"error":{"code":"internal","message":"Something went wrong on our side. Please try again."}}`)
+			errbody.Write(w, http.StatusInternalServerError, errbody.InternalCode, errbody.InternalMessage)
 			return
 		}
 		d.h = h

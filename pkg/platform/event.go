@@ -4,13 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"mime"
 	"net/http"
 	"net/url"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/facegate/facegate/internal/errbody"
 )
 
 // httpEvent is the platform-neutral form of an HTTP request that arrived as an
@@ -131,17 +132,12 @@ func (w *responseRecorder) statusCode() int {
 
 var errResponseTooLarge = fmt.Errorf("platform: response exceeds %d bytes", maxResponseSize)
 
-// errorResponse is an answer the adapter gives on its own, shaped like the core's
-// errors (same codes as pkg/core: invalid_request, body_too_large, internal):
-// {"error":{"code","message"}} with the same protective headers.
+// errorResponse is an answer the adapter gives on its own, in the API's one error
+// shape (same codes as pkg/core: invalid_request, body_too_large, internal).
 func errorResponse(status int, code, message string) eventResponse {
-	body, _ := json.Marshal(map[string]any{"error": map[string]string{"code": code, "message": message}})
 	h := http.Header{}
-	h.Set("Content-Type", "application/json; charset=utf-8")
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "no-referrer")
-	return eventResponse{status: status, header: h, body: body}
+	errbody.SetHeaders(h)
+	return eventResponse{status: status, header: h, body: errbody.JSON(code, message)}
 }
 
 // tooLarge is the answer to an event over MaxEventSize.
