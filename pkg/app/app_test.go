@@ -187,46 +187,6 @@ func TestLoadConfigCredentials(t *testing.T) {
 	}
 }
 
-func TestLocalDefaults(t *testing.T) {
-	if app.LocalDefaults["FACEGATE_SECRET_ID"] != sandbox.TestSecretID || app.LocalDefaults["FACEGATE_SECRET_KEY"] != sandbox.TestSecretKey {
-		t.Fatal("LocalDefaults do not carry the sandbox's test credentials")
-	}
-	cfg, err := app.LoadConfig(app.LocalEnv(envMap(nil)))
-	if err != nil {
-		t.Fatalf("local defaults do not load: %v", err)
-	}
-	if cfg.FaceID.Endpoint != "127.0.0.1:8090" || cfg.FaceID.Scheme != "http" || cfg.Store.Kind != "local" || cfg.Store.LocalDir != "./data" ||
-		cfg.Core.CallbackURL != "http://localhost:8080/callback" || cfg.Core.CookieSecure || len(cfg.Core.TicketSecrets) != 1 {
-		t.Fatalf("local config %+v", cfg)
-	}
-	warned := strings.Join(cfg.Warnings, "\n")
-	if !strings.Contains(warned, "FACEGATE_TICKET_SECRETS") || !strings.Contains(warned, "FACEGATE_COOKIE_SECURE") {
-		t.Fatalf("warnings %q", warned)
-	}
-	// Two loads generate different secrets: nothing is baked in.
-	again, _ := app.LoadConfig(app.LocalEnv(envMap(nil)))
-	if bytes.Equal(again.Core.TicketSecrets[0], cfg.Core.TicketSecrets[0]) {
-		t.Fatal("the generated ticket secret is a constant")
-	}
-	// The real environment wins, and real Tencent keys switch the sandbox off.
-	real := app.LocalEnv(envMap(map[string]string{"TENCENTCLOUD_SECRET_ID": "AKIDreal", "TENCENTCLOUD_SECRET_KEY": "real", "FACEGATE_RETURN_TO": "https://m.example.com/"}))
-	if real("FACEGATE_TENCENT_ENDPOINT") != "" || real("FACEGATE_SECRET_ID") != "" || real("FACEGATE_RETURN_TO") != "https://m.example.com/" || real("FACEGATE_STORE") != "local" {
-		t.Fatal("LocalEnv does not layer the real environment over the defaults")
-	}
-	cfg, err = app.LoadConfig(real)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if cred, _ := cfg.FaceID.Credentials.Credential(); cred.GetSecretId() != "AKIDreal" {
-		t.Fatalf("real credentials not used: %v", cred)
-	}
-	// The sandbox's own key (copied into a .env, say) keeps the sandbox on.
-	copied := envMap(map[string]string{"FACEGATE_SECRET_ID": sandbox.TestSecretID, "FACEGATE_SECRET_KEY": sandbox.TestSecretKey})
-	if app.HasTencentCredentials(copied) || app.LocalEnv(copied)("FACEGATE_TENCENT_ENDPOINT") != "127.0.0.1:8090" {
-		t.Fatal("the sandbox's test key is taken for a real credential")
-	}
-}
-
 // TestBuildMakesNoNetworkCalls keeps cold starts cheap: building any function touches
 // neither Tencent nor the bucket.
 func TestBuildMakesNoNetworkCalls(t *testing.T) {
@@ -420,14 +380,6 @@ func TestRunServesAndStops(t *testing.T) {
 	if err := app.Run(context.Background(), "start", "test", envMap(nil), &logs); err == nil || !strings.Contains(err.Error(), "FACEGATE_CALLBACK_URL") {
 		t.Fatalf("Run without configuration: %v", err)
 	}
-}
-
-func localDefaultsKeys() map[string]bool {
-	out := map[string]bool{}
-	for k := range app.LocalDefaults {
-		out[k] = true
-	}
-	return out
 }
 
 // TestLocalMediaLinks: with FACEGATE_STORE_MEDIA on the local store, the local stack keeps

@@ -12,7 +12,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -76,61 +75,6 @@ type S3Config struct {
 	AccessKeyID     string
 	SecretAccessKey string
 	SessionToken    string
-}
-
-// LocalDefaults are the settings of the local stack: the sandbox on 127.0.0.1:8090 with its
-// test credentials as Tencent, files in ./data as the store, the demo page as the only
-// returnTo, cookies without Secure (plain http://localhost), and a ticket secret generated
-// at start-up. The local stack layers them under the real environment with LocalEnv;
-// deployed functions never see them and fail on missing configuration instead.
-var LocalDefaults = map[string]string{
-	"FACEGATE_TENCENT_ENDPOINT":       "127.0.0.1:8090",
-	"FACEGATE_TENCENT_SCHEME":         "http",
-	"FACEGATE_SECRET_ID":              "AKID-sandbox-local",
-	"FACEGATE_SECRET_KEY":             "sandbox-secret-key-not-for-production",
-	"FACEGATE_STORE":                  StoreLocal,
-	"FACEGATE_LOCAL_DIR":              "./data",
-	"FACEGATE_CALLBACK_URL":           "http://localhost:8080/callback",
-	"FACEGATE_RETURN_TO":              "http://localhost:8080/demo/",
-	"FACEGATE_COOKIE_SECURE":          "false",
-	"FACEGATE_DEV_SECRETS":            "true",
-	"FACEGATE_MODES":                  "1,2,3,4",
-	"FACEGATE_DOCUMENT_TYPES":         strings.Join(faceid.IDCardTypes(), ","),
-	"FACEGATE_MERCHANT_KEYS":          "local-merchant-key-not-for-production",
-	"FACEGATE_COMPARE_IMAGE_PREFIXES": "uploads/",
-	"FACEGATE_MEDIA_BASE_URL":         "http://localhost:8080/media",
-}
-
-// sandboxDefaults are the LocalDefaults that point at the sandbox; real Tencent
-// credentials in the environment switch them off.
-var sandboxDefaults = []string{"FACEGATE_TENCENT_ENDPOINT", "FACEGATE_TENCENT_SCHEME", "FACEGATE_SECRET_ID", "FACEGATE_SECRET_KEY"}
-
-// HasTencentCredentials reports whether getenv holds real Tencent credentials (long-term
-// keys or an SCF role's), in which case the local stack talks to Tencent, not the sandbox.
-// The sandbox's own test key (say, copied into a .env file) is not a real credential.
-func HasTencentCredentials(getenv func(string) string) bool {
-	for _, name := range []string{"FACEGATE_SECRET_ID", "TENCENTCLOUD_SECRET_ID", "TENCENTCLOUD_SECRETID"} {
-		if id := getenv(name); id != "" && id != LocalDefaults["FACEGATE_SECRET_ID"] {
-			return true
-		}
-	}
-	return false
-}
-
-// LocalEnv layers LocalDefaults under getenv: a variable set (non-empty) in getenv wins.
-// When getenv holds real Tencent credentials, the sandbox endpoint and test keys are not
-// applied, so the local stack uses Tencent itself.
-func LocalEnv(getenv func(string) string) func(string) string {
-	real := HasTencentCredentials(getenv)
-	return func(name string) string {
-		if v := getenv(name); v != "" {
-			return v
-		}
-		if real && slices.Contains(sandboxDefaults, name) {
-			return ""
-		}
-		return LocalDefaults[name]
-	}
 }
 
 // envReader reads and parses variables, collecting every problem so that one start-up
@@ -214,14 +158,10 @@ func (e *envReader) getenvInts(name string) []int64 {
 	return out
 }
 
-// getenvSecrets reads a comma-separated list of secrets of at least MinSecretLength bytes.
+// getenvSecrets reads a comma-separated list of secrets.
 func (e *envReader) getenvSecrets(name string) [][]byte {
 	var out [][]byte
 	for _, s := range e.getenvList(name) {
-		if len(s) < core.MinSecretLength {
-			e.fail(name, "each secret must be at least %d characters (use: openssl rand -base64 32)", core.MinSecretLength)
-			return nil
-		}
 		out = append(out, []byte(s))
 	}
 	return out
@@ -246,10 +186,92 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			cfg.Store.MediaSecret = mac.Sum(nil)
 		}
 	}
+	e.named(cfg.Core.Validate(), coreVariables)
+	e.named(cfg.FaceID.Validate(), faceIDVariables)
 	if len(e.errs) > 0 {
 		return Config{}, fmt.Errorf("configuration: %w", errors.Join(e.errs...))
 	}
 	return cfg, nil
+}
+
+// coreVariables and faceIDVariables name the variable behind each configuration field
+// the core and the Tencent client check: their rules live there, the names here.
+var (
+	coreVariables = map[string]string{
+		"CallbackURL":          "FACEGATE_CALLBACK_URL",
+		"ReturnTo":             "FACEGATE_RETURN_TO",
+		"TicketSecrets":        "FACEGATE_TICKET_SECRETS",
+		"TicketTTL":            "FACEGATE_TICKET_TTL",
+		"MerchantKeys":         "FACEGATE_MERCHANT_KEYS",
+		"StartTokenSecrets":    "FACEGATE_START_TOKEN_SECRETS",
+		"CORSOrigins":          "FACEGATE_CORS_ORIGINS",
+		"Flow":                 "FACEGATE_FLOW",
+		"Policy.Languages":     "FACEGATE_LANGUAGES",
+		"Policy.Modes":         "FACEGATE_MODES",
+		"Policy.DefaultMode":   "FACEGATE_CHECK_MODE",
+		"Policy.DocumentTypes": "FACEGATE_DOCUMENT_TYPES",
+		"Verification":         "FACEGATE_VERIFICATION_CONFIG",
+		"CompareImagePrefixes": "FACEGATE_COMPARE_IMAGE_PREFIXES",
+		"SessionTTL":           "FACEGATE_SESSION_TTL",
+		"CallbackTimeout":      "FACEGATE_CALLBACK_TIMEOUT",
+		"MediaURLTTL":          "FACEGATE_MEDIA_URL_TTL",
+	}
+	faceIDVariables = map[string]string{
+		"Credentials": "FACEGATE_SECRET_ID",
+		"Scheme":      "FACEGATE_TENCENT_SCHEME",
+		"Endpoint":    "FACEGATE_TENCENT_ENDPOINT",
+		"Timeout":     "FACEGATE_TENCENT_TIMEOUT",
+	}
+)
+
+// named reports each configuration error of err under the variable that set its field,
+// unless that variable already has a problem of its own (a value that did not parse, a
+// missing required value), which says more.
+func (e *envReader) named(err error, variables map[string]string) {
+	if err == nil {
+		return
+	}
+	var list []error
+	if joined, ok := err.(interface{ Unwrap() []error }); ok {
+		list = joined.Unwrap()
+	} else {
+		list = []error{err}
+	}
+	for _, err := range list {
+		field, reason := "", err.Error()
+		var ce *core.ConfigError
+		var fe *faceid.ConfigError
+		switch {
+		case errors.As(err, &ce):
+			field, reason = ce.Field, ce.Reason
+			if len(ce.Instead) > 0 {
+				var names []string
+				for _, f := range ce.Instead {
+					names = append(names, variables[f])
+				}
+				reason += "; set them with " + strings.Join(names, ", ") + " instead"
+			}
+		case errors.As(err, &fe):
+			field, reason = fe.Field, fe.Reason
+		}
+		name := variables[field]
+		if name == "" {
+			name = "configuration"
+		}
+		if e.failed(name) {
+			continue
+		}
+		e.fail(name, "%s", reason)
+	}
+}
+
+func (e *envReader) failed(name string) bool {
+	for _, err := range e.errs {
+		if strings.HasPrefix(err.Error(), name+": ") {
+			return true
+		}
+	}
+	return false
 }
 
 func (e *envReader) coreConfig(cfg *Config) core.Config {
@@ -269,33 +291,13 @@ func (e *envReader) coreConfig(cfg *Config) core.Config {
 		StoreMedia:           e.getenvBool("FACEGATE_STORE_MEDIA", false),
 		MediaURLTTL:          e.getenvDuration("FACEGATE_MEDIA_URL_TTL", core.DefaultMediaURLTTL),
 	}
-	if len(c.ReturnTo) == 0 {
-		e.fail("FACEGATE_RETURN_TO", "required: the allowed returnTo prefixes, comma-separated scheme://host[:port][/path]")
-	} else if _, err := core.NewAllowlist(c.ReturnTo); err != nil {
-		e.fail("FACEGATE_RETURN_TO", "%v", err)
-	}
-	switch c.Flow {
-	case "", core.FlowIntl, core.FlowLegacy:
-	default:
-		e.fail("FACEGATE_FLOW", "want intl or legacy, got %q", c.Flow)
-	}
-	if len(c.TicketSecrets) == 0 {
-		if e.getenvBool("FACEGATE_DEV_SECRETS", false) {
-			c.TicketSecrets = [][]byte{generatedSecret()}
-			cfg.Warnings = append(cfg.Warnings, "FACEGATE_TICKET_SECRETS is not set: using a secret generated for this process only. "+
-				"Tickets die on restart and differ between processes. Never run like this in production.")
-		} else {
-			e.fail("FACEGATE_TICKET_SECRETS", "required: at least one secret of %d+ characters to sign tickets (comma-separated; the first signs)", core.MinSecretLength)
-		}
+	if len(c.TicketSecrets) == 0 && e.getenvBool("FACEGATE_DEV_SECRETS", false) {
+		c.TicketSecrets = [][]byte{generatedSecret()}
+		cfg.Warnings = append(cfg.Warnings, "FACEGATE_TICKET_SECRETS is not set: using a secret generated for this process only. "+
+			"Tickets die on restart and differ between processes. Never run like this in production.")
 	}
 	if !c.CookieSecure {
 		cfg.Warnings = append(cfg.Warnings, "FACEGATE_COOKIE_SECURE=false: the binding cookie is sent over plain HTTP. Local development only.")
-	}
-	for _, k := range c.MerchantKeys {
-		if len(k) < 16 {
-			e.fail("FACEGATE_MERCHANT_KEYS", "each key must be at least 16 characters")
-			break
-		}
 	}
 	c.Policy = core.Policy{
 		Languages:     e.getenvList("FACEGATE_LANGUAGES"),
@@ -311,30 +313,14 @@ func (e *envReader) coreConfig(cfg *Config) core.Config {
 	if e.getenv("FACEGATE_MODES") == "" {
 		c.Policy.Modes = []int64{2, 3}
 	}
-	for _, m := range append(slices.Clone(c.Policy.Modes), c.Policy.DefaultMode) {
-		if m < 1 || m > 4 {
-			e.fail("FACEGATE_MODES", "check modes are 1-4, got %d (also FACEGATE_CHECK_MODE)", m)
-			break
-		}
-	}
-	for _, l := range c.Policy.Languages {
-		if !slices.Contains(faceid.Languages(), l) {
-			e.fail("FACEGATE_LANGUAGES", "%q is not one of %s", l, strings.Join(faceid.Languages(), ", "))
-		}
-	}
-	for _, d := range c.Policy.DocumentTypes {
-		if !slices.Contains(faceid.IDCardTypes(), d) {
-			e.fail("FACEGATE_DOCUMENT_TYPES", "%q is not one of %s", d, strings.Join(faceid.IDCardTypes(), ", "))
-		}
-	}
 	if raw := e.getenv("FACEGATE_VERIFICATION_CONFIG"); raw != "" {
 		c.Verification = e.verificationConfig(raw)
 	}
 	return c
 }
 
-// verificationConfig parses the base WebVerificationConfigIntl (JSON with Tencent's keys).
-// The options callers choose have their own variables, so they are refused here.
+// verificationConfig parses the base WebVerificationConfigIntl (JSON with Tencent's keys);
+// the core checks what it says.
 func (e *envReader) verificationConfig(raw string) *faceid.WebVerificationConfigIntl {
 	const name = "FACEGATE_VERIFICATION_CONFIG"
 	var v faceid.WebVerificationConfigIntl
@@ -342,17 +328,6 @@ func (e *envReader) verificationConfig(raw string) *faceid.WebVerificationConfig
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&v); err != nil {
 		e.fail(name, "want a JSON object with Tencent's WebVerificationConfigIntl keys: %v", err)
-		return nil
-	}
-	if v.CheckMode != nil || v.Language != nil || v.IDCardType != nil {
-		e.fail(name, "set CheckMode, Language and IDCardType with FACEGATE_CHECK_MODE, FACEGATE_LANGUAGES and FACEGATE_DOCUMENT_TYPES instead")
-		return nil
-	}
-	// A fixed RedirectURL, so that only the Config can fail here (FACEGATE_CALLBACK_URL
-	// reports its own problems).
-	probe := faceid.ApplyWebVerificationBizTokenIntlRequest{RedirectURL: "https://example.com/callback", Config: &v}
-	if err := probe.Validate(); err != nil {
-		e.fail(name, "%v", err)
 		return nil
 	}
 	return &v
@@ -368,11 +343,6 @@ func (e *envReader) faceIDConfig() faceid.Config {
 	}
 	if c.RateLimitRetries == 0 {
 		c.RateLimitRetries = -1 // 0 means "default" to the client; the variable's 0 means none
-	}
-	switch c.Scheme {
-	case "", "https", "http":
-	default:
-		e.fail("FACEGATE_TENCENT_SCHEME", "want https or http, got %q", c.Scheme)
 	}
 	id, key := e.getenv("FACEGATE_SECRET_ID"), e.getenv("FACEGATE_SECRET_KEY")
 	switch {

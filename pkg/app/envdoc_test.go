@@ -47,11 +47,6 @@ func TestEnvExampleListsEveryVariable(t *testing.T) {
 			t.Errorf(".env.example lists %s, which nothing reads", m[1])
 		}
 	}
-	for k := range localDefaultsKeys() {
-		if !read[k] {
-			t.Errorf("LocalDefaults sets %s, which nothing reads", k)
-		}
-	}
 }
 
 // readmeConfigTable returns the names of the README's configuration table. Abbreviated

@@ -3,11 +3,10 @@ package core
 import (
 	"errors"
 	"fmt"
-	"html/template"
 	"net/http"
-	"strconv"
-	"strings"
 	"time"
+
+	"github.com/facegate/facegate/internal/errbody"
 )
 
 // Code is a stable machine-readable error code. Clients switch on it; its wording never changes.
@@ -117,7 +116,7 @@ func errorf(code Code, format string, args ...any) *Error {
 
 // internalError wraps an unexpected failure; the client sees only a generic message.
 func internalError(err error) *Error {
-	return &Error{Code: CodeInternal, Message: "Something went wrong on our side. Please try again.", Err: err}
+	return &Error{Code: CodeInternal, Message: errbody.InternalMessage, Err: err}
 }
 
 // publicMessage is the message a client may see: 5xx answers never carry detail beyond the
@@ -132,7 +131,7 @@ func publicMessage(e *Error) string {
 		case CodeUpstreamMisconfigured:
 			return "The verification service is not configured correctly for this deployment."
 		default:
-			return "Something went wrong on our side. Please try again."
+			return errbody.InternalMessage
 		}
 	}
 	return e.Message
@@ -145,98 +144,4 @@ func asError(err error) *Error {
 		return e
 	}
 	return internalError(err)
-}
-
-// errorBody is the JSON shape of every error answer.
-type errorBody struct {
-	Error errorDetail `json:"error"`
-}
-
-type errorDetail struct {
-	Code    Code   `json:"code"`
-	Message string `json:"message"`
-}
-
-// writeError answers err as JSON, or as a small HTML page when html is true (a browser
-// navigation). It is the only place that logs failures, and it logs only what is safe:
-// the code, the status and, for 5xx, the cause (which never holds tokens or secrets).
-func (s *Service) writeError(w http.ResponseWriter, r *http.Request, err error, html bool) {
-	e := asError(err)
-	status := e.HTTPStatus()
-	ctx := r.Context()
-	if status >= 500 {
-		s.log.ErrorContext(ctx, "request failed", "code", e.Code, "status", status, "err", e.Err)
-	} else {
-		s.log.InfoContext(ctx, "request refused", "code", e.Code, "status", status)
-	}
-	if e.RetryAfter > 0 {
-		secs := int((e.RetryAfter + time.Second - 1) / time.Second)
-		w.Header().Set("Retry-After", strconv.Itoa(secs))
-	}
-	msg := publicMessage(e)
-	if html {
-		writeHTMLError(w, status, e.Code, msg)
-		return
-	}
-	writeJSON(w, status, errorBody{Error: errorDetail{Code: e.Code, Message: msg}})
-}
-
-// wantsHTML reports whether the request is a browser navigation that should get a page
-// rather than JSON: a GET whose Accept names text/html, as a navigating browser's does
-// (a script's fetch sends */* unless it asks for JSON).
-func wantsHTML(r *http.Request) bool {
-	return r.Method == http.MethodGet && strings.Contains(r.Header.Get("Accept"), "text/html")
-}
-
-var errorPage = template.Must(template.New("error").Parse(`<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{.Title}}</title>
-<style>
-body{font-family:system-ui,-apple-system,sans-serif;margin:0;padding:2rem 1.25rem;color:#1b1f24;background:#f6f7f9;line-height:1.5}
-main{max-width:28rem;margin:0 auto;background:#fff;border-radius:12px;padding:1.5rem;box-shadow:0 1px 3px rgba(0,0,0,.12)}
-h1{font-size:1.25rem;margin:0 0 .75rem}
-p{margin:0 0 .75rem}
-.code{color:#57606a;font-size:.85rem}
-</style>
-</head>
-<body>
-<main>
-<h1>{{.Title}}</h1>
-<p>{{.Message}}</p>
-<p class="code">Error code: {{.Code}}</p>
-</main>
-</body>
-</html>
-`))
-
-// pageTitles gives browser pages a headline a person understands; the message says what to do.
-var pageTitles = map[Code]string{
-	CodeSessionNotFound:     "Verification not found",
-	CodeTokenExpired:        "Verification link expired",
-	CodeBindingMismatch:     "Please continue on the device you started on",
-	CodeInvalidToken:        "Invalid verification link",
-	CodeInvalidReturnTo:     "Invalid return address",
-	CodeUpstreamUnavailable: "Verification is temporarily unavailable",
-}
-
-func writeHTMLError(w http.ResponseWriter, status int, code Code, msg string) {
-	title, ok := pageTitles[code]
-	if !ok {
-		if status >= 500 {
-			title = "Something went wrong"
-		} else {
-			title = "We could not start or finish the verification"
-		}
-	}
-	setHTMLHeaders(w.Header())
-	w.WriteHeader(status)
-	// The page is tiny and rendered from fixed fields; a failed write means the client left.
-	_ = errorPage.Execute(w, struct {
-		Title   string
-		Message string
-		Code    Code
-	}{title, msg, code})
 }

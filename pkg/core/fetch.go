@@ -64,54 +64,33 @@ func (s *Service) fetchResult(ctx context.Context, token, hash string, sess *ses
 	return saved, nil
 }
 
-// readTencent calls Tencent once and turns a terminal answer into a result record. The
-// returned media are the images and video of the answer, kept in memory only until stored.
+// readTencent calls Tencent once, through the session's flow, and turns a terminal answer
+// into a result record. A token Tencent no longer knows is an expired verification.
 func (s *Service) readTencent(ctx context.Context, token string, sess *sessionRecord) (*resultRecord, []mediaItem, error) {
-	var (
-		out      faceid.Outcome
-		details  []faceid.VerificationDetail
-		ocr      []faceid.OCRResult
-		media    []mediaItem
-		fetchErr error
-	)
-	if sess.Flow == FlowLegacy {
-		resp, err := s.faceID.GetWebVerificationResult(ctx, token)
-		if err == nil {
-			out, details = faceid.Interpret(resp.ErrorCode), resp.VerificationDetailList
-		}
-		fetchErr = err
-	} else {
-		resp, err := s.faceID.GetWebVerificationResultIntl(ctx, token)
-		if err == nil {
-			out, details, ocr = faceid.InterpretResult(resp), resp.VerificationDetailList, resp.OCRResult
-			media = mediaOf(resp)
-		}
-		fetchErr = err
-	}
-	if fetchErr != nil {
+	rd, err := s.sessionFlow(sess).read(ctx, token)
+	if err != nil {
 		var fe *faceid.Error
-		if errors.As(fetchErr, &fe) && fe.Kind == faceid.KindTokenExpired {
+		if errors.As(err, &fe) && fe.Kind == faceid.KindTokenExpired {
 			// Tencent no longer knows the token's result: the user never finished in time.
-			expired := faceid.Interpret(new(int64(15)))
-			expired.Code = nil
-			return s.newResult(sess, expired, nil, nil), nil, nil
+			return s.newResult(sess, expiredOutcome(), nil, nil), nil, nil
 		}
-		return nil, nil, upstreamError(fetchErr)
+		return nil, nil, upstreamError(err)
 	}
-	if out.Status == faceid.StatusPending {
+	if rd.outcome.Status == StatusPending {
 		return nil, nil, nil
 	}
-	return s.newResult(sess, out, details, ocr), media, nil
+	return s.newResult(sess, rd.outcome, rd.details, rd.ocr), rd.media, nil
 }
 
-func (s *Service) newResult(sess *sessionRecord, out faceid.Outcome, details []faceid.VerificationDetail, ocr []faceid.OCRResult) *resultRecord {
+func (s *Service) newResult(sess *sessionRecord, out Outcome, details []faceid.VerificationDetail, ocr []faceid.OCRResult) *resultRecord {
 	rec := &resultRecord{
 		Version:     schemaVersion,
 		Flow:        sess.Flow,
-		Status:      Status(out.Status),
+		Status:      out.Status,
 		Category:    string(out.Category),
 		Code:        out.Code,
-		Message:     out.Message,
+		Message:     out.Message.Text(DefaultLanguage),
+		MessageID:   out.Message,
 		Extra:       sess.Extra,
 		Reference:   sess.Reference,
 		CreatedAt:   sess.CreatedAt,
@@ -184,12 +163,4 @@ func nullToNil(m json.RawMessage) json.RawMessage {
 		return nil
 	}
 	return m
-}
-
-// shortHash is enough of a token hash to correlate log lines, and nothing more.
-func shortHash(hash string) string {
-	if len(hash) > 12 {
-		return hash[:12]
-	}
-	return hash
 }

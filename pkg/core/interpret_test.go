@@ -1,4 +1,4 @@
-package faceid_test
+package core_test
 
 import (
 	"encoding/json"
@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/facegate/facegate/pkg/core"
 	"github.com/facegate/facegate/pkg/faceid"
 )
 
@@ -20,33 +21,33 @@ var tableCodes = []int64{
 // warningCodes are the document warnings of SelectedWarningCodes, read as document failures.
 var warningCodes = []int64{-9101, -9102, -9103, -9104, -9107, -9108, -9109}
 
-func wantCategory(code int64) faceid.Category {
+func wantCategory(code int64) core.Category {
 	switch {
 	case code <= -9101 && code >= -9109:
-		return faceid.CategoryDocument
+		return core.CategoryDocument
 	case code == 15:
-		return faceid.CategoryExpired
+		return core.CategoryExpired
 	case code == 16:
-		return faceid.CategoryRetryLimit
+		return core.CategoryRetryLimit
 	case code == 1409:
-		return faceid.CategoryTimeout
+		return core.CategoryTimeout
 	case code == 1410:
-		return faceid.CategoryUserExit
+		return core.CategoryUserExit
 	case code >= 1001 && code <= 1401:
-		return faceid.CategoryLiveness
+		return core.CategoryLiveness
 	case code >= 2001 && code <= 2016:
-		return faceid.CategoryCompare
+		return core.CategoryCompare
 	}
-	return faceid.CategorySystem
+	return core.CategorySystem
 }
 
 func TestEveryTableCodeIsInterpreted(t *testing.T) {
 	for _, code := range append(append([]int64(nil), tableCodes...), warningCodes...) {
-		cat, msg, known := faceid.CodeInfo(code)
-		if !known || msg == "" {
+		cat, msg, known := core.CodeInfo(code)
+		if !known || msg.Text("en") == "" {
 			t.Errorf("code %d: known=%v message %q", code, known, msg)
 		}
-		o := faceid.Interpret(&code)
+		o := core.Interpret(&code)
 		if o.Code == nil || *o.Code != code {
 			t.Errorf("code %d: Code = %v", code, o.Code)
 		}
@@ -55,19 +56,19 @@ func TestEveryTableCodeIsInterpreted(t *testing.T) {
 		}
 		switch code {
 		case 0:
-			if o.Status != faceid.StatusPassed || o.Category != "" || cat != "" {
+			if o.Status != core.StatusPassed || o.Category != "" || cat != "" {
 				t.Errorf("0: %+v", o)
 			}
 		case 17:
-			if o.Status != faceid.StatusPending || o.Category != "" {
+			if o.Status != core.StatusPending || o.Category != "" {
 				t.Errorf("17: %+v", o)
 			}
 		case 15:
-			if o.Status != faceid.StatusExpired || o.Category != faceid.CategoryExpired {
+			if o.Status != core.StatusExpired || o.Category != core.CategoryExpired {
 				t.Errorf("15: %+v", o)
 			}
 		default:
-			if o.Status != faceid.StatusFailed || o.Category != wantCategory(code) || cat != o.Category {
+			if o.Status != core.StatusFailed || o.Category != wantCategory(code) || cat != o.Category {
 				t.Errorf("code %d: %+v, want failed/%s", code, o, wantCategory(code))
 			}
 		}
@@ -79,39 +80,39 @@ func TestSpecificMessages(t *testing.T) {
 		1201: "Move somewhere brighter and try again.",
 		1410: "You left the verification before it finished. Start again when you're ready.",
 	} {
-		if _, got, _ := faceid.CodeInfo(code); got != want {
+		if _, got, _ := core.CodeInfo(code); got.Text("en") != want {
 			t.Errorf("%d: %q", code, got)
 		}
 	}
 	// The reference-photo codes blame the merchant's photo, not the user's face.
-	_, refMsg, _ := faceid.CodeInfo(2004)
+	_, refMsg, _ := core.CodeInfo(2004)
 	for _, code := range []int64{2009, 2010, 2014} {
-		if _, got, _ := faceid.CodeInfo(code); got != refMsg {
+		if _, got, _ := core.CodeInfo(code); got != refMsg {
 			t.Errorf("%d: %q, want the reference-photo message", code, got)
 		}
 	}
-	if _, noMatch, _ := faceid.CodeInfo(2016); noMatch == refMsg {
+	if _, noMatch, _ := core.CodeInfo(2016); noMatch == refMsg {
 		t.Error("a low similarity must not blame the reference photo")
 	}
 }
 
 func TestPendingAndUnknown(t *testing.T) {
-	o := faceid.Interpret(nil)
-	if o.Status != faceid.StatusPending || o.Code != nil || o.Category != "" || o.Message == "" {
+	o := core.Interpret(nil)
+	if o.Status != core.StatusPending || o.Code != nil || o.Category != "" || o.Message.Text("en") == "" {
 		t.Fatalf("nil: %+v", o)
 	}
 	for _, code := range []int64{-1, 5, 12, 13, 999, 1999, 3000, 1 << 40} {
-		o := faceid.Interpret(&code)
-		if o.Status != faceid.StatusFailed || o.Category != faceid.CategorySystem || o.Code == nil || *o.Code != code || o.Message == "" {
+		o := core.Interpret(&code)
+		if o.Status != core.StatusFailed || o.Category != core.CategorySystem || o.Code == nil || *o.Code != code || o.Message.Text("en") == "" {
 			t.Errorf("%d: %+v", code, o)
 		}
-		if _, _, known := faceid.CodeInfo(code); known {
+		if _, _, known := core.CodeInfo(code); known {
 			t.Errorf("%d reported as known", code)
 		}
 	}
 	// The Outcome owns its copy of the code.
 	code := int64(1201)
-	o = faceid.Interpret(&code)
+	o = core.Interpret(&code)
 	code = 0
 	if *o.Code != 1201 {
 		t.Fatal("Outcome.Code aliases the input")
@@ -129,31 +130,31 @@ func TestInterpretResultDocument(t *testing.T) {
 	for _, tt := range []struct {
 		name   string
 		result string
-		status faceid.Status
-		cat    faceid.Category
+		status core.Status
+		cat    core.Category
 	}{
-		{"pending", `{"ErrorCode":null}`, faceid.StatusPending, ""},
-		{"passed with ocr", `{"ErrorCode":0,"OCRResult":[{"IsPass":true}]}`, faceid.StatusPassed, ""},
-		{"unknown code, ocr failed", `{"ErrorCode":3001,"OCRResult":[{"IsPass":false}]}`, faceid.StatusFailed, faceid.CategoryDocument},
-		{"compare code, ocr failed", `{"ErrorCode":2015,"OCRResult":[{"IsPass":true},{"IsPass":false}]}`, faceid.StatusFailed, faceid.CategoryDocument},
-		{"compare code, ocr passed", `{"ErrorCode":2015,"OCRResult":[{"IsPass":true}]}`, faceid.StatusFailed, faceid.CategoryCompare},
-		{"ocr pass unknown", `{"ErrorCode":2015,"OCRResult":[{"IsPass":null}]}`, faceid.StatusFailed, faceid.CategoryCompare},
-		{"user exit keeps its reason", `{"ErrorCode":1410,"OCRResult":[{"IsPass":false}]}`, faceid.StatusFailed, faceid.CategoryUserExit},
-		{"timeout keeps its reason", `{"ErrorCode":1409,"OCRResult":[{"IsPass":false}]}`, faceid.StatusFailed, faceid.CategoryTimeout},
-		{"expired keeps its reason", `{"ErrorCode":15,"OCRResult":[{"IsPass":false}]}`, faceid.StatusExpired, faceid.CategoryExpired},
-		{"warning code alone", `{"ErrorCode":-9107}`, faceid.StatusFailed, faceid.CategoryDocument},
+		{"pending", `{"ErrorCode":null}`, core.StatusPending, ""},
+		{"passed with ocr", `{"ErrorCode":0,"OCRResult":[{"IsPass":true}]}`, core.StatusPassed, ""},
+		{"unknown code, ocr failed", `{"ErrorCode":3001,"OCRResult":[{"IsPass":false}]}`, core.StatusFailed, core.CategoryDocument},
+		{"compare code, ocr failed", `{"ErrorCode":2015,"OCRResult":[{"IsPass":true},{"IsPass":false}]}`, core.StatusFailed, core.CategoryDocument},
+		{"compare code, ocr passed", `{"ErrorCode":2015,"OCRResult":[{"IsPass":true}]}`, core.StatusFailed, core.CategoryCompare},
+		{"ocr pass unknown", `{"ErrorCode":2015,"OCRResult":[{"IsPass":null}]}`, core.StatusFailed, core.CategoryCompare},
+		{"user exit keeps its reason", `{"ErrorCode":1410,"OCRResult":[{"IsPass":false}]}`, core.StatusFailed, core.CategoryUserExit},
+		{"timeout keeps its reason", `{"ErrorCode":1409,"OCRResult":[{"IsPass":false}]}`, core.StatusFailed, core.CategoryTimeout},
+		{"expired keeps its reason", `{"ErrorCode":15,"OCRResult":[{"IsPass":false}]}`, core.StatusExpired, core.CategoryExpired},
+		{"warning code alone", `{"ErrorCode":-9107}`, core.StatusFailed, core.CategoryDocument},
 	} {
-		o := faceid.InterpretResult(decode(tt.result))
-		if o.Status != tt.status || o.Category != tt.cat || o.Message == "" {
+		o := core.InterpretResult(decode(tt.result))
+		if o.Status != tt.status || o.Category != tt.cat || o.Message.Text("en") == "" {
 			t.Errorf("%s: %+v", tt.name, o)
 		}
 	}
 	// The first known warning gives the advice.
-	_, photocopy, _ := faceid.CodeInfo(-9102)
-	if o := faceid.InterpretResult(decode(`{"ErrorCode":3001,"OCRResult":[{"IsPass":false,"WarnCardInfos":[1,9102,9108]}]}`)); o.Message != photocopy {
+	_, photocopy, _ := core.CodeInfo(-9102)
+	if o := core.InterpretResult(decode(`{"ErrorCode":3001,"OCRResult":[{"IsPass":false,"WarnCardInfos":[1,9102,9108]}]}`)); o.Message != photocopy {
 		t.Errorf("warning advice: %+v", o)
 	}
-	if o := faceid.InterpretResult(nil); o.Status != faceid.StatusPending {
+	if o := core.InterpretResult(nil); o.Status != core.StatusPending {
 		t.Errorf("nil result: %+v", o)
 	}
 }
@@ -169,17 +170,17 @@ func FuzzInterpretCode(f *testing.F) {
 		if present {
 			p = &code
 		}
-		o := faceid.Interpret(p)
+		o := core.Interpret(p)
 		switch o.Status {
-		case faceid.StatusPending, faceid.StatusPassed, faceid.StatusFailed, faceid.StatusExpired:
+		case core.StatusPending, core.StatusPassed, core.StatusFailed, core.StatusExpired:
 		default:
 			t.Fatalf("status %q", o.Status)
 		}
-		if o.Message == "" {
+		if o.Message.Text("en") == "" {
 			t.Fatal("empty message")
 		}
 		if !present {
-			if o.Status != faceid.StatusPending || o.Code != nil {
+			if o.Status != core.StatusPending || o.Code != nil {
 				t.Fatalf("absent code: %+v", o)
 			}
 			return
@@ -187,10 +188,10 @@ func FuzzInterpretCode(f *testing.F) {
 		if o.Code == nil || *o.Code != code {
 			t.Fatalf("code %d not kept: %+v", code, o)
 		}
-		if (o.Status == faceid.StatusFailed) != (o.Category != "" && code != 0 && code != 15 && code != 17) {
+		if (o.Status == core.StatusFailed) != (o.Category != "" && code != 0 && code != 15 && code != 17) {
 			t.Fatalf("code %d: status %s with category %q", code, o.Status, o.Category)
 		}
-		if _, _, known := faceid.CodeInfo(code); !known && (o.Status != faceid.StatusFailed || o.Category != faceid.CategorySystem) {
+		if _, _, known := core.CodeInfo(code); !known && (o.Status != core.StatusFailed || o.Category != core.CategorySystem) {
 			t.Fatalf("unknown code %d: %+v", code, o)
 		}
 	})
@@ -219,15 +220,15 @@ func FuzzInterpretResult(f *testing.F) {
 		if json.Unmarshal(data, &r) != nil {
 			return
 		}
-		got, plain := faceid.InterpretResult(&r), faceid.Interpret(r.ErrorCode)
-		if got.Message == "" {
+		got, plain := core.InterpretResult(&r), core.Interpret(r.ErrorCode)
+		if got.Message.Text("en") == "" {
 			t.Fatalf("empty message for %s", data)
 		}
 		if got.Status != plain.Status || (got.Code == nil) != (plain.Code == nil) || got.Code != nil && *got.Code != *plain.Code {
 			t.Fatalf("status or code changed: %+v, Interpret says %+v", got, plain)
 		}
 		if got.Category == plain.Category {
-			if got.Message != plain.Message && got.Category != faceid.CategoryDocument {
+			if got.Message != plain.Message && got.Category != core.CategoryDocument {
 				t.Fatalf("message changed without a document failure: %+v", got)
 			}
 			return
@@ -236,11 +237,11 @@ func FuzzInterpretResult(f *testing.F) {
 		for _, o := range r.OCRResult {
 			failedDoc = failedDoc || o.IsPass != nil && !*o.IsPass
 		}
-		if got.Category != faceid.CategoryDocument || !failedDoc {
+		if got.Category != core.CategoryDocument || !failedDoc {
 			t.Fatalf("category %q (Interpret: %q) without a failed document check", got.Category, plain.Category)
 		}
 		switch plain.Category {
-		case faceid.CategoryTimeout, faceid.CategoryUserExit, faceid.CategoryRetryLimit, faceid.CategoryExpired:
+		case core.CategoryTimeout, core.CategoryUserExit, core.CategoryRetryLimit, core.CategoryExpired:
 			t.Fatalf("a %s failure was recast as a document failure", plain.Category)
 		}
 	})

@@ -87,12 +87,14 @@ type recordOptions struct {
 // resultRecord is written once, when the session reaches a terminal status. It holds all
 // a merchant's full result needs, so a terminal /result is one store read.
 type resultRecord struct {
-	Version     int        `json:"version"`
-	Flow        Flow       `json:"flow"`
-	Status      Status     `json:"status"`
-	Category    string     `json:"category,omitempty"`
-	Code        *int64     `json:"code,omitempty"`
-	Message     string     `json:"message"`
+	Version  int    `json:"version"`
+	Flow     Flow   `json:"flow"`
+	Status   Status `json:"status"`
+	Category string `json:"category,omitempty"`
+	Code     *int64 `json:"code,omitempty"`
+	Message  string `json:"message"`
+	// MessageID names Message in the catalogue, so it can be said in the user's language.
+	MessageID   MessageID  `json:"messageId,omitempty"`
 	Attempts    []Attempt  `json:"attempts,omitempty"`
 	Documents   []Document `json:"documents,omitempty"`
 	Extra       string     `json:"extra,omitempty"`

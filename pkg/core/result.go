@@ -5,8 +5,6 @@ import (
 	"net/http"
 	"strconv"
 	"time"
-
-	"github.com/facegate/facegate/pkg/faceid"
 )
 
 // pendingRetryAfter is the polling interval suggested while a verification is pending.
@@ -40,60 +38,54 @@ type Summary struct {
 	Message  string `json:"message"`
 }
 
-// Result returns the handler of the result function: GET /result?token= with either the
-// merchant key (full result) or ?ticket= (summary).
-func (s *Service) Result() http.Handler {
+// ResultHandler returns the handler of the result function: GET /result?token= with
+// either the merchant key (full result) or ?ticket= (summary).
+func (s *Service) ResultHandler() http.Handler {
 	methods := methodsOf("result")
-	return s.cors(methods, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return secure(s.cors(methods, s.endpoint(neverHTML, func(w http.ResponseWriter, r *http.Request) error {
 		if r.Method != http.MethodGet {
-			s.methodNotAllowed(w, r, methods...)
-			return
+			return methodNotAllowed(w, r, methods)
 		}
-		s.serveResult(w, r)
-	}))
+		return s.serveResult(w, r)
+	})))
 }
 
-func (s *Service) serveResult(w http.ResponseWriter, r *http.Request) {
+func (s *Service) serveResult(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	full, err := s.merchantAuth(r)
 	if err != nil {
-		s.writeError(w, r, err, false)
-		return
+		return err
 	}
-	token, ticket, err := tokenParams(r.URL.RawQuery, true, false)
+	token, ticket, err := resultParams(r.URL.RawQuery)
 	if err != nil {
-		s.writeError(w, r, err, false)
-		return
+		return err
 	}
 	hash := tokenHash(token)
 	if !full {
 		if ticket == "" {
-			s.writeError(w, r, errorf(CodeUnauthorized, "Send the merchant key, or the ticket the callback gave this browser."), false)
-			return
+			return errorf(CodeUnauthorized, "Send the merchant key, or the ticket the callback gave this browser.")
 		}
 		if _, err := verifyTicketHash(s.cfg.TicketSecrets, hash, ticket, s.now()); err != nil {
-			s.writeError(w, r, errorf(CodeInvalidTicket, "The ticket is not valid for this verification or has expired."), false)
-			return
+			return errorf(CodeInvalidTicket, "The ticket is not valid for this verification or has expired.")
 		}
 	}
 	res, sess, err := s.lookup(ctx, token, hash)
 	if err != nil {
-		s.writeError(w, r, err, false)
-		return
+		return err
 	}
 	if res == nil {
 		w.Header().Set("Retry-After", strconv.Itoa(int(pendingRetryAfter/time.Second)))
 	}
 	if !full {
 		writeJSON(w, http.StatusOK, summaryOf(res))
-		return
+		return nil
 	}
 	out, err := s.fullResult(ctx, res, sess)
 	if err != nil {
-		s.writeError(w, r, err, false)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, out)
+	return nil
 }
 
 // lookup finds the result of a token: from the store when terminal (one read), else with
@@ -119,7 +111,7 @@ func (s *Service) lookup(ctx context.Context, token, hash string) (*resultRecord
 	return res, sess, nil
 }
 
-var pendingMessage = faceid.Interpret(nil).Message
+var pendingMessage = MsgPending.Text(DefaultLanguage)
 
 func summaryOf(res *resultRecord) Summary {
 	if res == nil {

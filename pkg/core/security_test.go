@@ -194,7 +194,7 @@ func TestTicketSecretRotation(t *testing.T) {
 	}
 	req := httptest.NewRequest(http.MethodGet, "/result?token="+b.token+"&ticket="+land.ticket, nil)
 	rec := httptest.NewRecorder()
-	rotated.Result().ServeHTTP(rec, req)
+	rotated.ResultHandler().ServeHTTP(rec, req)
 	if rec.Code != http.StatusOK {
 		t.Fatalf("old ticket after rotation: %d %s", rec.Code, rec.Body)
 	}

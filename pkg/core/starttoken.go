@@ -5,7 +5,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -157,9 +156,4 @@ func applyStartToken(req StartOptions, p *startTokenPayload) (StartOptions, erro
 		return StartOptions{}, mismatch("compareImage")
 	}
 	return out, nil
-}
-
-func sha256Hex(s string) string {
-	sum := sha256.Sum256([]byte(s))
-	return hex.EncodeToString(sum[:])
 }

@@ -20,9 +20,6 @@ import (
 // check it), carries the status seen at callback time and expires. Secrets rotate by listing
 // several: the first signs, all verify.
 
-// MinSecretLength is the shortest ticket or start-token secret accepted (bytes).
-const MinSecretLength = 32
-
 // maxTicketLength bounds what we parse; a real ticket is about 70 characters.
 const maxTicketLength = 256
 
@@ -91,10 +88,4 @@ func verifyTicketHash(secrets [][]byte, hash, ticket string, now time.Time) (Tic
 		return Ticket{}, ErrInvalidTicket
 	}
 	return t, nil
-}
-
-// tokenHash is the hex SHA-256 of a BizToken: the only form of a token that appears in
-// object keys, records, tickets and logs.
-func tokenHash(bizToken string) string {
-	return sha256Hex(bizToken)
 }

@@ -77,19 +77,10 @@ func New(cfg Config) (*Client, error) {
 		backoff:  cfg.RateLimitBackoff,
 		now:      cfg.Now,
 	}
-	if c.creds == nil {
-		return nil, configError("Credentials", "required")
+	if err := cfg.Validate(); err != nil {
+		return nil, &Error{Kind: KindConfig, Err: err}
 	}
-	if c.scheme != "http" && c.scheme != "https" {
-		return nil, configError("Scheme", `must be "http" or "https"`)
-	}
-	if strings.Contains(c.endpoint, "://") || strings.ContainsAny(c.endpoint, " /?#@") {
-		return nil, configError("Endpoint", "must be a host with an optional port, without scheme or path")
-	}
-	switch {
-	case c.timeout < 0:
-		return nil, configError("Timeout", "must not be negative")
-	case c.timeout == 0:
+	if c.timeout == 0 {
 		c.timeout = DefaultTimeout
 	}
 	switch {
@@ -121,15 +112,29 @@ func New(cfg Config) (*Client, error) {
 	return c, nil
 }
 
+// Validate reports the first setting New would refuse, as a *ConfigError naming the
+// Config field, or nil.
+func (cfg Config) Validate() error {
+	if cfg.Credentials == nil {
+		return &ConfigError{Field: "Credentials", Reason: "required"}
+	}
+	if scheme := strings.ToLower(orDefault(cfg.Scheme, DefaultScheme)); scheme != "http" && scheme != "https" {
+		return &ConfigError{Field: "Scheme", Reason: `must be "http" or "https"`}
+	}
+	if strings.Contains(cfg.Endpoint, "://") || strings.ContainsAny(cfg.Endpoint, " /?#@") {
+		return &ConfigError{Field: "Endpoint", Reason: "must be a host with an optional port, without scheme or path"}
+	}
+	if cfg.Timeout < 0 {
+		return &ConfigError{Field: "Timeout", Reason: "must not be negative"}
+	}
+	return nil
+}
+
 func orDefault(s, def string) string {
 	if s == "" {
 		return def
 	}
 	return s
-}
-
-func configError(field, reason string) *Error {
-	return &Error{Kind: KindConfig, Err: &ConfigError{Field: field, Reason: reason}}
 }
 
 // ApplyWebVerificationBizTokenIntl validates req and starts a web verification. The

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"strings"
 
+	"github.com/facegate/facegate/pkg/core"
 	"github.com/facegate/facegate/pkg/faceid"
 	"github.com/facegate/facegate/pkg/sandbox"
 )
@@ -44,7 +45,7 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println("before the user finishes:", faceid.InterpretResult(result).Status)
+	fmt.Println("before the user finishes:", core.InterpretResult(result).Status)
 
 	// Here the user would fail the liveness check on Tencent's page.
 	if err := sb.SetOutcome(start.BizToken, sandbox.Outcome{Result: sandbox.ResultLivenessFail}); err != nil {
@@ -55,9 +56,9 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	outcome := faceid.InterpretResult(result)
+	outcome := core.InterpretResult(result)
 	fmt.Println("after:", outcome.Status, outcome.Category, *outcome.Code)
-	fmt.Println("tell the user:", outcome.Message)
+	fmt.Println("tell the user:", outcome.Message.Text("en"))
 	fmt.Println("your reference:", *result.Extra)
 	// Output:
 	// before the user finishes: pending

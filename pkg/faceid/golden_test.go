@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/facegate/facegate/pkg/core"
 	"github.com/facegate/facegate/pkg/faceid"
 	"github.com/facegate/facegate/pkg/sandbox"
 )
@@ -135,7 +136,7 @@ func TestGoldenResultPending(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("client decoded %+v, want %+v", got, want)
 	}
-	if o := faceid.InterpretResult(got); o.Status != faceid.StatusPending {
+	if o := core.InterpretResult(got); o.Status != core.StatusPending {
 		t.Fatalf("outcome %+v", o)
 	}
 	if got.Extra == nil || *got.Extra != "order-1001" {
@@ -150,7 +151,7 @@ func TestGoldenResultPassed(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("client decoded %+v, want %+v", got, want)
 	}
-	if o := faceid.InterpretResult(got); o.Status != faceid.StatusPassed {
+	if o := core.InterpretResult(got); o.Status != core.StatusPassed {
 		t.Fatalf("outcome %+v", o)
 	}
 	last := got.VerificationDetailList[1]
@@ -168,7 +169,7 @@ func TestGoldenResultFailedWithOCR(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("client decoded %+v, want %+v", got, want)
 	}
-	if o := faceid.InterpretResult(got); o.Status != faceid.StatusFailed || o.Category != faceid.CategoryDocument || *o.Code != 3001 {
+	if o := core.InterpretResult(got); o.Status != core.StatusFailed || o.Category != core.CategoryDocument || *o.Code != 3001 {
 		t.Fatalf("outcome %+v", o)
 	}
 	// Card data stays exactly as Tencent wrote it, an unknown card type included.
@@ -220,7 +221,7 @@ func TestGoldenLegacyResult(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("client decoded %+v, want %+v", got, want)
 	}
-	if o := faceid.Interpret(got.ErrorCode); o.Category != faceid.CategoryCompare {
+	if o := core.Interpret(got.ErrorCode); o.Category != core.CategoryCompare {
 		t.Fatalf("outcome %+v", o)
 	}
 }

@@ -46,6 +46,9 @@ type ApplyWebVerificationBizTokenIntlRequest struct {
 	Extra              string                     `json:"Extra,omitempty"`
 	RuleId             string                     `json:"RuleId,omitempty"`
 	Config             *WebVerificationConfigIntl `json:"Config,omitempty"`
+
+	// checkedImage is the CompareImageBase64 that last passed validation.
+	checkedImage string
 }
 
 // ApplyWebVerificationBizTokenIntlResponse is the Response member of a successful apply.

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/facegate/facegate/pkg/core"
 	"github.com/facegate/facegate/pkg/faceid"
 	"github.com/facegate/facegate/pkg/sandbox"
 )
@@ -113,7 +114,7 @@ func TestRoundTripApplyPendingPass(t *testing.T) {
 	}
 
 	res := r.get(t, start.BizToken)
-	if o := faceid.InterpretResult(res); o.Status != faceid.StatusPending || o.Code != nil {
+	if o := core.InterpretResult(res); o.Status != core.StatusPending || o.Code != nil {
 		t.Fatalf("before the user finished: %+v", o)
 	}
 	if res.Extra == nil || *res.Extra != "order-7" {
@@ -125,7 +126,7 @@ func TestRoundTripApplyPendingPass(t *testing.T) {
 	}
 	for range 2 { // results can be read repeatedly
 		res = r.get(t, start.BizToken)
-		if o := faceid.InterpretResult(res); o.Status != faceid.StatusPassed || *o.Code != 0 {
+		if o := core.InterpretResult(res); o.Status != core.StatusPassed || *o.Code != 0 {
 			t.Fatalf("after pass: %+v", o)
 		}
 		if len(res.VerificationDetailList) != 1 || res.VerificationDetailList[0].Similarity == nil || *res.VerificationDetailList[0].Similarity != 88 {
@@ -145,8 +146,8 @@ type outcomeCase struct {
 	name     string
 	cfg      func() *faceid.WebVerificationConfigIntl // a fresh Config (nil for none)
 	outcome  sandbox.Outcome
-	status   faceid.Status
-	category faceid.Category
+	status   core.Status
+	category core.Category
 	ocrPass  *bool
 }
 
@@ -159,21 +160,21 @@ func outcomeCases() []outcomeCase {
 		return func() *faceid.WebVerificationConfigIntl { c := c; return &c }
 	}
 	return []outcomeCase{
-		{"pass", none, sandbox.Outcome{Result: sandbox.ResultPass}, faceid.StatusPassed, "", nil},
-		{"pass liveness only", cfg(faceid.WebVerificationConfigIntl{CheckMode: new(int64(3))}), sandbox.Outcome{Result: sandbox.ResultPass}, faceid.StatusPassed, "", nil},
-		{"liveness failure", none, sandbox.Outcome{Result: sandbox.ResultLivenessFail}, faceid.StatusFailed, faceid.CategoryLiveness, nil},
+		{"pass", none, sandbox.Outcome{Result: sandbox.ResultPass}, core.StatusPassed, "", nil},
+		{"pass liveness only", cfg(faceid.WebVerificationConfigIntl{CheckMode: new(int64(3))}), sandbox.Outcome{Result: sandbox.ResultPass}, core.StatusPassed, "", nil},
+		{"liveness failure", none, sandbox.Outcome{Result: sandbox.ResultLivenessFail}, core.StatusFailed, core.CategoryLiveness, nil},
 		{"silent liveness failure", cfg(faceid.WebVerificationConfigIntl{SecurityLevel: new(int64(1))}),
-			sandbox.Outcome{Result: sandbox.ResultLivenessFail}, faceid.StatusFailed, faceid.CategoryLiveness, nil},
-		{"compare failure", none, sandbox.Outcome{Result: sandbox.ResultCompareFail, Similarity: 35}, faceid.StatusFailed, faceid.CategoryCompare, nil},
-		{"document pass", ocr, sandbox.Outcome{Result: sandbox.ResultDocument}, faceid.StatusPassed, "", new(true)},
-		{"pass with ocr", ocr, sandbox.Outcome{Result: sandbox.ResultPass}, faceid.StatusPassed, "", new(true)},
-		{"document failure", ocr, sandbox.Outcome{Result: sandbox.ResultDocumentFail}, faceid.StatusFailed, faceid.CategoryDocument, new(false)},
+			sandbox.Outcome{Result: sandbox.ResultLivenessFail}, core.StatusFailed, core.CategoryLiveness, nil},
+		{"compare failure", none, sandbox.Outcome{Result: sandbox.ResultCompareFail, Similarity: 35}, core.StatusFailed, core.CategoryCompare, nil},
+		{"document pass", ocr, sandbox.Outcome{Result: sandbox.ResultDocument}, core.StatusPassed, "", new(true)},
+		{"pass with ocr", ocr, sandbox.Outcome{Result: sandbox.ResultPass}, core.StatusPassed, "", new(true)},
+		{"document failure", ocr, sandbox.Outcome{Result: sandbox.ResultDocumentFail}, core.StatusFailed, core.CategoryDocument, new(false)},
 		{"ocr only failure", cfg(faceid.WebVerificationConfigIntl{CheckMode: new(int64(4))}),
-			sandbox.Outcome{Result: sandbox.ResultDocumentFail}, faceid.StatusFailed, faceid.CategoryDocument, new(false)},
-		{"user exit", none, sandbox.Outcome{Result: sandbox.ResultUserExit}, faceid.StatusFailed, faceid.CategoryUserExit, nil},
-		{"timeout", none, sandbox.Outcome{Result: sandbox.ResultTimeout}, faceid.StatusFailed, faceid.CategoryTimeout, nil},
+			sandbox.Outcome{Result: sandbox.ResultDocumentFail}, core.StatusFailed, core.CategoryDocument, new(false)},
+		{"user exit", none, sandbox.Outcome{Result: sandbox.ResultUserExit}, core.StatusFailed, core.CategoryUserExit, nil},
+		{"timeout", none, sandbox.Outcome{Result: sandbox.ResultTimeout}, core.StatusFailed, core.CategoryTimeout, nil},
 		{"retry limit", cfg(faceid.WebVerificationConfigIntl{LivenessRetryLimit: new(int64(3))}),
-			sandbox.Outcome{Result: sandbox.ResultRetryLimit}, faceid.StatusFailed, faceid.CategoryRetryLimit, nil},
+			sandbox.Outcome{Result: sandbox.ResultRetryLimit}, core.StatusFailed, core.CategoryRetryLimit, nil},
 	}
 }
 
@@ -181,7 +182,7 @@ func outcomeCases() []outcomeCase {
 func (r *rig) checkOutcome(t *testing.T, token string, tt outcomeCase) {
 	t.Helper()
 	res := r.get(t, token)
-	o := faceid.InterpretResult(res)
+	o := core.InterpretResult(res)
 	if o.Status != tt.status || o.Category != tt.category || o.Code == nil || o.Message == "" {
 		t.Fatalf("outcome %+v (ErrorCode %v), want %s/%s", o, res.ErrorCode, tt.status, tt.category)
 	}
@@ -287,7 +288,7 @@ func TestRoundTripThroughHostedPage(t *testing.T) {
 				finish.Set("similarity", strconv.FormatFloat(tt.outcome.Similarity, 'f', -1, 64))
 			}
 			status, page, location := post(finish)
-			if autoSkip && tt.status == faceid.StatusPassed {
+			if autoSkip && tt.status == core.StatusPassed {
 				if status != http.StatusFound || location != wantLocation {
 					t.Fatalf("AutoSkip pass: %d to %q, want a redirect to %q", status, location, wantLocation)
 				}
@@ -309,7 +310,7 @@ func TestRoundTripThroughHostedPage(t *testing.T) {
 // it arrives and is interpreted like the table says.
 func TestRoundTripEveryCode(t *testing.T) {
 	r := newRig(t, sandbox.Options{RateLimit: -1}, nil)
-	for _, code := range append(append([]int64(nil), tableCodes...), 4242) {
+	for _, code := range append(core.ResultCodes(), 4242) {
 		start := r.apply(t, nil)
 		if err := r.sb.SetOutcome(start.BizToken, sandbox.Outcome{Result: sandbox.ResultLivenessFail, ErrorCode: new(code)}); err != nil {
 			t.Fatal(err)
@@ -318,7 +319,7 @@ func TestRoundTripEveryCode(t *testing.T) {
 		if res.ErrorCode == nil || *res.ErrorCode != code {
 			t.Fatalf("code %d arrived as %v", code, res.ErrorCode)
 		}
-		got, want := faceid.InterpretResult(res), faceid.Interpret(&code)
+		got, want := core.InterpretResult(res), core.Interpret(&code)
 		if got.Status != want.Status || got.Category != want.Category || *got.Code != code {
 			t.Errorf("code %d: %+v, want %+v", code, got, want)
 		}
@@ -336,13 +337,13 @@ func TestRoundTripTokenLifecycle(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.clock.Advance(sandbox.DefaultStartWindow + time.Second)
-	o := faceid.InterpretResult(r.get(t, unused.BizToken))
-	if o.Status != faceid.StatusExpired || o.Category != faceid.CategoryExpired || *o.Code != 15 {
+	o := core.InterpretResult(r.get(t, unused.BizToken))
+	if o.Status != core.StatusExpired || o.Category != core.CategoryExpired || *o.Code != 15 {
 		t.Fatalf("unused token after the start window: %+v", o)
 	}
 	// A finished result stays readable for three days...
 	r.clock.Advance(sandbox.DefaultResultWindow - sandbox.DefaultStartWindow - 2*time.Second)
-	if o := faceid.InterpretResult(r.get(t, finished.BizToken)); o.Status != faceid.StatusPassed {
+	if o := core.InterpretResult(r.get(t, finished.BizToken)); o.Status != core.StatusPassed {
 		t.Fatalf("within the result window: %+v", o)
 	}
 	// ...and then the token itself is expired.
@@ -431,7 +432,7 @@ func TestRoundTripSCFRoleKeys(t *testing.T) {
 	}}
 	r := newRig(t, sandbox.Options{}, func(cfg *faceid.Config) { cfg.Credentials = faceid.EnvCredentials(e.getenv) })
 	start := r.apply(t, nil)
-	if o := faceid.InterpretResult(r.get(t, start.BizToken)); o.Status != faceid.StatusPending {
+	if o := core.InterpretResult(r.get(t, start.BizToken)); o.Status != core.StatusPending {
 		t.Fatalf("%+v", o)
 	}
 }
@@ -558,7 +559,7 @@ func TestRoundTripLegacyFlow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if o := faceid.Interpret(res.ErrorCode); o.Status != faceid.StatusPending || res.VideoUrl != nil {
+	if o := core.Interpret(res.ErrorCode); o.Status != core.StatusPending || res.VideoUrl != nil {
 		t.Fatalf("before the user finished: %+v, video %v", o, res.VideoUrl)
 	}
 	if err := r.sb.SetOutcome(start.BizToken, sandbox.Outcome{Result: sandbox.ResultPass}); err != nil {
@@ -568,7 +569,7 @@ func TestRoundTripLegacyFlow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if o := faceid.Interpret(res.ErrorCode); o.Status != faceid.StatusPassed {
+	if o := core.Interpret(res.ErrorCode); o.Status != core.StatusPassed {
 		t.Fatalf("after pass: %+v", o)
 	}
 	for _, m := range []struct{ url, md5 *string }{{res.VideoBestFrameUrl, res.VideoBestFrameMd5}, {res.VideoUrl, res.VideoMd5}} {
@@ -618,13 +619,13 @@ func TestRoundTripLegacyOutcomesAndErrors(t *testing.T) {
 	}
 	for _, tt := range []struct {
 		outcome  sandbox.Outcome
-		category faceid.Category
+		category core.Category
 	}{
-		{sandbox.Outcome{Result: sandbox.ResultLivenessFail}, faceid.CategoryLiveness},
-		{sandbox.Outcome{Result: sandbox.ResultCompareFail}, faceid.CategoryCompare},
-		{sandbox.Outcome{Result: sandbox.ResultUserExit}, faceid.CategoryUserExit},
-		{sandbox.Outcome{Result: sandbox.ResultTimeout}, faceid.CategoryTimeout},
-		{sandbox.Outcome{Result: sandbox.ResultRetryLimit}, faceid.CategoryRetryLimit},
+		{sandbox.Outcome{Result: sandbox.ResultLivenessFail}, core.CategoryLiveness},
+		{sandbox.Outcome{Result: sandbox.ResultCompareFail}, core.CategoryCompare},
+		{sandbox.Outcome{Result: sandbox.ResultUserExit}, core.CategoryUserExit},
+		{sandbox.Outcome{Result: sandbox.ResultTimeout}, core.CategoryTimeout},
+		{sandbox.Outcome{Result: sandbox.ResultRetryLimit}, core.CategoryRetryLimit},
 	} {
 		start, err := legacyStart(t, "")
 		if err != nil {
@@ -637,7 +638,7 @@ func TestRoundTripLegacyOutcomesAndErrors(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if o := faceid.Interpret(res.ErrorCode); o.Status != faceid.StatusFailed || o.Category != tt.category {
+		if o := core.Interpret(res.ErrorCode); o.Status != core.StatusFailed || o.Category != tt.category {
 			t.Errorf("%s: %+v", tt.outcome.Result, o)
 		}
 	}

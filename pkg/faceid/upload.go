@@ -25,7 +25,7 @@ func (c *Client) Upload(ctx context.Context, uploadURL string, image []byte) (md
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return "", &ValidationError{Field: "uploadURL", Reason: "must be the absolute UploadUrl of CreateUploadUrl"}
 	}
-	contentType := imageType(image)
+	contentType := ImageType(image)
 	if contentType == "" {
 		return "", &ValidationError{Field: "image", Reason: "not a JPEG, PNG or BMP image"}
 	}

@@ -41,26 +41,75 @@ func Languages() []string { return slices.Clone(languages) }
 func IDCardTypes() []string { return slices.Clone(idCardTypes) }
 
 // Validate reports the first parameter Tencent would reject, as a *ValidationError,
-// or nil. It never sends anything.
+// or nil. It never sends anything. A compare image already checked by SetCompareImage
+// or SetCompareImageBase64 is not decoded again.
 func (r *ApplyWebVerificationBizTokenIntlRequest) Validate() error {
-	if err := validateRedirect("RedirectURL", r.RedirectURL); err != nil {
+	if err := ValidateRedirectURL(r.RedirectURL); err != nil {
 		return err
 	}
 	if utf8.RuneCountInString(r.Extra) > MaxExtraRunes {
 		return &ValidationError{Field: "Extra", Reason: "longer than 1000 characters"}
 	}
-	if r.CompareImageBase64 != "" {
+	// Comparing with the checked string is a pointer comparison when it is the same
+	// string, so an 8 MB image costs nothing the second time.
+	if r.CompareImageBase64 != "" && r.CompareImageBase64 != r.checkedImage {
 		if err := validateImageBase64(r.CompareImageBase64); err != nil {
 			return err
 		}
+		r.checkedImage = r.CompareImageBase64
 	}
 	if r.Config != nil {
-		return r.Config.validate()
+		return r.Config.Validate()
 	}
 	return nil
 }
 
-func (cfg *WebVerificationConfigIntl) validate() error {
+// SetCompareImageBase64 sets the compare image from its base64 form, checking it once
+// (canonical base64, at most 8 MB, a JPEG, PNG or BMP); Validate and the client then
+// do not decode it again.
+func (r *ApplyWebVerificationBizTokenIntlRequest) SetCompareImageBase64(b64 string) error {
+	if err := validateImageBase64(b64); err != nil {
+		return err
+	}
+	r.CompareImageBase64, r.checkedImage = b64, b64
+	return nil
+}
+
+// SetCompareImage sets the compare image from its bytes: it is checked on the bytes and
+// encoded once, never decoded.
+func (r *ApplyWebVerificationBizTokenIntlRequest) SetCompareImage(image []byte) error {
+	const field = "CompareImageBase64"
+	if base64.StdEncoding.EncodedLen(len(image)) > MaxCompareImageBase64 {
+		return &ValidationError{Field: field, Reason: "base64 longer than 8 MB"}
+	}
+	if ImageType(image) == "" {
+		return &ValidationError{Field: field, Reason: "not a JPEG, PNG or BMP image"}
+	}
+	b64 := base64.StdEncoding.EncodeToString(image)
+	r.CompareImageBase64, r.checkedImage = b64, b64
+	return nil
+}
+
+// DecodeCompareImage checks a base64 compare image as SetCompareImageBase64 does and
+// returns its bytes, for the legacy flow, which uploads the image itself.
+func DecodeCompareImage(b64 string) ([]byte, error) {
+	const field = "CompareImageBase64"
+	if err := checkImageBase64Form(b64); err != nil {
+		return nil, err
+	}
+	image, err := base64.StdEncoding.Strict().DecodeString(b64)
+	if err != nil {
+		return nil, &ValidationError{Field: field, Reason: "not valid base64"}
+	}
+	if ImageType(image) == "" {
+		return nil, &ValidationError{Field: field, Reason: "not a JPEG, PNG or BMP image"}
+	}
+	return image, nil
+}
+
+// Validate reports the first value Tencent would reject, as a *ValidationError naming
+// the field as Config.<name>, or nil.
+func (cfg *WebVerificationConfigIntl) Validate() error {
 	if cfg.CheckMode != nil && (*cfg.CheckMode < 1 || *cfg.CheckMode > 4) {
 		return configField("CheckMode", "must be 1, 2, 3 or 4")
 	}
@@ -143,6 +192,10 @@ func configField(name, reason string) error {
 	return &ValidationError{Field: "Config." + name, Reason: reason}
 }
 
+// ValidateRedirectURL reports whether raw is a RedirectURL Tencent accepts and can
+// append its token to, as a *ValidationError naming RedirectURL, or nil.
+func ValidateRedirectURL(raw string) error { return validateRedirect("RedirectURL", raw) }
+
 // validateRedirect accepts an absolute http(s) URL with a host. Tencent appends
 // "?token=" or "&token=", which a fragment would swallow, so fragments are refused too.
 func validateRedirect(field, raw string) error {
@@ -172,6 +225,28 @@ func validateRedirect(field, raw string) error {
 // buffer rather than a 6 MB copy.
 func validateImageBase64(s string) error {
 	const field = "CompareImageBase64"
+	if err := checkImageBase64Form(s); err != nil {
+		return err
+	}
+	dec := base64.NewDecoder(base64.StdEncoding.Strict(), strings.NewReader(s))
+	var head [8]byte
+	n, err := io.ReadFull(dec, head[:])
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+		return &ValidationError{Field: field, Reason: "not valid base64"}
+	}
+	if _, err := io.Copy(io.Discard, dec); err != nil {
+		return &ValidationError{Field: field, Reason: "not valid base64"}
+	}
+	if ImageType(head[:n]) == "" {
+		return &ValidationError{Field: field, Reason: "not a JPEG, PNG or BMP image"}
+	}
+	return nil
+}
+
+// checkImageBase64Form refuses what no decoding is needed to refuse: an image over the
+// cap, a data: prefix, line breaks.
+func checkImageBase64Form(s string) error {
+	const field = "CompareImageBase64"
 	if len(s) > MaxCompareImageBase64 {
 		return &ValidationError{Field: field, Reason: "base64 longer than 8 MB"}
 	}
@@ -183,23 +258,12 @@ func validateImageBase64(s string) error {
 	if strings.ContainsAny(s, "\r\n") {
 		return &ValidationError{Field: field, Reason: "not valid base64 (contains line breaks)"}
 	}
-	dec := base64.NewDecoder(base64.StdEncoding.Strict(), strings.NewReader(s))
-	var head [8]byte
-	n, err := io.ReadFull(dec, head[:])
-	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
-		return &ValidationError{Field: field, Reason: "not valid base64"}
-	}
-	if _, err := io.Copy(io.Discard, dec); err != nil {
-		return &ValidationError{Field: field, Reason: "not valid base64"}
-	}
-	if imageType(head[:n]) == "" {
-		return &ValidationError{Field: field, Reason: "not a JPEG, PNG or BMP image"}
-	}
 	return nil
 }
 
-// imageType names the MIME type of a JPEG, PNG or BMP from its first bytes, or "".
-func imageType(b []byte) string {
+// ImageType names the MIME type of a JPEG, PNG or BMP from its first bytes, or "": the
+// image formats Tencent accepts for comparison.
+func ImageType(b []byte) string {
 	switch {
 	case bytes.HasPrefix(b, []byte{0xFF, 0xD8, 0xFF}):
 		return "image/jpeg"

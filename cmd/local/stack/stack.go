@@ -22,7 +22,7 @@ import (
 	"github.com/facegate/facegate/pkg/sandbox"
 )
 
-// The addresses app.LocalDefaults assume. When the stack listens elsewhere (other ports,
+// The addresses LocalDefaults assume. When the stack listens elsewhere (other ports,
 // free ports in tests), the defaults that name them are rewritten to match.
 const (
 	DefaultGatewayAddr = "127.0.0.1:8080"
@@ -41,7 +41,7 @@ type Options struct {
 	SandboxAddr string // default 127.0.0.1:8090
 	PageAddr    string // default 127.0.0.1:8091
 	// Getenv is the configuration the user gave (environment over .env); the stack layers
-	// app.LocalDefaults under it. Nil means none.
+	// LocalDefaults under it. Nil means none.
 	Getenv func(string) string
 	// Logger receives every component's records; nil discards.
 	Logger *slog.Logger
@@ -80,7 +80,7 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 	if userEnv == nil {
 		userEnv = func(string) string { return "" }
 	}
-	st := &Stack{RealTencent: app.HasTencentCredentials(userEnv), done: make(chan struct{})}
+	st := &Stack{RealTencent: HasTencentCredentials(userEnv), done: make(chan struct{})}
 
 	ctx, cancel := context.WithCancel(ctx)
 	var parts []<-chan error // each yields one value once its server has shut down
@@ -190,10 +190,10 @@ func Gateway(functions http.Handler) http.Handler {
 	return mux
 }
 
-// layeredEnv is the user's configuration over app.LocalDefaults, with the defaults'
+// layeredEnv is the user's configuration over LocalDefaults, with the defaults'
 // addresses rewritten to where the stack listens. A value the user set is never changed.
 func layeredEnv(user func(string) string, rewrite *strings.Replacer) func(string) string {
-	local := app.LocalEnv(user)
+	local := LocalEnv(user)
 	return func(name string) string {
 		if v := user(name); v != "" {
 			return v
