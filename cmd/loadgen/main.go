@@ -67,7 +67,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			_ = st.Wait()
 		}()
 		if st.RealTencent {
-			return errors.New("Tencent credentials are set: the load test runs against the sandbox only; unset them")
+			return errors.New("the load test runs against the sandbox only, and Tencent credentials are set: unset them")
 		}
 		load.Gateway, load.Control = st.Gateway, st.SandboxAPI
 		setup = fmt.Sprintf("In-process stack (sandbox, %s store), %d in flight, GOMAXPROCS=%d, %s.",

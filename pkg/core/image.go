@@ -18,8 +18,6 @@ type compareImage struct {
 	bytes []byte // from the bucket
 }
 
-func (c compareImage) present() bool { return c.b64 != "" || c.bytes != nil }
-
 // msgInvalidImage is what a caller is told about a compare image Tencent would refuse.
 const msgInvalidImage = "The compare image must be a JPEG, PNG or BMP image in base64 without a data: prefix."
 
