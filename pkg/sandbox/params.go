@@ -149,8 +149,10 @@ func parseBizTokenRequest(body []byte) (string, *apiError) {
 	if !ok || tok == "" {
 		return "", errorf(codeInvalidParameter, "The parameter `BizToken` is required.")
 	}
+	// A value that cannot be a BizToken is a bad parameter value; a well-formed token the
+	// service did not issue is BizTokenIllegal (see resultIntl).
 	if !isBizToken(tok) {
-		return "", errorf(codeBizTokenIllegal, "The BizToken is not valid.")
+		return "", errorf(codeInvalidParameterValue, "The parameter `BizToken` is not a BizToken (an upper-case UUID).")
 	}
 	return tok, nil
 }
