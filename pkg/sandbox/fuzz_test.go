@@ -33,7 +33,7 @@ func FuzzParseRequest(f *testing.F) {
 	sb := New(Options{Now: func() time.Time { return clock }, PageURL: "http://page.test", MaxTokens: 1000})
 	f.Fuzz(func(t *testing.T, which uint8, body []byte) {
 		action := actions[int(which)%len(actions)]
-		resp, aerr := sb.dispatch(action, body, "fuzz-request", clock)
+		resp, aerr := sb.dispatch(action, jsonInput(body), "fuzz-request", clock)
 		var env envelope
 		if aerr != nil {
 			if aerr.Code == "" || aerr.Message == "" {

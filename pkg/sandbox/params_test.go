@@ -208,9 +208,15 @@ func TestOtherActionsValidation(t *testing.T) {
 // The front door: method, size and content type.
 func TestFrontDoor(t *testing.T) {
 	e := newTestEnv(t, Options{})
+	put := httptest.NewRequest(http.MethodPut, "http://"+testHost+"/", nil)
+	if r := serve(t, e.api, put); r.Code != codeUnsupportedOperation {
+		t.Errorf("PUT: %q", r.Code)
+	}
+	// A GET without an Authorization header is read as signature v1, here without any
+	// of its parameters.
 	get := httptest.NewRequest(http.MethodGet, "http://"+testHost+"/", nil)
-	if r := serve(t, e.api, get); r.Code != codeUnsupportedOperation {
-		t.Errorf("GET: %q", r.Code)
+	if r := serve(t, e.api, get); r.Code != codeAuthInvalidAuthz {
+		t.Errorf("unsigned GET: %q", r.Code)
 	}
 	big := []byte(`{"RedirectURL":"` + strings.Repeat("a", int(maxRequestBody)) + `"}`)
 	if r := serve(t, e.api, newAPIRequest(actionApplyIntl, big, e.clock.Now())); r.Code != codeRequestSizeLimit {

@@ -2,10 +2,12 @@
 //
 // It answers the faceid API (ApplyWebVerificationBizTokenIntl, GetWebVerificationResultIntl,
 // CreateUploadUrl and the legacy ApplyWebVerificationToken / GetWebVerificationResult) with
-// Tencent's envelopes and error codes, verifies real TC3-HMAC-SHA256 signatures, and hosts the
-// verification page a browser is sent to. Nothing of Tencent is reachable from a developer's
-// machine before sign-up, so code that passes against the sandbox should work against Tencent:
-// where the contract is unclear the sandbox takes the stricter reading and says so.
+// Tencent's envelopes and error codes, verifies real signatures as Tencent's SDKs make them
+// (TC3-HMAC-SHA256 over either spelling of the host, and signature v1 with HmacSHA256 or
+// HmacSHA1 as a form POST or a GET), and hosts the verification page a browser is sent to.
+// Nothing of Tencent is reachable from a developer's machine before sign-up, so code that
+// passes against the sandbox should work against Tencent: where the contract is unclear the
+// sandbox takes the stricter reading and says so.
 //
 // Two handlers make one sandbox, each meant for its own origin (as Tencent's API host and its
 // page host differ): [Sandbox.APIHandler] serves the signed API plus an unsigned test-control
