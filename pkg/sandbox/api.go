@@ -24,9 +24,9 @@ var actions = []string{actionApplyIntl, actionResultIntl, actionCreateURL, actio
 var regions = []string{"ap-singapore", "ap-jakarta", "ap-bangkok", "ap-hongkong", "sa-saopaulo"}
 
 // APIHandler serves the faceid API at /: a TC3-signed JSON POST (or TC3-signed GET), or a
-// signature v1 form POST or GET, answered in Tencent's envelopes with HTTP 200. It also
-// serves the unsigned test-control API under /_sandbox/ (the README's "The Tencent sandbox"
-// lists its endpoints); that part exists only in the sandbox.
+// signature v1 form POST or GET, answered in Tencent's envelopes with HTTP 200. It also serves the unsigned test-control API under /_sandbox/
+// (the README's "The Tencent sandbox" lists its endpoints); that part exists only in the
+// sandbox.
 func (s *Sandbox) APIHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/", s.serveAPI)
@@ -82,6 +82,13 @@ func (s *Sandbox) serveAPI(w http.ResponseWriter, r *http.Request) {
 	var resp any
 	if aerr == nil {
 		action, resp, aerr = s.handle(r, body, faults, requestID)
+		if faults.DropAfterRate > 0 && s.randFloat() < faults.DropAfterRate {
+			// The action has run (an Apply has stored its token); only the answer is lost.
+			s.log.InfoContext(ctx, "sandbox api: handled, then dropped the connection (injected fault)",
+				slog.String("action", action))
+			dropConnection(w)
+			return
+		}
 	}
 	var out envelope
 	code := "OK"
@@ -142,7 +149,7 @@ func (s *Sandbox) handle(r *http.Request, body []byte, faults *Faults, requestID
 		return "", nil, errorf(codeInternalError, "Internal error (injected by the sandbox).")
 	}
 	if faults.ThrottleRate > 0 && s.randFloat() < faults.ThrottleRate {
-		return "", nil, errorf(codeRequestLimitExceeded, "The request rate limit is exceeded (injected by the sandbox).")
+		return "", nil, errorf(faults.ThrottleCode, "The request rate limit is exceeded (injected by the sandbox).")
 	}
 	// Signatures are checked against the base clock, without the control API's offset:
 	// the offset stands for time passing inside the service (token windows, links, the

@@ -28,13 +28,15 @@ const (
 	codeUnsupportedOperation  = "UnsupportedOperation"
 	codeRequestSizeLimit      = "RequestSizeLimitExceeded"
 	codeRequestLimitExceeded  = "RequestLimitExceeded"
-	codeInternalError         = "InternalError"
-	codeLimitExceeded         = "LimitExceeded"
-	codeAuthInvalidAuthz      = "AuthFailure.InvalidAuthorization"
-	codeAuthSignatureExpire   = "AuthFailure.SignatureExpire"
-	codeAuthSignatureFailure  = "AuthFailure.SignatureFailure"
-	codeAuthSecretIDNotFound  = "AuthFailure.SecretIdNotFound"
-	codeAuthTokenFailure      = "AuthFailure.TokenFailure"
+	// codeFailedRequestLimitExceeded is the throttling code the SDKs' retry does not retry.
+	codeFailedRequestLimitExceeded = "FailedOperation.RequestLimitExceeded"
+	codeInternalError              = "InternalError"
+	codeLimitExceeded              = "LimitExceeded"
+	codeAuthInvalidAuthz           = "AuthFailure.InvalidAuthorization"
+	codeAuthSignatureExpire        = "AuthFailure.SignatureExpire"
+	codeAuthSignatureFailure       = "AuthFailure.SignatureFailure"
+	codeAuthSecretIDNotFound       = "AuthFailure.SecretIdNotFound"
+	codeAuthTokenFailure           = "AuthFailure.TokenFailure"
 )
 
 // Tencent's size limits.

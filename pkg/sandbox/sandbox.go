@@ -26,6 +26,7 @@ import (
 	"log/slog"
 	"math"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -93,9 +94,20 @@ func DefaultCredentials() []Credential {
 type Faults struct {
 	Latency           time.Duration // added before answering
 	InternalErrorRate float64       // answer InternalError
-	ThrottleRate      float64       // answer RequestLimitExceeded
-	DropRate          float64       // close the connection without answering
+	ThrottleRate      float64       // answer ThrottleCode
+	DropRate          float64       // close the connection without answering, before handling
+	// DropAfterRate handles the request (an Apply stores its token, which the control
+	// API and the result action then know) and closes the connection instead of
+	// answering: the lost answer a client cannot tell from a lost request.
+	DropAfterRate float64
+	// ThrottleCode is the code of injected throttling: RequestLimitExceeded (the default,
+	// which the SDKs retry) or FailedOperation.RequestLimitExceeded (which they do not).
+	// Any other value is taken as RequestLimitExceeded.
+	ThrottleCode string
 }
+
+// ThrottleCodes are the codes Tencent answers a throttled request with.
+var ThrottleCodes = []string{codeRequestLimitExceeded, codeFailedRequestLimitExceeded}
 
 // Options configure a Sandbox. The zero value is usable: every field has a default.
 type Options struct {
@@ -212,6 +224,8 @@ type Sandbox struct {
 	media     map[string]*session // legacy media id → session
 	upBytes   int64
 	lastSweep time.Time
+	// issuedCount counts the BizTokens issued, numbering them in order.
+	issuedCount uint64
 }
 
 // New returns a Sandbox with opts, defaults filled in.
@@ -280,6 +294,10 @@ func (s *Sandbox) SetFaults(f Faults) {
 	f.InternalErrorRate = clampRate(f.InternalErrorRate)
 	f.ThrottleRate = clampRate(f.ThrottleRate)
 	f.DropRate = clampRate(f.DropRate)
+	f.DropAfterRate = clampRate(f.DropAfterRate)
+	if !slices.Contains(ThrottleCodes, f.ThrottleCode) {
+		f.ThrottleCode = codeRequestLimitExceeded
+	}
 	if f.Latency < 0 {
 		f.Latency = 0
 	}

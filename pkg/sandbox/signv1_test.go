@@ -351,6 +351,7 @@ func TestV1ParityWithJSON(t *testing.T) {
 			viaForm.decode(t, &b)
 			sa, _ := e.sb.TokenState(a.BizToken)
 			sb, _ := e.sb.TokenState(b.BizToken)
+			sa.BizToken, sb.BizToken = "", ""
 			if fmt.Sprint(sa) != fmt.Sprint(sb) {
 				t.Fatalf("JSON configured %+v\nv1 configured %+v", sa, sb)
 			}
@@ -484,6 +485,10 @@ func TestV1SharesTheFrontDoor(t *testing.T) {
 	e.sb.advanceClock(time.Hour)
 	if r := e.callV1(http.MethodPost, actionResultIntl, own); r.Code != codeBizTokenIllegal {
 		t.Fatalf("after the control clock moved an hour: %q (%s)", r.Code, r.Message)
+	}
+	e.sb.SetFaults(Faults{ThrottleRate: 1, ThrottleCode: codeFailedRequestLimitExceeded})
+	if r := e.callV1(http.MethodPost, actionResultIntl, own); r.Code != codeFailedRequestLimitExceeded {
+		t.Fatalf("injected throttling: %q", r.Code)
 	}
 	e.sb.SetFaults(Faults{InternalErrorRate: 1})
 	if r := e.callV1(http.MethodGet, actionResultIntl, own); r.Code != codeInternalError {
