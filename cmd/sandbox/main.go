@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -57,6 +58,8 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		internalRate = fs.Float64("internal-error-rate", 0, "share of API requests answered InternalError (0..1)")
 		throttleRate = fs.Float64("throttle-rate", 0, "share of API requests answered RequestLimitExceeded (0..1)")
 		dropRate     = fs.Float64("drop-rate", 0, "share of API requests whose connection is closed unanswered (0..1)")
+		dropAfter    = fs.Float64("drop-after-rate", 0, "share of API requests handled (an apply stores its token) whose answer is then lost (0..1)")
+		throttleCode = fs.String("throttle-code", "RequestLimitExceeded", "code of injected throttling: RequestLimitExceeded or FailedOperation.RequestLimitExceeded")
 		secretID     = fs.String("secret-id", "", "SecretId of an extra credential to accept (with -secret-key)")
 		secretKey    = fs.String("secret-key", "", "SecretKey of the extra credential")
 		sessionToken = fs.String("session-token", "", "make the extra credential temporary: requests must send this X-TC-Token")
@@ -71,10 +74,15 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if (*secretID == "") != (*secretKey == "") || *sessionToken != "" && *secretID == "" {
 		return errors.New("-secret-id and -secret-key go together (and -session-token needs them)")
 	}
-	for name, rate := range map[string]float64{"internal-error-rate": *internalRate, "throttle-rate": *throttleRate, "drop-rate": *dropRate} {
+	for name, rate := range map[string]float64{
+		"internal-error-rate": *internalRate, "throttle-rate": *throttleRate, "drop-rate": *dropRate, "drop-after-rate": *dropAfter,
+	} {
 		if math.IsNaN(rate) || rate < 0 || rate > 1 {
 			return fmt.Errorf("-%s must be from 0 to 1", name)
 		}
+	}
+	if !slices.Contains(sandbox.ThrottleCodes, *throttleCode) {
+		return fmt.Errorf("-throttle-code must be one of %s", strings.Join(sandbox.ThrottleCodes, ", "))
 	}
 
 	logger := slog.New(slog.DiscardHandler)
@@ -117,6 +125,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		AllowMissingCompareImage: *noImage,
 		Faults: sandbox.Faults{
 			Latency: *latency, InternalErrorRate: *internalRate, ThrottleRate: *throttleRate, DropRate: *dropRate,
+			DropAfterRate: *dropAfter, ThrottleCode: *throttleCode,
 		},
 		Logger: logger,
 	})

@@ -114,6 +114,8 @@ func TestRunRejectsBadFlags(t *testing.T) {
 		{"-secret-id", "AKID-only"},
 		{"-session-token", "tok"},
 		{"-drop-rate", "2"},
+		{"-drop-after-rate", "-0.5"},
+		{"-throttle-code", "LimitExceeded"},
 		{"-throttle-rate", "NaN"},
 		{"stray"},
 		{"-api-addr", "not-an-address"},
@@ -131,7 +133,8 @@ func TestRunRejectsBadFlags(t *testing.T) {
 // RuleId flags configure the sandbox the command runs.
 func TestRunFlagsReachTheSandbox(t *testing.T) {
 	endpoint, _, stop := startRun(t, "-quiet", "-start-window", "1m", "-result-window", "2h", "-rule-ids", " 7, 8 ,",
-		"-latency", "1ms", "-internal-error-rate", "0", "-throttle-rate", "0", "-drop-rate", "0")
+		"-latency", "1ms", "-internal-error-rate", "0", "-throttle-rate", "0", "-drop-rate", "0",
+		"-drop-after-rate", "0.25", "-throttle-code", "FailedOperation.RequestLimitExceeded")
 	defer stop()
 	getJSON := func(method, path, body string, dst any) {
 		t.Helper()
@@ -152,13 +155,16 @@ func TestRunFlagsReachTheSandbox(t *testing.T) {
 		}
 	}
 	var faults struct {
-		LatencyMs                                 int64
-		InternalErrorRate, ThrottleRate, DropRate float64
+		LatencyMs                                                int64
+		InternalErrorRate, ThrottleRate, DropRate, DropAfterRate float64
+		ThrottleCode                                             string
 	}
 	getJSON(http.MethodGet, "/_sandbox/faults", "", &faults)
-	if faults.LatencyMs != 1 {
-		t.Fatalf("faults %+v, want the -latency flag's 1 ms", faults)
+	if faults.LatencyMs != 1 || faults.DropAfterRate != 0.25 || faults.ThrottleCode != "FailedOperation.RequestLimitExceeded" {
+		t.Fatalf("faults %+v, want the flags' 1 ms, drop-after 0.25 and FailedOperation.RequestLimitExceeded", faults)
 	}
+	// The calls below must not lose their answers.
+	getJSON(http.MethodPut, "/_sandbox/faults", `{"LatencyMs":1}`, &faults)
 
 	p := profile.NewClientProfile()
 	p.HttpProfile.Endpoint, p.HttpProfile.Scheme = endpoint, "HTTP"

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
-	"mime"
 	"net/http"
 	"slices"
 	"time"
@@ -24,8 +23,8 @@ var actions = []string{actionApplyIntl, actionResultIntl, actionCreateURL, actio
 // regions are those where Tencent offers the web-verification actions.
 var regions = []string{"ap-singapore", "ap-jakarta", "ap-bangkok", "ap-hongkong", "sa-saopaulo"}
 
-// APIHandler serves the faceid API: POST / with TC3-signed JSON, answered in Tencent's
-// envelopes with HTTP 200. It also serves the unsigned test-control API under /_sandbox/
+// APIHandler serves the faceid API at /: a TC3-signed JSON POST (or TC3-signed GET), or a
+// signature v1 form POST or GET, answered in Tencent's envelopes with HTTP 200. It also serves the unsigned test-control API under /_sandbox/
 // (the README's "The Tencent sandbox" lists its endpoints); that part exists only in the
 // sandbox.
 func (s *Sandbox) APIHandler() http.Handler {
@@ -83,6 +82,13 @@ func (s *Sandbox) serveAPI(w http.ResponseWriter, r *http.Request) {
 	var resp any
 	if aerr == nil {
 		action, resp, aerr = s.handle(r, body, faults, requestID)
+		if faults.DropAfterRate > 0 && s.randFloat() < faults.DropAfterRate {
+			// The action has run (an Apply has stored its token); only the answer is lost.
+			s.log.InfoContext(ctx, "sandbox api: handled, then dropped the connection (injected fault)",
+				slog.String("action", action))
+			dropConnection(w)
+			return
+		}
 	}
 	var out envelope
 	code := "OK"
@@ -103,10 +109,15 @@ func (s *Sandbox) serveAPI(w http.ResponseWriter, r *http.Request) {
 		slog.Duration("duration", time.Since(started)))
 }
 
-// readBody reads a POST body of at most 10 MB.
+// readBody reads a POST body of at most 10 MB; a GET has none (its parameters are in the
+// query).
 func readBody(r *http.Request) ([]byte, *apiError) {
-	if r.Method != http.MethodPost {
-		return nil, errorf(codeUnsupportedOperation, "The sandbox accepts POST requests with a JSON body signed with TC3-HMAC-SHA256.")
+	switch r.Method {
+	case http.MethodGet:
+		return nil, nil
+	case http.MethodPost:
+	default:
+		return nil, errorf(codeUnsupportedOperation, "The faceid API accepts POST and GET requests.")
 	}
 	if r.ContentLength > maxRequestBody {
 		return nil, errorf(codeRequestSizeLimit, "The request body is larger than 10 MB.")
@@ -138,68 +149,69 @@ func (s *Sandbox) handle(r *http.Request, body []byte, faults *Faults, requestID
 		return "", nil, errorf(codeInternalError, "Internal error (injected by the sandbox).")
 	}
 	if faults.ThrottleRate > 0 && s.randFloat() < faults.ThrottleRate {
-		return "", nil, errorf(codeRequestLimitExceeded, "The request rate limit is exceeded (injected by the sandbox).")
+		return "", nil, errorf(faults.ThrottleCode, "The request rate limit is exceeded (injected by the sandbox).")
 	}
 	// Signatures are checked against the base clock, without the control API's offset:
 	// the offset stands for time passing inside the service (token windows, links, the
 	// limiter), and callers keep signing with their own clocks.
-	if aerr := s.authenticate(r, body, s.opts.Now()); aerr != nil {
+	call, aerr := s.authenticate(r, body, s.opts.Now())
+	if aerr != nil {
 		return "", nil, aerr
 	}
 	now := s.now()
-	action := r.Header.Get("X-TC-Action")
+	action := call.action
 	if !slices.Contains(actions, action) {
 		return "", nil, errorf(codeInvalidAction, "The action is not supported by faceid version %s.", apiVersion)
 	}
-	if r.Header.Get("X-TC-Version") != apiVersion {
+	if call.version != apiVersion {
 		return action, nil, errorf(codeNoSuchVersion, "The API version does not exist; faceid uses %s.", apiVersion)
 	}
-	if !slices.Contains(regions, r.Header.Get("X-TC-Region")) {
+	if !slices.Contains(regions, call.region) {
 		return action, nil, errorf(codeUnsupportedRegion, "The web-verification actions are offered in %v.", regions)
 	}
-	if lang := r.Header.Get("X-TC-Language"); lang != "" && lang != "zh-CN" && lang != "en-US" {
-		return action, nil, errorf(codeInvalidParameterValue, "X-TC-Language must be zh-CN or en-US.")
+	if lang := call.language; lang != "" && lang != "zh-CN" && lang != "en-US" {
+		return action, nil, errorf(codeInvalidParameterValue, "The language (X-TC-Language, or Language in signature v1) must be zh-CN or en-US.")
 	}
-	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
-		return action, nil, errorf(codeInvalidParameter, "The sandbox accepts application/json bodies only.")
+	if call.paramsErr != nil {
+		return action, nil, call.paramsErr
 	}
 	if !s.limiter.allow(action, now) {
 		return action, nil, errorf(codeRequestLimitExceeded, "The request rate limit of this action is exceeded.")
 	}
-	resp, aerr := s.dispatch(action, body, requestID, now)
+	resp, aerr := s.dispatch(action, call.params, requestID, now)
 	return action, resp, aerr
 }
 
-// dispatch parses and validates an authenticated request body and runs the action. It never
-// panics on any input and always answers either a response or an apiError.
-func (s *Sandbox) dispatch(action string, body []byte, requestID string, now time.Time) (any, *apiError) {
+// dispatch parses and validates the parameters of an authenticated request and runs the
+// action. It never panics on any input and always answers either a response or an apiError.
+func (s *Sandbox) dispatch(action string, in input, requestID string, now time.Time) (any, *apiError) {
 	switch action {
 	case actionApplyIntl:
-		req, aerr := parseApplyIntl(body, s.rules, s.opts.AllowMissingCompareImage)
+		req, aerr := parseApplyIntl(in, s.rules, s.opts.AllowMissingCompareImage)
 		if aerr != nil {
 			return nil, aerr
 		}
 		return s.applyIntl(req, requestID, now)
 	case actionResultIntl:
-		tok, aerr := parseBizTokenRequest(body)
+		tok, aerr := parseBizTokenRequest(in)
 		if aerr != nil {
 			return nil, aerr
 		}
 		return s.resultIntl(tok, requestID, now)
 	case actionCreateURL:
-		target, aerr := parseCreateUpload(body)
+		target, aerr := parseCreateUpload(in)
 		if aerr != nil {
 			return nil, aerr
 		}
 		return s.createUpload(target, requestID, now)
 	case actionApplyLegacy:
-		req, aerr := parseApplyLegacy(body)
+		req, aerr := parseApplyLegacy(in)
 		if aerr != nil {
 			return nil, aerr
 		}
 		return s.applyLegacy(req, requestID, now)
 	case actionResult:
-		tok, aerr := parseBizTokenRequest(body)
+		tok, aerr := parseBizTokenRequest(in)
 		if aerr != nil {
 			return nil, aerr
 		}

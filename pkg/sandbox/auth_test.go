@@ -263,12 +263,12 @@ func TestSignatureKnownVector(t *testing.T) {
 		t.Fatalf("test signer:\n got %s\nwant %s", got, want)
 	}
 	sig := tc3Signature(TestSecretKey, "2026-01-01", "faceid", strconv.Itoa(ts),
-		canonicalRequestHash(req, "content-type;host", sha256Hex([]byte(body))))
+		canonicalRequestHash(req, req.Host, "content-type;host", sha256Hex([]byte(body))))
 	if !strings.HasSuffix(want, "Signature="+sig) {
 		t.Fatalf("sandbox signature %s", sig)
 	}
 	sb := New(Options{Now: func() time.Time { return time.Unix(ts+120, 0) }})
-	if aerr := sb.authenticate(req, []byte(body), time.Unix(ts+120, 0)); aerr != nil {
+	if _, aerr := sb.authenticate(req, []byte(body), time.Unix(ts+120, 0)); aerr != nil {
 		t.Fatalf("pinned request rejected: %s %s", aerr.Code, aerr.Message)
 	}
 	// The same request answers through the handler: the token is well-formed but unknown.
@@ -307,7 +307,7 @@ func BenchmarkVerifySignature(b *testing.B) {
 	sb := New(Options{Now: func() time.Time { return now }})
 	b.ReportAllocs()
 	for b.Loop() {
-		if aerr := sb.authenticate(req, body, now); aerr != nil {
+		if _, aerr := sb.authenticate(req, body, now); aerr != nil {
 			b.Fatal(aerr.Code)
 		}
 	}

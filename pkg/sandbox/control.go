@@ -1,11 +1,13 @@
 package sandbox
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"io"
 	"math"
 	"net/http"
+	"slices"
 	"time"
 )
 
@@ -18,21 +20,26 @@ func (s *Sandbox) controlRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /_sandbox/outcome", s.controlOutcome)
 	mux.HandleFunc("GET /_sandbox/faults", s.controlGetFaults)
 	mux.HandleFunc("PUT /_sandbox/faults", s.controlPutFaults)
+	mux.HandleFunc("GET /_sandbox/tokens", s.controlTokens)
 	mux.HandleFunc("GET /_sandbox/tokens/{token}", s.controlToken)
 	mux.HandleFunc("GET /_sandbox/clock", s.controlGetClock)
 	mux.HandleFunc("POST /_sandbox/clock", s.controlAdvanceClock)
 }
 
-// controlFaults is Faults on the wire, latency in milliseconds.
+// controlFaults is Faults on the wire, latency in milliseconds. A PUT that leaves out
+// ThrottleCode gets RequestLimitExceeded.
 type controlFaults struct {
 	LatencyMs         int64
 	InternalErrorRate float64
 	ThrottleRate      float64
 	DropRate          float64
+	DropAfterRate     float64
+	ThrottleCode      string
 }
 
 // TokenState is what the control API reports about a BizToken (GET /_sandbox/tokens/{token}).
 type TokenState struct {
+	BizToken        string
 	Action          string // the apply action that issued the token
 	State           string // issued, started, finished, start_expired or expired
 	IssuedAt        time.Time
@@ -60,8 +67,35 @@ func (s *Sandbox) TokenState(bizToken string) (TokenState, error) {
 	if !ok {
 		return TokenState{}, ErrUnknownToken
 	}
+	return s.tokenStateLocked(ss, now), nil
+}
+
+// maxListedTokens caps the list of GET /_sandbox/tokens.
+const maxListedTokens = 100
+
+// RecentTokens reports the state of the BizTokens the sandbox holds, newest first, at
+// most 100. It finds the token of an apply whose answer was lost (Faults.DropAfterRate),
+// as a merchant would look it up in Tencent's console.
+func (s *Sandbox) RecentTokens() []TokenState {
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sessions := make([]*session, 0, len(s.tokens))
+	for _, ss := range s.tokens {
+		sessions = append(sessions, ss)
+	}
+	slices.SortFunc(sessions, func(a, b *session) int { return cmp.Compare(b.seq, a.seq) })
+	out := make([]TokenState, 0, min(len(sessions), maxListedTokens))
+	for _, ss := range sessions[:min(len(sessions), maxListedTokens)] {
+		out = append(out, s.tokenStateLocked(ss, now))
+	}
+	return out
+}
+
+// tokenStateLocked must be called with s.mu held.
+func (s *Sandbox) tokenStateLocked(ss *session, now time.Time) TokenState {
 	st := TokenState{
-		Action: actionApplyIntl, State: s.state(ss, now), IssuedAt: ss.issued,
+		BizToken: ss.token, Action: actionApplyIntl, State: s.state(ss, now), IssuedAt: ss.issued,
 		StartDeadline: s.startDeadline(ss), ResultDeadline: s.resultDeadline(ss),
 		CheckMode: ss.cfg.checkMode, IDCardType: ss.cfg.idCardType, Language: ss.cfg.language,
 		ThemeColor: ss.cfg.themeColor, AutoSkip: ss.cfg.autoSkip, HasCompareImage: ss.cfg.hasCompareImage,
@@ -76,7 +110,7 @@ func (s *Sandbox) TokenState(bizToken string) (TokenState, error) {
 	if !ss.finished.IsZero() {
 		st.FinishedAt, st.Outcome, st.ErrorCode = ptr(ss.finished), ptr(ss.outcome), ptr(ss.verdict.errorCode)
 	}
-	return st, nil
+	return st
 }
 
 func writeControlJSON(w http.ResponseWriter, status int, v any) {
@@ -136,6 +170,10 @@ func (s *Sandbox) controlOutcome(w http.ResponseWriter, r *http.Request) {
 	s.writeTokenState(w, req.BizToken)
 }
 
+func (s *Sandbox) controlTokens(w http.ResponseWriter, _ *http.Request) {
+	writeControlJSON(w, http.StatusOK, struct{ Tokens []TokenState }{s.RecentTokens()})
+}
+
 func (s *Sandbox) controlToken(w http.ResponseWriter, r *http.Request) {
 	s.writeTokenState(w, r.PathValue("token"))
 }
@@ -151,7 +189,7 @@ func (s *Sandbox) writeTokenState(w http.ResponseWriter, token string) {
 
 func (s *Sandbox) currentFaults() controlFaults {
 	f := s.faults.Load()
-	return controlFaults{f.Latency.Milliseconds(), f.InternalErrorRate, f.ThrottleRate, f.DropRate}
+	return controlFaults{f.Latency.Milliseconds(), f.InternalErrorRate, f.ThrottleRate, f.DropRate, f.DropAfterRate, f.ThrottleCode}
 }
 
 func (s *Sandbox) controlGetFaults(w http.ResponseWriter, _ *http.Request) {
@@ -163,11 +201,15 @@ func (s *Sandbox) controlPutFaults(w http.ResponseWriter, r *http.Request) {
 	if !decodeControl(w, r, &f) {
 		return
 	}
-	for _, rate := range []float64{f.InternalErrorRate, f.ThrottleRate, f.DropRate} {
+	for _, rate := range []float64{f.InternalErrorRate, f.ThrottleRate, f.DropRate, f.DropAfterRate} {
 		if math.IsNaN(rate) || rate < 0 || rate > 1 {
 			writeControlError(w, http.StatusBadRequest, "bad_request", "Rates must be from 0 to 1.")
 			return
 		}
+	}
+	if f.ThrottleCode != "" && !slices.Contains(ThrottleCodes, f.ThrottleCode) {
+		writeControlError(w, http.StatusBadRequest, "bad_request", "ThrottleCode must be RequestLimitExceeded or FailedOperation.RequestLimitExceeded.")
+		return
 	}
 	if f.LatencyMs < 0 || f.LatencyMs > int64(time.Hour/time.Millisecond) {
 		writeControlError(w, http.StatusBadRequest, "bad_request", "LatencyMs must be from 0 to one hour.")
@@ -176,6 +218,7 @@ func (s *Sandbox) controlPutFaults(w http.ResponseWriter, r *http.Request) {
 	s.SetFaults(Faults{
 		Latency:           time.Duration(f.LatencyMs) * time.Millisecond,
 		InternalErrorRate: f.InternalErrorRate, ThrottleRate: f.ThrottleRate, DropRate: f.DropRate,
+		DropAfterRate: f.DropAfterRate, ThrottleCode: f.ThrottleCode,
 	})
 	writeControlJSON(w, http.StatusOK, s.currentFaults())
 }

@@ -110,7 +110,15 @@ func TestControlFaults(t *testing.T) {
 	if f := e.sb.faults.Load(); f.Latency != 250*time.Millisecond || f.InternalErrorRate != 0.5 {
 		t.Fatalf("faults %+v", f)
 	}
-	for _, bad := range []string{`{"ThrottleRate":1.5}`, `{"DropRate":-1}`, `{"LatencyMs":-5}`, `{"Latency":5}`} {
+	status, out = e.control(http.MethodPut, "/_sandbox/faults", `{"DropAfterRate":1,"ThrottleRate":1,"ThrottleCode":"FailedOperation.RequestLimitExceeded"}`)
+	if status != http.StatusOK || out["DropAfterRate"] != 1.0 || out["ThrottleCode"] != codeFailedRequestLimitExceeded {
+		t.Fatalf("PUT %d %v", status, out)
+	}
+	if _, out := e.control(http.MethodPut, "/_sandbox/faults", `{"ThrottleRate":1}`); out["ThrottleCode"] != codeRequestLimitExceeded {
+		t.Fatalf("ThrottleCode left out: %v", out)
+	}
+	for _, bad := range []string{`{"ThrottleRate":1.5}`, `{"DropRate":-1}`, `{"DropAfterRate":2}`, `{"LatencyMs":-5}`, `{"Latency":5}`,
+		`{"ThrottleCode":"LimitExceeded"}`} {
 		if status, out := e.control(http.MethodPut, "/_sandbox/faults", bad); status != http.StatusBadRequest || errCode(out) != "bad_request" {
 			t.Errorf("%s: %d", bad, status)
 		}
@@ -118,5 +126,32 @@ func TestControlFaults(t *testing.T) {
 	e.control(http.MethodPut, "/_sandbox/faults", `{}`)
 	if _, out := e.control(http.MethodGet, "/_sandbox/faults", ""); out["LatencyMs"] != 0.0 || out["InternalErrorRate"] != 0.0 {
 		t.Fatalf("cleared faults %v", out)
+	}
+}
+
+// GET /_sandbox/tokens lists the tokens held, newest first: the way to find a token whose
+// apply answer was lost.
+func TestControlTokenList(t *testing.T) {
+	e := newTestEnv(t, Options{})
+	if _, out := e.control(http.MethodGet, "/_sandbox/tokens", ""); len(out["Tokens"].([]any)) != 0 {
+		t.Fatalf("no tokens yet: %v", out)
+	}
+	first := e.applyIntl(nil, "")
+	second := e.applyIntl(map[string]any{"CheckMode": 3}, "")
+	status, out := e.control(http.MethodGet, "/_sandbox/tokens", "")
+	list, _ := out["Tokens"].([]any)
+	if status != http.StatusOK || len(list) != 2 {
+		t.Fatalf("list %d %v", status, out)
+	}
+	newest, _ := list[0].(map[string]any)
+	oldest, _ := list[1].(map[string]any)
+	if newest["BizToken"] != second || num(newest["CheckMode"]) != 3 || oldest["BizToken"] != first {
+		t.Fatalf("order %v", list)
+	}
+	for range maxListedTokens {
+		e.applyIntl(nil, "")
+	}
+	if got := len(e.sb.RecentTokens()); got != maxListedTokens {
+		t.Fatalf("%d listed, want at most %d", got, maxListedTokens)
 	}
 }

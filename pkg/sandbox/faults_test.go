@@ -3,6 +3,7 @@ package sandbox
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -146,5 +147,54 @@ func TestLatency(t *testing.T) {
 	}
 	if !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
 		t.Fatalf("Content-Type %q", resp.Header.Get("Content-Type"))
+	}
+}
+
+// DropAfterRate runs the action and loses only the answer: the token exists, the control
+// API lists it, and the result action reads it.
+func TestDropAfterHandling(t *testing.T) {
+	sb, api, _ := startServers(t, Options{Faults: Faults{DropAfterRate: 1}})
+	body, err := json.Marshal(applyParams())
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := postSigned(context.Background(), api.URL, actionApplyIntl, body)
+	if err == nil {
+		resp.Body.Close()
+		t.Fatalf("apply answered %s", resp.Status)
+	}
+	tokens := sb.RecentTokens()
+	if len(tokens) != 1 || tokens[0].State != stateIssued {
+		t.Fatalf("tokens after the lost answer: %+v", tokens)
+	}
+	sb.SetFaults(Faults{})
+	resp, err = postSigned(context.Background(), api.URL, actionResultIntl, []byte(`{"BizToken":"`+tokens[0].BizToken+`"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	r := parseEnvelope(t, resp.StatusCode, b)
+	var res intlResultView
+	mustOK(t, r).decode(t, &res)
+	if res.ErrorCode != nil || res.Extra == nil || *res.Extra != "order-42" {
+		t.Fatalf("result of the token whose answer was lost: %s", r.Raw)
+	}
+}
+
+// Injected throttling answers the code chosen, so clients can be tested against the one
+// their SDK's retry does not cover.
+func TestInjectedThrottleCode(t *testing.T) {
+	e := newTestEnv(t, Options{})
+	for code, want := range map[string]string{
+		"":                             codeRequestLimitExceeded,
+		codeRequestLimitExceeded:       codeRequestLimitExceeded,
+		codeFailedRequestLimitExceeded: codeFailedRequestLimitExceeded,
+		"Unknown":                      codeRequestLimitExceeded,
+	} {
+		e.sb.SetFaults(Faults{ThrottleRate: 1, ThrottleCode: code})
+		if r := e.call(actionApplyIntl, applyBody(nil)); r.Code != want {
+			t.Errorf("ThrottleCode %q: %q, want %q", code, r.Code, want)
+		}
 	}
 }

@@ -33,7 +33,7 @@ func FuzzParseRequest(f *testing.F) {
 	sb := New(Options{Now: func() time.Time { return clock }, PageURL: "http://page.test", MaxTokens: 1000})
 	f.Fuzz(func(t *testing.T, which uint8, body []byte) {
 		action := actions[int(which)%len(actions)]
-		resp, aerr := sb.dispatch(action, body, "fuzz-request", clock)
+		resp, aerr := sb.dispatch(action, jsonInput(body), "fuzz-request", clock)
 		var env envelope
 		if aerr != nil {
 			if aerr.Code == "" || aerr.Message == "" {
@@ -102,6 +102,33 @@ func FuzzAPIRequest(f *testing.F) {
 			if !sign && (req.Header.Get("Authorization") != check.Header.Get("Authorization") || req.Header.Get("X-TC-Timestamp") != strconv.Itoa(ts)) {
 				t.Fatalf("acted on a request whose signature is not genuine: code %q for Authorization %q", r.Code, authz)
 			}
+		}
+	})
+}
+
+// FuzzFlatParameters drives the reading of flattened parameters (signature v1 and TC3 GET)
+// with arbitrary query strings: never a panic, and every error has a code and a message.
+func FuzzFlatParameters(f *testing.F) {
+	for _, s := range []string{
+		"RedirectURL=https%3A%2F%2Fm.test%2F&Config.CheckMode=3&Config.AutoSkip=true",
+		"BizToken=D5E1C0A4-3F2B-4C6D-8E9F-0A1B2C3D4E5F", "TargetAction=ApplyWebVerificationToken",
+		"Config=1&Config.CheckMode=3", "A.0=x&A.1=y", "a..b=1", "=x", "%zz", "A=1&A=2", "",
+	} {
+		f.Add(uint8(0), s)
+	}
+	clock := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	sb := New(Options{Now: func() time.Time { return clock }, PageURL: "http://page.test", MaxTokens: 1000})
+	f.Fuzz(func(t *testing.T, which uint8, raw string) {
+		flat, aerr := parseFlat(raw, codeAuthInvalidAuthz)
+		var in input
+		if aerr == nil {
+			in, aerr = unflatten(flat)
+		}
+		if aerr == nil {
+			_, aerr = sb.dispatch(actions[int(which)%len(actions)], in, "fuzz-request", clock)
+		}
+		if aerr != nil && (aerr.Code == "" || aerr.Message == "") {
+			t.Fatalf("error without code or message: %+v", aerr)
 		}
 	})
 }

@@ -95,13 +95,22 @@ func TestTokenResultWindowAndRepeatedReads(t *testing.T) {
 	}
 }
 
+// A well-formed token the sandbox did not issue is BizTokenIllegal; a value that cannot be
+// a BizToken at all is plain InvalidParameterValue, which Tencent lists for the result
+// action too.
 func TestTokenIllegal(t *testing.T) {
 	e := newTestEnv(t, Options{})
 	tok := e.applyIntl(nil, "")
-	for _, bad := range []string{"abc", "D5E1C0A4-3F2B-4C6D-8E9F-0A1B2C3D4E5F", strings.ToLower(tok), tok + " ", "<script>"} {
+	for bad, want := range map[string]string{
+		"D5E1C0A4-3F2B-4C6D-8E9F-0A1B2C3D4E5F": codeBizTokenIllegal,
+		"abc":                                  codeInvalidParameterValue,
+		strings.ToLower(tok):                   codeInvalidParameterValue,
+		tok + " ":                              codeInvalidParameterValue,
+		"<script>":                             codeInvalidParameterValue,
+	} {
 		_, r := e.result(bad)
-		if r.Code != codeBizTokenIllegal {
-			t.Errorf("%q: code %q", bad, r.Code)
+		if r.Code != want {
+			t.Errorf("%q: code %q, want %q", bad, r.Code, want)
 		}
 		if strings.Contains(r.Message, strings.TrimSpace(bad)) {
 			t.Errorf("error message echoes the token %q", bad)

@@ -28,13 +28,15 @@ const (
 	codeUnsupportedOperation  = "UnsupportedOperation"
 	codeRequestSizeLimit      = "RequestSizeLimitExceeded"
 	codeRequestLimitExceeded  = "RequestLimitExceeded"
-	codeInternalError         = "InternalError"
-	codeLimitExceeded         = "LimitExceeded"
-	codeAuthInvalidAuthz      = "AuthFailure.InvalidAuthorization"
-	codeAuthSignatureExpire   = "AuthFailure.SignatureExpire"
-	codeAuthSignatureFailure  = "AuthFailure.SignatureFailure"
-	codeAuthSecretIDNotFound  = "AuthFailure.SecretIdNotFound"
-	codeAuthTokenFailure      = "AuthFailure.TokenFailure"
+	// codeFailedRequestLimitExceeded is the throttling code the SDKs' retry does not retry.
+	codeFailedRequestLimitExceeded = "FailedOperation.RequestLimitExceeded"
+	codeInternalError              = "InternalError"
+	codeLimitExceeded              = "LimitExceeded"
+	codeAuthInvalidAuthz           = "AuthFailure.InvalidAuthorization"
+	codeAuthSignatureExpire        = "AuthFailure.SignatureExpire"
+	codeAuthSignatureFailure       = "AuthFailure.SignatureFailure"
+	codeAuthSecretIDNotFound       = "AuthFailure.SecretIdNotFound"
+	codeAuthTokenFailure           = "AuthFailure.TokenFailure"
 )
 
 // Tencent's size limits.
@@ -55,6 +57,20 @@ func errorf(code, format string, args ...any) *apiError {
 	return &apiError{Code: code, Message: fmt.Sprintf(format, args...)}
 }
 
+// input is one request's action parameters as they arrived: the JSON body of a TC3 POST,
+// or the flattened parameters of a form, a query or signature v1 (Config.CheckMode=3,
+// List.0=a) turned back into the JSON object they were flattened from. Flattening loses
+// the types, so every leaf of a flat input is a string, and the typed readers convert
+// "3" and "true" where JSON would carry 3 and true. Both kinds go through the same
+// parsing and validation, so a request reads the same whichever way it was signed.
+type input struct {
+	data []byte
+	flat bool
+}
+
+// jsonInput is the input of a JSON body.
+func jsonInput(body []byte) input { return input{data: body} }
+
 // jsonObject is a request object whose keys were checked exactly (case-sensitively)
 // against the parameters an action defines. encoding/json matches keys without regard to
 // case, which would let a client's misspelt key (RedirectUrl for RedirectURL) pass; Tencent
@@ -62,10 +78,11 @@ func errorf(code, format string, args ...any) *apiError {
 type jsonObject struct {
 	path   string // prefix for messages, e.g. "Config."
 	fields map[string]json.RawMessage
+	flat   bool // from flattened parameters: leaves are strings
 }
 
-func parseObject(data []byte, path string, allowed ...string) (*jsonObject, *apiError) {
-	trimmed := bytes.TrimSpace(data)
+func parseObject(in input, path string, allowed ...string) (*jsonObject, *apiError) {
+	trimmed := bytes.TrimSpace(in.data)
 	if len(trimmed) == 0 || trimmed[0] != '{' {
 		if path == "" {
 			return nil, errorf(codeInvalidParameter, "The request body must be a JSON object.")
@@ -81,7 +98,7 @@ func parseObject(data []byte, path string, allowed ...string) (*jsonObject, *api
 			return nil, errorf(codeUnknownParameter, "The parameter `%s%s` is not defined for this action (names are case-sensitive).", path, k)
 		}
 	}
-	return &jsonObject{path: path, fields: fields}, nil
+	return &jsonObject{path: path, fields: fields, flat: in.flat}, nil
 }
 
 // raw returns the value of key; a missing key and an explicit null both count as absent.
@@ -91,6 +108,22 @@ func (o *jsonObject) raw(key string) (json.RawMessage, bool) {
 		return nil, false
 	}
 	return v, true
+}
+
+// member returns the nested object at key as an input of the same kind.
+func (o *jsonObject) member(key string) (input, bool) {
+	v, ok := o.raw(key)
+	return input{data: v, flat: o.flat}, ok
+}
+
+// scalar returns the text of a flat input's leaf, which is always a JSON string. ok is
+// false for JSON input and for a flat value that is not a leaf (an object or a list).
+func (o *jsonObject) scalar(v json.RawMessage) (string, bool) {
+	var s string
+	if !o.flat || v[0] != '"' || json.Unmarshal(v, &s) != nil {
+		return "", false
+	}
+	return s, true
 }
 
 func (o *jsonObject) typeError(key, want string) *apiError {
@@ -109,12 +142,18 @@ func (o *jsonObject) str(key string) (string, bool, *apiError) {
 	return s, true, nil
 }
 
+// boolean accepts JSON true and false; flattened, the words true and false (as the SDKs
+// write them, in any case).
 func (o *jsonObject) boolean(key string) (bool, bool, *apiError) {
 	v, ok := o.raw(key)
 	if !ok {
 		return false, false, nil
 	}
-	switch string(v) {
+	text := string(v)
+	if s, isFlat := o.scalar(v); isFlat {
+		text = strings.ToLower(s)
+	}
+	switch text {
 	case "true":
 		return true, true, nil
 	case "false":
@@ -123,22 +162,93 @@ func (o *jsonObject) boolean(key string) (bool, bool, *apiError) {
 	return false, false, o.typeError(key, "boolean")
 }
 
-// integer accepts only a JSON number written as an integer: 2, not 2.0, "2" or 2e0.
+// integer accepts only a number written as an integer: 2, not 2.0, "2" or 2e0 in JSON;
+// 2, not 2.0 or +2, flattened.
 func (o *jsonObject) integer(key string) (int64, bool, *apiError) {
 	v, ok := o.raw(key)
 	if !ok {
 		return 0, false, nil
 	}
-	n, err := strconv.ParseInt(string(v), 10, 64)
-	if err != nil {
+	text := string(v)
+	if s, isFlat := o.scalar(v); isFlat {
+		text = s
+	}
+	n, err := strconv.ParseInt(text, 10, 64)
+	if err != nil || strings.HasPrefix(text, "+") {
 		return 0, false, o.typeError(key, "integer")
 	}
 	return n, true, nil
 }
 
+// unflatten rebuilds the object that flattened parameters came from: "A.B=x" is member B
+// of object A, and members named 0, 1, … n-1 make a list. A name that is both a value
+// and an object ("Config=1" beside "Config.CheckMode=3") is refused.
+func unflatten(params map[string]string) (input, *apiError) {
+	type node struct {
+		value    *string
+		children map[string]*node
+	}
+	root := &node{children: map[string]*node{}}
+	for name, value := range params {
+		n := root
+		for part := range strings.SplitSeq(name, ".") {
+			if part == "" {
+				return input{}, errorf(codeInvalidParameter, "The parameter name `%s` is not valid.", name)
+			}
+			if n.value != nil {
+				return input{}, errorf(codeInvalidParameter, "The parameter `%s` is given both as a value and as an object.", name)
+			}
+			if n.children == nil {
+				n.children = map[string]*node{}
+			}
+			child, ok := n.children[part]
+			if !ok {
+				child = &node{}
+				n.children[part] = child
+			}
+			n = child
+		}
+		if n.value != nil || n.children != nil {
+			return input{}, errorf(codeInvalidParameter, "The parameter `%s` is given both as a value and as an object.", name)
+		}
+		n.value = &value
+	}
+	var build func(n *node, top bool) any
+	build = func(n *node, top bool) any {
+		if n.value != nil {
+			return *n.value
+		}
+		if !top && len(n.children) > 0 {
+			list := make([]any, len(n.children))
+			for i := range list {
+				child, ok := n.children[strconv.Itoa(i)]
+				if !ok {
+					list = nil
+					break
+				}
+				list[i] = build(child, false)
+			}
+			if list != nil {
+				return list
+			}
+		}
+		obj := make(map[string]any, len(n.children))
+		for k, child := range n.children {
+			obj[k] = build(child, false)
+		}
+		return obj
+	}
+	data, err := json.Marshal(build(root, true))
+	if err != nil {
+		// Strings, lists and objects of them always marshal.
+		return input{}, errorf(codeInvalidParameter, "The parameters could not be read.")
+	}
+	return input{data: data, flat: true}, nil
+}
+
 // BizToken requests (both result actions) carry one parameter.
-func parseBizTokenRequest(body []byte) (string, *apiError) {
-	obj, aerr := parseObject(body, "", "BizToken")
+func parseBizTokenRequest(in input) (string, *apiError) {
+	obj, aerr := parseObject(in, "", "BizToken")
 	if aerr != nil {
 		return "", aerr
 	}
@@ -149,8 +259,10 @@ func parseBizTokenRequest(body []byte) (string, *apiError) {
 	if !ok || tok == "" {
 		return "", errorf(codeInvalidParameter, "The parameter `BizToken` is required.")
 	}
+	// A value that cannot be a BizToken is a bad parameter value; a well-formed token the
+	// service did not issue is BizTokenIllegal (see resultIntl).
 	if !isBizToken(tok) {
-		return "", errorf(codeBizTokenIllegal, "The BizToken is not valid.")
+		return "", errorf(codeInvalidParameterValue, "The parameter `BizToken` is not a BizToken (an upper-case UUID).")
 	}
 	return tok, nil
 }
@@ -218,9 +330,9 @@ var configKeys = []string{
 
 // parseApplyIntl validates an ApplyWebVerificationBizTokenIntl body. rules is the set of
 // RuleIds that exist (empty: any), allowNoImage relaxes the CheckMode 2 image rule.
-func parseApplyIntl(body []byte, rules map[string]bool, allowNoImage bool) (applyIntlRequest, *apiError) {
+func parseApplyIntl(in input, rules map[string]bool, allowNoImage bool) (applyIntlRequest, *apiError) {
 	var req applyIntlRequest
-	obj, aerr := parseObject(body, "", "RedirectURL", "CompareImageBase64", "Extra", "RuleId", "Config")
+	obj, aerr := parseObject(in, "", "RedirectURL", "CompareImageBase64", "Extra", "RuleId", "Config")
 	if aerr != nil {
 		return req, aerr
 	}
@@ -244,10 +356,10 @@ func parseApplyIntl(body []byte, rules map[string]bool, allowNoImage bool) (appl
 		return req, aerr
 	}
 	cfg := defaultConfig()
-	cfgRaw, hasCfg := obj.raw("Config")
+	cfgIn, hasCfg := obj.member("Config")
 	var explicitMode bool
 	if hasCfg {
-		if cfg, explicitMode, aerr = parseConfig(cfgRaw); aerr != nil {
+		if cfg, explicitMode, aerr = parseConfig(cfgIn); aerr != nil {
 			return req, aerr
 		}
 	}
@@ -319,9 +431,9 @@ func (r *fieldReader) str(key string, dst *string) {
 }
 
 // parseConfig validates WebVerificationConfigIntl. It reports whether CheckMode was given.
-func parseConfig(raw []byte) (flowConfig, bool, *apiError) {
+func parseConfig(in input) (flowConfig, bool, *apiError) {
 	cfg := defaultConfig()
-	o, aerr := parseObject(raw, "Config.", configKeys...)
+	o, aerr := parseObject(in, "Config.", configKeys...)
 	if aerr != nil {
 		return cfg, false, aerr
 	}
@@ -467,9 +579,9 @@ type applyLegacyRequest struct {
 	imageMD5    string
 }
 
-func parseApplyLegacy(body []byte) (applyLegacyRequest, *apiError) {
+func parseApplyLegacy(in input) (applyLegacyRequest, *apiError) {
 	var req applyLegacyRequest
-	obj, aerr := parseObject(body, "", "RedirectUrl", "CompareImageUrl", "CompareImageMd5")
+	obj, aerr := parseObject(in, "", "RedirectUrl", "CompareImageUrl", "CompareImageMd5")
 	if aerr != nil {
 		return req, aerr
 	}
@@ -495,8 +607,8 @@ func parseApplyLegacy(body []byte) (applyLegacyRequest, *apiError) {
 	return req, nil
 }
 
-func parseCreateUpload(body []byte) (string, *apiError) {
-	obj, aerr := parseObject(body, "", "TargetAction")
+func parseCreateUpload(in input) (string, *apiError) {
+	obj, aerr := parseObject(in, "", "TargetAction")
 	if aerr != nil {
 		return "", aerr
 	}

@@ -44,16 +44,21 @@ func withTop(kv ...any) func(map[string]any, map[string]any) {
 	}
 }
 
-func TestApplyValidation(t *testing.T) {
+// applyCase is one ApplyWebVerificationBizTokenIntl request and the code it gets.
+type applyCase struct {
+	name string
+	body string
+	want string
+}
+
+// applyCases are the validation cases of ApplyWebVerificationBizTokenIntl, run against a
+// sandbox with RuleIDs 1 and 2.
+func applyCases() []applyCase {
 	png := base64.StdEncoding.EncodeToString([]byte("\x89PNG\r\n\x1a\nrest"))
 	bmp := base64.StdEncoding.EncodeToString([]byte("BM rest of a bitmap"))
 	gif := base64.StdEncoding.EncodeToString([]byte("GIF89a rest"))
 	jpeg := testJPEGBase64()
-	cases := []struct {
-		name string
-		body string
-		want string
-	}{
+	return []applyCase{
 		{"valid minimal", applyBody(nil), ""},
 		{"valid png", applyBody(withTop("CompareImageBase64", png)), ""},
 		{"valid bmp", applyBody(withTop("CompareImageBase64", bmp)), ""},
@@ -142,10 +147,16 @@ func TestApplyValidation(t *testing.T) {
 		{"Version unknown", applyBody(withConfig("Version", "PRO")), codeInvalidParameterValue},
 		{"Version empty", applyBody(withConfig("Version", "")), codeInvalidParameterValue},
 		{"SelectedWarningCodes empty", applyBody(withConfig("SelectedWarningCodes", "")), codeInvalidParameterValue},
+		{"SelectedWarningCodes -9901 (App SDK only)", applyBody(withConfig("SelectedWarningCodes", "-9101,-9901")), codeInvalidParameterValue},
+		{"SelectedWarningCodes space-separated", applyBody(withConfig("SelectedWarningCodes", "-9101 -9102")), codeInvalidParameterValue},
+		{"IDCardType dropped from the enum", applyBody(withConfig("CheckMode", 4, "IDCardType", "JapanIDCard")), codeInvalidParameterValue},
 		{"RuleId unknown", applyBody(withTop("RuleId", "99")), codeRuleIDNotExist},
 	}
+}
+
+func TestApplyValidation(t *testing.T) {
 	e := newTestEnv(t, Options{RuleIDs: []string{"1", "2"}})
-	for _, tc := range cases {
+	for _, tc := range applyCases() {
 		t.Run(tc.name, func(t *testing.T) {
 			e.t = t
 			r := e.call(actionApplyIntl, tc.body)
@@ -172,8 +183,8 @@ func TestOtherActionsValidation(t *testing.T) {
 		{"result empty BizToken", actionResultIntl, `{"BizToken":""}`, codeInvalidParameter},
 		{"result BizToken number", actionResultIntl, `{"BizToken":1}`, codeInvalidParameter},
 		{"result unknown key", actionResultIntl, `{"BizToken":"x","Token":"y"}`, codeUnknownParameter},
-		{"result malformed BizToken", actionResultIntl, `{"BizToken":"abc"}`, codeBizTokenIllegal},
-		{"legacy result malformed BizToken", actionResult, `{"BizToken":"abc"}`, codeBizTokenIllegal},
+		{"result malformed BizToken", actionResultIntl, `{"BizToken":"abc"}`, codeInvalidParameterValue},
+		{"legacy result malformed BizToken", actionResult, `{"BizToken":"abc"}`, codeInvalidParameterValue},
 		{"upload missing TargetAction", actionCreateURL, `{}`, codeInvalidParameter},
 		{"upload other TargetAction", actionCreateURL, `{"TargetAction":"DetectAuth"}`, codeInvalidParameterValue},
 		{"upload valid", actionCreateURL, `{"TargetAction":"ApplyWebVerificationToken"}`, ""},
@@ -197,9 +208,15 @@ func TestOtherActionsValidation(t *testing.T) {
 // The front door: method, size and content type.
 func TestFrontDoor(t *testing.T) {
 	e := newTestEnv(t, Options{})
+	put := httptest.NewRequest(http.MethodPut, "http://"+testHost+"/", nil)
+	if r := serve(t, e.api, put); r.Code != codeUnsupportedOperation {
+		t.Errorf("PUT: %q", r.Code)
+	}
+	// A GET without an Authorization header is read as signature v1, here without any
+	// of its parameters.
 	get := httptest.NewRequest(http.MethodGet, "http://"+testHost+"/", nil)
-	if r := serve(t, e.api, get); r.Code != codeUnsupportedOperation {
-		t.Errorf("GET: %q", r.Code)
+	if r := serve(t, e.api, get); r.Code != codeAuthInvalidAuthz {
+		t.Errorf("unsigned GET: %q", r.Code)
 	}
 	big := []byte(`{"RedirectURL":"` + strings.Repeat("a", int(maxRequestBody)) + `"}`)
 	if r := serve(t, e.api, newAPIRequest(actionApplyIntl, big, e.clock.Now())); r.Code != codeRequestSizeLimit {
@@ -214,5 +231,26 @@ func TestFrontDoor(t *testing.T) {
 	e.api.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "http://"+testHost+"/elsewhere", nil))
 	if rec.Code != http.StatusNotFound {
 		t.Errorf("other path: %d", rec.Code)
+	}
+}
+
+// The IDCardType request enum is the twelve of Tencent's current documents; the eight it
+// once also had are refused.
+func TestIDCardTypes(t *testing.T) {
+	e := newTestEnv(t, Options{})
+	current := []string{"HKIDCard", "MLIDCard", "IndonesiaIDCard", "PhilippinesVoteID", "PhilippinesDrivingLicense",
+		"PhilippinesTinID", "PhilippinesSSSID", "PhilippinesUMID", "InternationalIDPassport", "ThailandIDCard",
+		"SingaporeIDCard", "MainlandIDCard"}
+	dropped := []string{"IndonesiaDrivingLicense", "ThailandDrivingLicense", "MLDrivingLicense", "SingaporeDrivingLicense",
+		"JapanIDCard", "JapanDrivingLicense", "PhilippinesIDCard", "MacaoIDCard"}
+	for _, card := range current {
+		if r := e.call(actionApplyIntl, applyBody(withConfig("CheckMode", 1, "IDCardType", card))); r.Code != "" {
+			t.Errorf("%s: %s (%s)", card, r.Code, r.Message)
+		}
+	}
+	for _, card := range dropped {
+		if r := e.call(actionApplyIntl, applyBody(withConfig("CheckMode", 1, "IDCardType", card))); r.Code != codeInvalidParameterValue {
+			t.Errorf("%s: %q, want %s", card, r.Code, codeInvalidParameterValue)
+		}
 	}
 }

@@ -2,10 +2,12 @@
 //
 // It answers the faceid API (ApplyWebVerificationBizTokenIntl, GetWebVerificationResultIntl,
 // CreateUploadUrl and the legacy ApplyWebVerificationToken / GetWebVerificationResult) with
-// Tencent's envelopes and error codes, verifies real TC3-HMAC-SHA256 signatures, and hosts the
-// verification page a browser is sent to. Nothing of Tencent is reachable from a developer's
-// machine before sign-up, so code that passes against the sandbox should work against Tencent:
-// where the contract is unclear the sandbox takes the stricter reading and says so.
+// Tencent's envelopes and error codes, verifies real signatures as Tencent's SDKs make them
+// (TC3-HMAC-SHA256 over either spelling of the host, and signature v1 with HmacSHA256 or
+// HmacSHA1 as a form POST or a GET), and hosts the verification page a browser is sent to.
+// Nothing of Tencent is reachable from a developer's machine before sign-up, so code that
+// passes against the sandbox should work against Tencent: where the contract is unclear the
+// sandbox takes the stricter reading and says so.
 //
 // Two handlers make one sandbox, each meant for its own origin (as Tencent's API host and its
 // page host differ): [Sandbox.APIHandler] serves the signed API plus an unsigned test-control
@@ -24,6 +26,7 @@ import (
 	"log/slog"
 	"math"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -91,9 +94,20 @@ func DefaultCredentials() []Credential {
 type Faults struct {
 	Latency           time.Duration // added before answering
 	InternalErrorRate float64       // answer InternalError
-	ThrottleRate      float64       // answer RequestLimitExceeded
-	DropRate          float64       // close the connection without answering
+	ThrottleRate      float64       // answer ThrottleCode
+	DropRate          float64       // close the connection without answering, before handling
+	// DropAfterRate handles the request (an Apply stores its token, which the control
+	// API and the result action then know) and closes the connection instead of
+	// answering: the lost answer a client cannot tell from a lost request.
+	DropAfterRate float64
+	// ThrottleCode is the code of injected throttling: RequestLimitExceeded (the default,
+	// which the SDKs retry) or FailedOperation.RequestLimitExceeded (which they do not).
+	// Any other value is taken as RequestLimitExceeded.
+	ThrottleCode string
 }
+
+// ThrottleCodes are the codes Tencent answers a throttled request with.
+var ThrottleCodes = []string{codeRequestLimitExceeded, codeFailedRequestLimitExceeded}
 
 // Options configure a Sandbox. The zero value is usable: every field has a default.
 type Options struct {
@@ -210,6 +224,8 @@ type Sandbox struct {
 	media     map[string]*session // legacy media id → session
 	upBytes   int64
 	lastSweep time.Time
+	// issuedCount counts the BizTokens issued, numbering them in order.
+	issuedCount uint64
 }
 
 // New returns a Sandbox with opts, defaults filled in.
@@ -278,6 +294,10 @@ func (s *Sandbox) SetFaults(f Faults) {
 	f.InternalErrorRate = clampRate(f.InternalErrorRate)
 	f.ThrottleRate = clampRate(f.ThrottleRate)
 	f.DropRate = clampRate(f.DropRate)
+	f.DropAfterRate = clampRate(f.DropAfterRate)
+	if !slices.Contains(ThrottleCodes, f.ThrottleCode) {
+		f.ThrottleCode = codeRequestLimitExceeded
+	}
 	if f.Latency < 0 {
 		f.Latency = 0
 	}

@@ -12,6 +12,7 @@ const sweepEvery = time.Minute
 // session is one BizToken and what happened to it.
 type session struct {
 	token    string
+	seq      uint64 // issue order, for listing newest first
 	legacy   bool
 	issued   time.Time
 	started  time.Time // page opened; zero until then
@@ -82,6 +83,8 @@ func (s *Sandbox) addSessionLocked(ss *session, now time.Time) *apiError {
 	if len(s.tokens) >= s.opts.MaxTokens {
 		return errorf(codeLimitExceeded, "The sandbox holds its maximum of %d BizTokens; wait for old ones to expire or restart it.", s.opts.MaxTokens)
 	}
+	s.issuedCount++
+	ss.seq = s.issuedCount
 	s.tokens[ss.token] = ss
 	if ss.mediaID != "" {
 		s.media[ss.mediaID] = ss
