@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/facegate/facegate/internal/runtimetest"
 	"github.com/facegate/facegate/pkg/sandbox"
 	"github.com/facegate/facegate/pkg/sandbox/sandboxtest"
 )
@@ -38,12 +38,12 @@ type gateway interface {
 }
 
 // processes is the set of function processes behind a gateway.
-type processes []*process
+type processes []*runtimetest.Process
 
 func (ps processes) logs() string {
 	var b strings.Builder
 	for _, p := range ps {
-		b.WriteString(p.logs.String())
+		b.WriteString(p.Output())
 	}
 	return b.String()
 }
@@ -209,15 +209,15 @@ func requestBody(t *testing.T, req *http.Request) []byte {
 // ---- Lambda: one process per function, each with its own Runtime API ----
 
 type lambdaFunction struct {
-	api  *runtimeAPI
-	proc *process
+	api  *runtimetest.RuntimeAPI
+	proc *runtimetest.Process
 }
 
 func startLambdaFunctions(t *testing.T, shape string, env []string) *lambdaGateway {
 	g := &lambdaGateway{shape: shape, procs: map[string]lambdaFunction{}}
 	for _, fn := range []string{"start", "callback", "result"} {
-		api := newRuntimeAPI(t)
-		p := startProcess(t, append([]string{"AWS_LAMBDA_RUNTIME_API=" + api.addr(), "AWS_LAMBDA_FUNCTION_NAME=facegate-" + fn}, env...), binaries[fn])
+		api := runtimetest.NewRuntimeAPI(t)
+		p := runtimetest.Start(t, append([]string{"AWS_LAMBDA_RUNTIME_API=" + api.Addr(), "AWS_LAMBDA_FUNCTION_NAME=facegate-" + fn}, env...), binaries[fn])
 		g.procs[fn] = lambdaFunction{api: api, proc: p}
 		g.processes = append(g.processes, p)
 	}
@@ -244,18 +244,18 @@ func (g *lambdaGateway) do(t *testing.T, fn string, req *http.Request) *http.Res
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, _, res := f.api.invoke(t, f.proc, payload)
-	if res.kind != "response" {
-		t.Fatalf("%s posted %s: %s", fn, res.kind, res.body)
+	res := runtimetest.InvokeLambda(t, f.api, f.proc, payload)
+	if res.Kind != runtimetest.KindResponse {
+		t.Fatalf("%s posted %s: %s", fn, res.Kind, res.Body)
 	}
 	resp := &http.Response{Header: http.Header{}, Request: req}
 	if g.shape == "v1" {
 		var out events.APIGatewayProxyResponse
-		if err := json.Unmarshal(res.body, &out); err != nil {
+		if err := json.Unmarshal(res.Body, &out); err != nil {
 			t.Fatal(err)
 		}
 		if out.Headers == nil || out.MultiValueHeaders == nil {
-			t.Errorf("%s: null headers map: %s", fn, res.body)
+			t.Errorf("%s: null headers map: %s", fn, res.Body)
 		}
 		// API Gateway merges the two maps.
 		for k, v := range out.Headers {
@@ -272,7 +272,7 @@ func (g *lambdaGateway) do(t *testing.T, fn string, req *http.Request) *http.Res
 		return resp
 	}
 	var out events.LambdaFunctionURLResponse
-	if err := json.Unmarshal(res.body, &out); err != nil {
+	if err := json.Unmarshal(res.Body, &out); err != nil {
 		t.Fatal(err)
 	}
 	for k, v := range out.Headers {
@@ -365,15 +365,15 @@ func v2Event(req *http.Request, body []byte) events.APIGatewayV2HTTPRequest {
 type scfGateway struct {
 	processes
 	functionURL bool
-	rts         map[string]*scfRuntime
+	rts         map[string]*runtimetest.SCFRuntime
 }
 
 func startSCFFunctions(t *testing.T, env []string, functionURL bool) *scfGateway {
-	g := &scfGateway{functionURL: functionURL, rts: map[string]*scfRuntime{}}
+	g := &scfGateway{functionURL: functionURL, rts: map[string]*runtimetest.SCFRuntime{}}
 	for _, fn := range []string{"start", "callback", "result"} {
-		port := freePort(t)
-		p := startProcess(t, append([]string{"_LAMBDA_SERVER_PORT=" + port, "TENCENTCLOUD_RUNENV=SCF", "SCF_FUNCTIONNAME=facegate-" + fn}, env...), binaries[fn])
-		g.rts[fn] = dialSCF(t, p, port)
+		port := runtimetest.Port(t)
+		p := runtimetest.Start(t, append([]string{"_LAMBDA_SERVER_PORT=" + port, "TENCENTCLOUD_RUNENV=SCF", "SCF_FUNCTIONNAME=facegate-" + fn}, env...), binaries[fn])
+		g.rts[fn] = runtimetest.ConnectSCF(t, p, port)
 		g.processes = append(g.processes, p)
 	}
 	return g
@@ -413,7 +413,7 @@ func (g *scfGateway) do(t *testing.T, fn string, req *http.Request) *http.Respon
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, _, out := g.rts[fn].invoke(t, payload, "")
+	_, out := runtimetest.InvokeSCF(t, g.rts[fn], payload, "")
 	if out.Error != nil {
 		t.Fatalf("%s: invoke error %+v", fn, out.Error)
 	}
@@ -444,15 +444,9 @@ type webGateway struct {
 func startWebFunctions(t *testing.T, env []string) *webGateway {
 	g := &webGateway{addrs: map[string]string{}}
 	for _, fn := range []string{"start", "callback", "result"} {
-		addr := "127.0.0.1:" + freePort(t)
-		p := startProcess(t, append([]string{"FACEGATE_SCF_WEB_ADDR=" + addr, "TENCENTCLOUD_RUNENV=SCF"}, env...), webBootstrap(t, binaries[fn]))
-		waitFor(t, p, fn+" listening", func() error {
-			c, err := net.Dial("tcp", addr)
-			if err == nil {
-				c.Close()
-			}
-			return err
-		})
+		addr := "127.0.0.1:" + runtimetest.Port(t)
+		p := runtimetest.Start(t, append([]string{"FACEGATE_SCF_WEB_ADDR=" + addr, "TENCENTCLOUD_RUNENV=SCF"}, env...), webBootstrap(t, binaries[fn]))
+		runtimetest.WaitFor(t, p, fn+" listening", runtimetest.Dialable(addr))
 		g.addrs[fn] = addr
 		g.processes = append(g.processes, p)
 	}
@@ -521,19 +515,19 @@ func TestStartAnswersRecordedEvents(t *testing.T) {
 		}
 	}
 
-	api := newRuntimeAPI(t)
-	lambda := startProcess(t, append([]string{"AWS_LAMBDA_RUNTIME_API=" + api.addr()}, append(env, longTermKeys...)...), binaries["start"])
+	api := runtimetest.NewRuntimeAPI(t)
+	lambda := runtimetest.Start(t, append([]string{"AWS_LAMBDA_RUNTIME_API=" + api.Addr()}, append(env, longTermKeys...)...), binaries["start"])
 	for _, tc := range []struct{ name, event string }{
 		{"lambda rest v1", "lambda-rest-v1-start.json"},
 		{"lambda http api v2", "lambda-httpapi-v2-start.json"},
 		{"lambda function url", "lambda-furl-start.json"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			id, _, res := api.invoke(t, lambda, readTestdata(t, tc.event))
-			if res.kind != "response" {
-				t.Fatalf("posted %s: %s", res.kind, res.body)
+			res := runtimetest.InvokeLambda(t, api, lambda, readTestdata(t, tc.event))
+			if res.Kind != runtimetest.KindResponse {
+				t.Fatalf("posted %s: %s", res.Kind, res.Body)
 			}
-			m := fields(t, res.body)
+			m := fields(t, res.Body)
 			wantEmptyBody(t, m)
 			wantHeaders(t, field[map[string]string](t, m, "headers"))
 			if strings.Contains(tc.event, "rest-v1") {
@@ -548,21 +542,21 @@ func TestStartAnswersRecordedEvents(t *testing.T) {
 					t.Error("payload 2.0 answer carries multiValueHeaders")
 				}
 			}
-			if !logsRequest(lambda, id, "start") {
-				t.Errorf("no log record with request_id %s and function start", id)
+			if !logsRequest(lambda, res.RequestID, "start") {
+				t.Errorf("no log record with request_id %s and function start", res.RequestID)
 			}
 		})
 	}
 
-	port := freePort(t)
-	scf := startProcess(t, append([]string{"_LAMBDA_SERVER_PORT=" + port, "TENCENTCLOUD_RUNENV=SCF"}, append(env, roleKeys...)...), binaries["start"])
-	rt := dialSCF(t, scf, port)
+	port := runtimetest.Port(t)
+	scf := runtimetest.Start(t, append([]string{"_LAMBDA_SERVER_PORT=" + port, "TENCENTCLOUD_RUNENV=SCF"}, append(env, roleKeys...)...), binaries["start"])
+	rt := runtimetest.ConnectSCF(t, scf, port)
 	for _, tc := range []struct{ name, event string }{
 		{"scf api gateway", "scf-apigw-start.json"},
 		{"scf function url", "scf-url-start.json"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			id, _, resp := rt.invoke(t, readTestdata(t, tc.event), "")
+			req, resp := runtimetest.InvokeSCF(t, rt, readTestdata(t, tc.event), "")
 			if resp.Error != nil {
 				t.Fatalf("invoke error %+v", resp.Error)
 			}
@@ -575,8 +569,8 @@ func TestStartAnswersRecordedEvents(t *testing.T) {
 			wantCookie(t, []string{h["Set-Cookie"]})
 			delete(h, "Set-Cookie")
 			wantHeaders(t, h)
-			if !logsRequest(scf, id, "start") {
-				t.Errorf("no log record with request_id %s and function start", id)
+			if !logsRequest(scf, req.RequestId, "start") {
+				t.Errorf("no log record with request_id %s and function start", req.RequestId)
 			}
 		})
 	}
@@ -595,12 +589,12 @@ func TestSCFRoleKeysRotateBetweenInvocations(t *testing.T) {
 		"TENCENTCLOUD_SECRETKEY=expired-role-secret",
 		"TENCENTCLOUD_SESSIONTOKEN=expired-role-token",
 	}
-	port := freePort(t)
-	p := startProcess(t, append([]string{"_LAMBDA_SERVER_PORT=" + port, "TENCENTCLOUD_RUNENV=SCF"}, append(functionEnv(sb, t.TempDir()), expired...)...), binaries["start"])
-	rt := dialSCF(t, p, port)
+	port := runtimetest.Port(t)
+	p := runtimetest.Start(t, append([]string{"_LAMBDA_SERVER_PORT=" + port, "TENCENTCLOUD_RUNENV=SCF"}, append(functionEnv(sb, t.TempDir()), expired...)...), binaries["start"])
+	rt := runtimetest.ConnectSCF(t, p, port)
 	status := func(env string) int {
 		t.Helper()
-		_, _, resp := rt.invoke(t, readTestdata(t, "scf-apigw-start.json"), env)
+		_, resp := runtimetest.InvokeSCF(t, rt, readTestdata(t, "scf-apigw-start.json"), env)
 		if resp.Error != nil {
 			t.Fatalf("invoke error %+v", resp.Error)
 		}
@@ -617,7 +611,7 @@ func TestSCFRoleKeysRotateBetweenInvocations(t *testing.T) {
 	if got := status(string(fresh)); got != http.StatusFound {
 		t.Errorf("with the rotated keys: status %d, want 302", got)
 	}
-	if strings.Contains(p.logs.String(), sandbox.TestTempSecretKey) || strings.Contains(p.logs.String(), "expired-role-secret") {
+	if strings.Contains(p.Output(), sandbox.TestTempSecretKey) || strings.Contains(p.Output(), "expired-role-secret") {
 		t.Error("a role secret reached the logs")
 	}
 }
@@ -630,12 +624,12 @@ func TestSCFRoleKeysRotateBetweenInvocations(t *testing.T) {
 func TestSCFConfigurationArrivingWithTheFirstInvoke(t *testing.T) {
 	needFunctions(t)
 	sb := sandboxtest.New(t, sandbox.Options{})
-	port := freePort(t)
-	p := startProcess(t, []string{"_LAMBDA_SERVER_PORT=" + port, "TENCENTCLOUD_RUNENV=SCF", "PATH=/usr/bin:/bin"}, binaries["start"])
-	rt := dialSCF(t, p, port)
+	port := runtimetest.Port(t)
+	p := runtimetest.Start(t, []string{"_LAMBDA_SERVER_PORT=" + port, "TENCENTCLOUD_RUNENV=SCF", "PATH=/usr/bin:/bin"}, binaries["start"])
+	rt := runtimetest.ConnectSCF(t, p, port)
 	invoke := func(env string) map[string]json.RawMessage {
 		t.Helper()
-		_, _, resp := rt.invoke(t, readTestdata(t, "scf-apigw-start.json"), env)
+		_, resp := runtimetest.InvokeSCF(t, rt, readTestdata(t, "scf-apigw-start.json"), env)
 		if resp.Error != nil {
 			t.Fatalf("invoke error %+v", resp.Error)
 		}
@@ -657,7 +651,7 @@ func TestSCFConfigurationArrivingWithTheFirstInvoke(t *testing.T) {
 	if !logsText(p, "FACEGATE_CALLBACK_URL") {
 		t.Error("the log does not name the variable that was missing")
 	}
-	if strings.Contains(p.logs.String(), sandbox.TestTempSecretKey) {
+	if strings.Contains(p.Output(), sandbox.TestTempSecretKey) {
 		t.Error("a role secret reached the logs")
 	}
 }
