@@ -130,3 +130,34 @@ func InvokeSCF(t T, rt *SCFRuntime, payload []byte, env string) (InvokeRequest, 
 	}
 	return req, resp
 }
+
+// NewRIE is StartRIE for a test: the emulator, and the function under it, stop when the
+// test ends, and an unclean stop fails the test.
+func NewRIE(t T, rie, bootstrap string, env []string) *RIE {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), testReady)
+	defer cancel()
+	r, err := StartRIE(ctx, rie, bootstrap, env)
+	if err != nil {
+		t.Fatalf("%v", err)
+	}
+	t.Cleanup(func() {
+		if err := r.Stop(testStop); err != nil {
+			t.Errorf("the RIE did not stop cleanly: %v\n%s", err, r.Output())
+		}
+	})
+	return r
+}
+
+// InvokeRIE is RIE.Invoke for a test: a failed exchange with the emulator fails the test,
+// with what the emulator and the function logged.
+func InvokeRIE(t T, r *RIE, payload []byte) LambdaResult {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), testAnswer)
+	defer cancel()
+	res, err := r.Invoke(ctx, payload)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, r.Output())
+	}
+	return res
+}
