@@ -86,6 +86,9 @@ func TestFunctionsFlowOnEveryRuntime(t *testing.T) {
 		{"lambda http api v2", func(t *testing.T, env []string) gateway {
 			return startLambdaFunctions(t, "v2", append(env, longTermKeys...))
 		}},
+		{"lambda function url", func(t *testing.T, env []string) gateway {
+			return startLambdaFunctions(t, "furl", append(env, longTermKeys...))
+		}},
 		{"scf event api gateway", func(t *testing.T, env []string) gateway {
 			return startSCFFunctions(t, append(env, roleKeys...), false)
 		}},
@@ -100,6 +103,30 @@ func TestFunctionsFlowOnEveryRuntime(t *testing.T) {
 		t.Run(rt.name, func(t *testing.T) {
 			sb := sandboxtest.New(t, sandbox.Options{})
 			gw := rt.start(t, functionEnv(sb, t.TempDir()))
+			runFlow(t, sb, gw, "pass", "passed")
+			runFlow(t, sb, gw, "user_exit", "failed")
+		})
+	}
+}
+
+// TestFunctionsFlowOnTheRuntimeInterfaceEmulator runs the same verifications through
+// AWS's own Runtime Interface Emulator (the go.mod tool aws-lambda-rie) instead of our
+// Runtime API stand-in, for every Lambda event shape: the stand-in is our reading of the
+// protocol, the RIE is AWS's. The RIE answers with the function's JSON; the gateway
+// stand-in turns it into HTTP as API Gateway or a Function URL would.
+func TestFunctionsFlowOnTheRuntimeInterfaceEmulator(t *testing.T) {
+	needFunctions(t)
+	if rieBuildError != nil {
+		t.Fatalf("AWS's Runtime Interface Emulator (%s, a tool in go.mod) does not build: %v", runtimetest.RIEPackage, rieBuildError)
+	}
+	for _, shape := range []struct{ name, shape string }{
+		{"lambda rest v1", "v1"},
+		{"lambda http api v2", "v2"},
+		{"lambda function url", "furl"},
+	} {
+		t.Run(shape.name, func(t *testing.T) {
+			sb := sandboxtest.New(t, sandbox.Options{})
+			gw := startRIEFunctions(t, shape.shape, append(functionEnv(sb, t.TempDir()), longTermKeys...))
 			runFlow(t, sb, gw, "pass", "passed")
 			runFlow(t, sb, gw, "user_exit", "failed")
 		})
@@ -206,45 +233,59 @@ func requestBody(t *testing.T, req *http.Request) []byte {
 	return b
 }
 
-// ---- Lambda: one process per function, each with its own Runtime API ----
-
-type lambdaFunction struct {
-	api  *runtimetest.RuntimeAPI
-	proc *runtimetest.Process
-}
+// ---- Lambda: one process per function, each with its own Runtime API or RIE ----
 
 func startLambdaFunctions(t *testing.T, shape string, env []string) *lambdaGateway {
-	g := &lambdaGateway{shape: shape, procs: map[string]lambdaFunction{}}
+	g := &lambdaGateway{shape: shape, functions: map[string]func(*testing.T, []byte) runtimetest.LambdaResult{}}
 	for _, fn := range []string{"start", "callback", "result"} {
 		api := runtimetest.NewRuntimeAPI(t)
 		p := runtimetest.Start(t, append([]string{"AWS_LAMBDA_RUNTIME_API=" + api.Addr(), "AWS_LAMBDA_FUNCTION_NAME=facegate-" + fn}, env...), binaries[fn])
-		g.procs[fn] = lambdaFunction{api: api, proc: p}
+		g.functions[fn] = func(t *testing.T, payload []byte) runtimetest.LambdaResult {
+			return runtimetest.InvokeLambda(t, api, p, payload)
+		}
 		g.processes = append(g.processes, p)
+	}
+	return g
+}
+
+// startRIEFunctions runs each function under its own Runtime Interface Emulator, as
+// `docker run` of a Lambda image would; the emulator's output includes the function's.
+func startRIEFunctions(t *testing.T, shape string, env []string) *lambdaGateway {
+	g := &lambdaGateway{shape: shape, functions: map[string]func(*testing.T, []byte) runtimetest.LambdaResult{}}
+	for _, fn := range []string{"start", "callback", "result"} {
+		rie := runtimetest.NewRIE(t, rieBinary, binaries[fn], append([]string{"AWS_LAMBDA_FUNCTION_NAME=facegate-" + fn}, env...))
+		g.functions[fn] = func(t *testing.T, payload []byte) runtimetest.LambdaResult {
+			return runtimetest.InvokeRIE(t, rie, payload)
+		}
+		g.processes = append(g.processes, rie.Process)
 	}
 	return g
 }
 
 type lambdaGateway struct {
 	processes
-	shape string // "v1" or "v2"
-	procs map[string]lambdaFunction
+	shape string // "v1", "v2" or "furl"
+	// functions deliver one event to each function and return its answer.
+	functions map[string]func(t *testing.T, payload []byte) runtimetest.LambdaResult
 }
 
 func (g *lambdaGateway) do(t *testing.T, fn string, req *http.Request) *http.Response {
 	t.Helper()
-	f := g.procs[fn]
 	body := requestBody(t, req)
 	var event any
-	if g.shape == "v1" {
+	switch g.shape {
+	case "v1":
 		event = v1Event(req, body)
-	} else {
+	case "v2":
 		event = v2Event(req, body)
+	default:
+		event = functionURLEvent(req, body)
 	}
 	payload, err := json.Marshal(event)
 	if err != nil {
 		t.Fatal(err)
 	}
-	res := runtimetest.InvokeLambda(t, f.api, f.proc, payload)
+	res := g.functions[fn](t, payload)
 	if res.Kind != runtimetest.KindResponse {
 		t.Fatalf("%s posted %s: %s", fn, res.Kind, res.Body)
 	}
@@ -357,6 +398,16 @@ func v2Event(req *http.Request, body []byte) events.APIGatewayV2HTTPRequest {
 	if len(body) > 0 {
 		ev.Body, ev.IsBase64Encoded = base64.StdEncoding.EncodeToString(body), true
 	}
+	return ev
+}
+
+// functionURLEvent is what a Lambda Function URL sends for req: the payload 2.0 shape
+// with the $default route and an anonymous caller.
+func functionURLEvent(req *http.Request, body []byte) events.APIGatewayV2HTTPRequest {
+	ev := v2Event(req, body)
+	ev.RouteKey, ev.RequestContext.RouteKey = "$default", "$default"
+	ev.RequestContext.RequestID, ev.RequestContext.AccountID = "gw-furl", "anonymous"
+	ev.RequestContext.HTTP.SourceIP = "203.0.113.55"
 	return ev
 }
 

@@ -23,6 +23,13 @@ var binaries = map[string]string{}
 // functionsBuildError says why the real functions were not built, if they were not.
 var functionsBuildError error
 
+// rieBinary is AWS's Runtime Interface Emulator, built by TestMain from the go.mod
+// tool; rieBuildError says why it was not built, if it was not.
+var (
+	rieBinary     string
+	rieBuildError error
+)
+
 // repoRoot is the module root, where go build runs.
 const repoRoot = "../.."
 
@@ -46,6 +53,10 @@ func TestMain(m *testing.M) {
 			break
 		}
 		binaries[fn] = out
+	}
+	rieBinary = filepath.Join(dir, "aws-lambda-rie")
+	if err := runtimetest.GoBuild(repoRoot, rieBinary, runtimetest.RIEPackage); err != nil {
+		rieBuildError = err
 	}
 	code := m.Run()
 	os.RemoveAll(dir)
