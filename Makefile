@@ -4,7 +4,7 @@
 GO      ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: run test lint bench build package deploy-aws deploy-scf coldstart clean
+.PHONY: run test lint bench build package deploy-aws deploy-scf coldstart emulate clean
 .PHONY: chromium node screenshots
 
 # Built, then run as itself rather than through `go run`: after Ctrl-C `go run` exits 1
@@ -103,6 +103,13 @@ check-scf:
 # sizes, as a Markdown table for the README.
 coldstart: package
 	$(GO) run ./cmd/coldstart -dist $(DIST) -runs 15
+
+# Runs each package of this machine's architecture as its platform would and replays the
+# recorded events in deploy/events: the Lambda zips' bootstrap under AWS's Runtime Interface
+# Emulator (the go.mod tool aws-lambda-rie), the SCF event zips' main under the SCF runtime
+# stand-in, against the in-process sandbox and a temporary local store. Prints each answer.
+emulate: package
+	$(GO) run ./cmd/emulate -dist $(DIST)
 
 clean:
 	rm -rf $(DIST)

@@ -17,20 +17,15 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"net/http/httptest"
-	"net/rpc"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
-	"strconv"
 	"strings"
-	"sync/atomic"
-	"syscall"
 	"time"
+
+	"github.com/facegate/facegate/internal/runtimetest"
 )
 
 func main() {
@@ -129,7 +124,6 @@ type meter struct {
 // local store, and a Tencent endpoint that is never called by the measured request.
 func (m *meter) env() []string {
 	return []string{
-		"PATH=" + os.Getenv("PATH"),
 		"FACEGATE_STORE=local",
 		"FACEGATE_LOCAL_DIR=" + filepath.Join(m.work, "store"),
 		"FACEGATE_CALLBACK_URL=https://api.example.com/callback",
@@ -163,24 +157,12 @@ func (m *meter) once(rt string) (time.Duration, error) {
 	}
 }
 
-// start launches cmd and returns a stop function that ends it with SIGTERM.
-func start(cmd *exec.Cmd) (func(), error) {
-	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-	return func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			cmd.Process.Kill()
-			<-done
-		}
-	}, nil
-}
+// Bounds on one measured start: how often readiness is polled (finely, since the
+// figures are a few milliseconds), and how long a stopped function may take to exit.
+const (
+	pollInterval = 200 * time.Microsecond
+	stopGrace    = 10 * time.Second
+)
 
 func (m *meter) lambda(ctx context.Context) (time.Duration, error) {
 	event, _ := json.Marshal(map[string]any{
@@ -188,44 +170,28 @@ func (m *meter) lambda(ctx context.Context) (time.Duration, error) {
 		"headers":        map[string]string{"host": "api.example.com", "accept": "application/json"},
 		"requestContext": map[string]any{"http": map[string]string{"method": "GET", "path": m.path(), "sourceIp": "203.0.113.1"}},
 	})
-	answered := make(chan int, 1)
-	var served atomic.Bool
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /2018-06-01/runtime/invocation/next", func(w http.ResponseWriter, r *http.Request) {
-		if served.Swap(true) {
-			<-r.Context().Done()
-			return
-		}
-		w.Header().Set("Lambda-Runtime-Aws-Request-Id", "coldstart")
-		w.Header().Set("Lambda-Runtime-Deadline-Ms", strconv.FormatInt(time.Now().Add(time.Minute).UnixMilli(), 10))
-		w.Write(event)
-	})
-	mux.HandleFunc("POST /2018-06-01/runtime/invocation/{id}/response", func(w http.ResponseWriter, r *http.Request) {
-		var resp struct{ StatusCode int }
-		if err := json.NewDecoder(r.Body).Decode(&resp); err != nil {
-			resp.StatusCode = 0
-		}
-		w.WriteHeader(http.StatusAccepted)
-		answered <- resp.StatusCode
-	})
-	api := httptest.NewServer(mux)
-	defer api.Close()
-
-	cmd := exec.Command(m.bin)
-	cmd.Env = append(m.env(), "AWS_LAMBDA_RUNTIME_API="+strings.TrimPrefix(api.URL, "http://"))
-	t0 := time.Now()
-	stop, err := start(cmd)
+	api, err := runtimetest.ListenRuntimeAPI()
 	if err != nil {
 		return 0, err
 	}
-	defer stop()
-	select {
-	case status := <-answered:
-		d := time.Since(t0)
-		return d, checkStatus(status)
-	case <-ctx.Done():
-		return 0, errors.New("no response from the function")
+	defer api.Close()
+
+	t0 := time.Now()
+	p, err := runtimetest.StartProcess(append(m.env(), "AWS_LAMBDA_RUNTIME_API="+api.Addr()), m.bin)
+	if err != nil {
+		return 0, err
 	}
+	defer p.Stop(stopGrace)
+	res, err := api.Invoke(ctx, p, event)
+	if err != nil {
+		return 0, fmt.Errorf("%w\n%s", err, p.Output())
+	}
+	d := time.Since(t0)
+	var resp struct{ StatusCode int }
+	if res.Kind != runtimetest.KindResponse || json.Unmarshal(res.Body, &resp) != nil {
+		resp.StatusCode = 0
+	}
+	return d, checkStatus(resp.StatusCode)
 }
 
 // checkStatus accepts the answer the measured request must get: a 4xx the function
@@ -238,20 +204,8 @@ func checkStatus(status int) error {
 	return nil
 }
 
-// The SCF runtime's messages, by field name (see pkg/scfrpc).
-type invokeRequest struct {
-	Payload   []byte
-	RequestId string
-	Deadline  struct{ Seconds, Nanos int64 }
-}
-
-type invokeResponse struct {
-	Payload []byte
-	Error   *struct{ Message, Type string }
-}
-
 func (m *meter) scfEvent(ctx context.Context) (time.Duration, error) {
-	port, err := freePort()
+	port, err := runtimetest.FreePort()
 	if err != nil {
 		return 0, err
 	}
@@ -260,35 +214,24 @@ func (m *meter) scfEvent(ctx context.Context) (time.Duration, error) {
 		"headers":        map[string]string{"host": "api.example.com", "accept": "application/json"},
 		"requestContext": map[string]any{"httpMethod": "GET", "path": m.path(), "sourceIp": "203.0.113.1", "requestId": "coldstart"},
 	})
-	cmd := exec.Command(m.bin)
-	cmd.Env = append(m.env(), "_LAMBDA_SERVER_PORT="+port, "TENCENTCLOUD_RUNENV=SCF")
 	t0 := time.Now()
-	stop, err := start(cmd)
+	p, err := runtimetest.StartProcess(append(m.env(), "_LAMBDA_SERVER_PORT="+port, "TENCENTCLOUD_RUNENV=SCF"), m.bin)
 	if err != nil {
 		return 0, err
 	}
-	defer stop()
-	var client *rpc.Client
-	for client == nil {
-		if ctx.Err() != nil {
-			return 0, errors.New("the function never listened")
-		}
-		c, err := rpc.Dial("tcp", "127.0.0.1:"+port)
-		if err != nil {
-			time.Sleep(200 * time.Microsecond)
-			continue
-		}
-		if err := c.Call("Function.Ping", struct{}{}, &struct{}{}); err != nil {
-			c.Close()
-			continue
-		}
-		client = c
+	defer p.Stop(stopGrace)
+	var rt *runtimetest.SCFRuntime
+	err = runtimetest.WaitUntil(ctx, p, pollInterval, func() error {
+		var err error
+		rt, err = runtimetest.DialSCF("127.0.0.1:" + port)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("the function never listened: %w\n%s", err, p.Output())
 	}
-	defer client.Close()
-	req := invokeRequest{Payload: event, RequestId: "coldstart"}
-	req.Deadline.Seconds = time.Now().Add(time.Minute).Unix()
-	var resp invokeResponse
-	if err := client.Call("Function.Invoke", req, &resp); err != nil {
+	defer rt.Close()
+	resp, err := rt.Invoke(ctx, rt.NewRequest(event, time.Minute))
+	if err != nil {
 		return 0, err
 	}
 	d := time.Since(t0)
@@ -305,45 +248,44 @@ func (m *meter) scfEvent(ctx context.Context) (time.Duration, error) {
 // http measures an HTTP runtime: a web function started through scf_bootstrap (web)
 // or the plain local server.
 func (m *meter) http(ctx context.Context, web bool) (time.Duration, error) {
-	port, err := freePort()
+	port, err := runtimetest.FreePort()
 	if err != nil {
 		return 0, err
 	}
 	addr := "127.0.0.1:" + port
-	var cmd *exec.Cmd
+	bin, env := m.bin, append(m.env(), "PORT="+port)
 	if web {
-		script, err := m.webBootstrap()
-		if err != nil {
+		if bin, err = m.webBootstrap(); err != nil {
 			return 0, err
 		}
-		cmd = exec.Command(script)
-		cmd.Env = append(m.env(), "TENCENTCLOUD_RUNENV=SCF", "FACEGATE_SCF_WEB_ADDR="+addr)
-	} else {
-		cmd = exec.Command(m.bin)
-		cmd.Env = append(m.env(), "PORT="+port)
+		env = append(m.env(), "TENCENTCLOUD_RUNENV=SCF", "FACEGATE_SCF_WEB_ADDR="+addr)
 	}
 	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
 	t0 := time.Now()
-	stop, err := start(cmd)
+	p, err := runtimetest.StartProcess(env, bin)
 	if err != nil {
 		return 0, err
 	}
-	defer stop()
-	for {
+	defer p.Stop(stopGrace)
+	var d time.Duration
+	status := 0
+	err = runtimetest.WaitUntil(ctx, p, pollInterval, func() error {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+m.path(), nil)
 		req.Header.Set("Accept", "application/json")
 		resp, err := client.Do(req)
-		if err == nil {
-			d := time.Since(t0)
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			return d, checkStatus(resp.StatusCode)
+		if err != nil {
+			return err
 		}
-		if ctx.Err() != nil {
-			return 0, errors.New("the function never answered")
-		}
-		time.Sleep(200 * time.Microsecond)
+		d = time.Since(t0)
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		status = resp.StatusCode
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("the function never answered: %w\n%s", err, p.Output())
 	}
+	return d, checkStatus(status)
 }
 
 // webBootstrap writes scf_bootstrap with /var/user/ pointing at a copy of the binary
@@ -357,26 +299,5 @@ func (m *meter) webBootstrap() (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
 	}
-	bin, err := os.ReadFile(m.bin)
-	if err != nil {
-		return "", err
-	}
-	if err := os.WriteFile(filepath.Join(dir, "main"), bin, 0o755); err != nil {
-		return "", err
-	}
-	boot, err := os.ReadFile(m.bootstrap)
-	if err != nil {
-		return "", err
-	}
-	local := strings.ReplaceAll(string(boot), "/var/user/", dir+"/")
-	return script, os.WriteFile(script, []byte(local), 0o755)
-}
-
-func freePort() (string, error) {
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer lis.Close()
-	return strconv.Itoa(lis.Addr().(*net.TCPAddr).Port), nil
+	return runtimetest.SCFWebBootstrap(dir, m.bootstrap, m.bin)
 }

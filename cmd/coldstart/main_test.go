@@ -2,12 +2,12 @@ package main
 
 import (
 	"bytes"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"runtime"
 	"testing"
+
+	"github.com/facegate/facegate/internal/runtimetest"
 )
 
 // TestMeasuresEveryRuntime builds one real function and measures one cold start on
@@ -15,12 +15,8 @@ import (
 func TestMeasuresEveryRuntime(t *testing.T) {
 	dist := t.TempDir()
 	bin := filepath.Join(dist, runtime.GOARCH, "result")
-	// go test puts the go command that runs it first on PATH.
-	cmd := exec.Command("go", "build", "-trimpath", "-tags", "lambda.norpc", "-o", bin, "./functions/result")
-	cmd.Dir = "../.."
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
+	if err := runtimetest.GoBuild("../..", bin, "./functions/result"); err != nil {
+		t.Fatal(err)
 	}
 
 	var out bytes.Buffer

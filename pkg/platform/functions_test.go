@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/facegate/facegate/internal/runtimetest"
 	"github.com/facegate/facegate/pkg/sandbox"
 	"github.com/facegate/facegate/pkg/sandbox/sandboxtest"
 )
@@ -38,12 +38,12 @@ type gateway interface {
 }
 
 // processes is the set of function processes behind a gateway.
-type processes []*process
+type processes []*runtimetest.Process
 
 func (ps processes) logs() string {
 	var b strings.Builder
 	for _, p := range ps {
-		b.WriteString(p.logs.String())
+		b.WriteString(p.Output())
 	}
 	return b.String()
 }
@@ -86,6 +86,9 @@ func TestFunctionsFlowOnEveryRuntime(t *testing.T) {
 		{"lambda http api v2", func(t *testing.T, env []string) gateway {
 			return startLambdaFunctions(t, "v2", append(env, longTermKeys...))
 		}},
+		{"lambda function url", func(t *testing.T, env []string) gateway {
+			return startLambdaFunctions(t, "furl", append(env, longTermKeys...))
+		}},
 		{"scf event api gateway", func(t *testing.T, env []string) gateway {
 			return startSCFFunctions(t, append(env, roleKeys...), false)
 		}},
@@ -100,6 +103,30 @@ func TestFunctionsFlowOnEveryRuntime(t *testing.T) {
 		t.Run(rt.name, func(t *testing.T) {
 			sb := sandboxtest.New(t, sandbox.Options{})
 			gw := rt.start(t, functionEnv(sb, t.TempDir()))
+			runFlow(t, sb, gw, "pass", "passed")
+			runFlow(t, sb, gw, "user_exit", "failed")
+		})
+	}
+}
+
+// TestFunctionsFlowOnTheRuntimeInterfaceEmulator runs the same verifications through
+// AWS's own Runtime Interface Emulator (the go.mod tool aws-lambda-rie) instead of our
+// Runtime API stand-in, for every Lambda event shape: the stand-in is our reading of the
+// protocol, the RIE is AWS's. The RIE answers with the function's JSON; the gateway
+// stand-in turns it into HTTP as API Gateway or a Function URL would.
+func TestFunctionsFlowOnTheRuntimeInterfaceEmulator(t *testing.T) {
+	needFunctions(t)
+	if rieBuildError != nil {
+		t.Fatalf("AWS's Runtime Interface Emulator (%s, a tool in go.mod) does not build: %v", runtimetest.RIEPackage, rieBuildError)
+	}
+	for _, shape := range []struct{ name, shape string }{
+		{"lambda rest v1", "v1"},
+		{"lambda http api v2", "v2"},
+		{"lambda function url", "furl"},
+	} {
+		t.Run(shape.name, func(t *testing.T) {
+			sb := sandboxtest.New(t, sandbox.Options{})
+			gw := startRIEFunctions(t, shape.shape, append(functionEnv(sb, t.TempDir()), longTermKeys...))
 			runFlow(t, sb, gw, "pass", "passed")
 			runFlow(t, sb, gw, "user_exit", "failed")
 		})
@@ -206,56 +233,70 @@ func requestBody(t *testing.T, req *http.Request) []byte {
 	return b
 }
 
-// ---- Lambda: one process per function, each with its own Runtime API ----
-
-type lambdaFunction struct {
-	api  *runtimeAPI
-	proc *process
-}
+// ---- Lambda: one process per function, each with its own Runtime API or RIE ----
 
 func startLambdaFunctions(t *testing.T, shape string, env []string) *lambdaGateway {
-	g := &lambdaGateway{shape: shape, procs: map[string]lambdaFunction{}}
+	g := &lambdaGateway{shape: shape, functions: map[string]func(*testing.T, []byte) runtimetest.LambdaResult{}}
 	for _, fn := range []string{"start", "callback", "result"} {
-		api := newRuntimeAPI(t)
-		p := startProcess(t, append([]string{"AWS_LAMBDA_RUNTIME_API=" + api.addr(), "AWS_LAMBDA_FUNCTION_NAME=facegate-" + fn}, env...), binaries[fn])
-		g.procs[fn] = lambdaFunction{api: api, proc: p}
+		api := runtimetest.NewRuntimeAPI(t)
+		p := runtimetest.Start(t, append([]string{"AWS_LAMBDA_RUNTIME_API=" + api.Addr(), "AWS_LAMBDA_FUNCTION_NAME=facegate-" + fn}, env...), binaries[fn])
+		g.functions[fn] = func(t *testing.T, payload []byte) runtimetest.LambdaResult {
+			return runtimetest.InvokeLambda(t, api, p, payload)
+		}
 		g.processes = append(g.processes, p)
+	}
+	return g
+}
+
+// startRIEFunctions runs each function under its own Runtime Interface Emulator, as
+// `docker run` of a Lambda image would; the emulator's output includes the function's.
+func startRIEFunctions(t *testing.T, shape string, env []string) *lambdaGateway {
+	g := &lambdaGateway{shape: shape, functions: map[string]func(*testing.T, []byte) runtimetest.LambdaResult{}}
+	for _, fn := range []string{"start", "callback", "result"} {
+		rie := runtimetest.NewRIE(t, rieBinary, binaries[fn], append([]string{"AWS_LAMBDA_FUNCTION_NAME=facegate-" + fn}, env...))
+		g.functions[fn] = func(t *testing.T, payload []byte) runtimetest.LambdaResult {
+			return runtimetest.InvokeRIE(t, rie, payload)
+		}
+		g.processes = append(g.processes, rie.Process)
 	}
 	return g
 }
 
 type lambdaGateway struct {
 	processes
-	shape string // "v1" or "v2"
-	procs map[string]lambdaFunction
+	shape string // "v1", "v2" or "furl"
+	// functions deliver one event to each function and return its answer.
+	functions map[string]func(t *testing.T, payload []byte) runtimetest.LambdaResult
 }
 
 func (g *lambdaGateway) do(t *testing.T, fn string, req *http.Request) *http.Response {
 	t.Helper()
-	f := g.procs[fn]
 	body := requestBody(t, req)
 	var event any
-	if g.shape == "v1" {
+	switch g.shape {
+	case "v1":
 		event = v1Event(req, body)
-	} else {
+	case "v2":
 		event = v2Event(req, body)
+	default:
+		event = functionURLEvent(req, body)
 	}
 	payload, err := json.Marshal(event)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, _, res := f.api.invoke(t, f.proc, payload)
-	if res.kind != "response" {
-		t.Fatalf("%s posted %s: %s", fn, res.kind, res.body)
+	res := g.functions[fn](t, payload)
+	if res.Kind != runtimetest.KindResponse {
+		t.Fatalf("%s posted %s: %s", fn, res.Kind, res.Body)
 	}
 	resp := &http.Response{Header: http.Header{}, Request: req}
 	if g.shape == "v1" {
 		var out events.APIGatewayProxyResponse
-		if err := json.Unmarshal(res.body, &out); err != nil {
+		if err := json.Unmarshal(res.Body, &out); err != nil {
 			t.Fatal(err)
 		}
 		if out.Headers == nil || out.MultiValueHeaders == nil {
-			t.Errorf("%s: null headers map: %s", fn, res.body)
+			t.Errorf("%s: null headers map: %s", fn, res.Body)
 		}
 		// API Gateway merges the two maps.
 		for k, v := range out.Headers {
@@ -272,7 +313,7 @@ func (g *lambdaGateway) do(t *testing.T, fn string, req *http.Request) *http.Res
 		return resp
 	}
 	var out events.LambdaFunctionURLResponse
-	if err := json.Unmarshal(res.body, &out); err != nil {
+	if err := json.Unmarshal(res.Body, &out); err != nil {
 		t.Fatal(err)
 	}
 	for k, v := range out.Headers {
@@ -360,20 +401,30 @@ func v2Event(req *http.Request, body []byte) events.APIGatewayV2HTTPRequest {
 	return ev
 }
 
+// functionURLEvent is what a Lambda Function URL sends for req: the payload 2.0 shape
+// with the $default route and an anonymous caller.
+func functionURLEvent(req *http.Request, body []byte) events.APIGatewayV2HTTPRequest {
+	ev := v2Event(req, body)
+	ev.RouteKey, ev.RequestContext.RouteKey = "$default", "$default"
+	ev.RequestContext.RequestID, ev.RequestContext.AccountID = "gw-furl", "anonymous"
+	ev.RequestContext.HTTP.SourceIP = "203.0.113.55"
+	return ev
+}
+
 // ---- SCF event functions: one process per function, net/rpc ----
 
 type scfGateway struct {
 	processes
 	functionURL bool
-	rts         map[string]*scfRuntime
+	rts         map[string]*runtimetest.SCFRuntime
 }
 
 func startSCFFunctions(t *testing.T, env []string, functionURL bool) *scfGateway {
-	g := &scfGateway{functionURL: functionURL, rts: map[string]*scfRuntime{}}
+	g := &scfGateway{functionURL: functionURL, rts: map[string]*runtimetest.SCFRuntime{}}
 	for _, fn := range []string{"start", "callback", "result"} {
-		port := freePort(t)
-		p := startProcess(t, append([]string{"_LAMBDA_SERVER_PORT=" + port, "TENCENTCLOUD_RUNENV=SCF", "SCF_FUNCTIONNAME=facegate-" + fn}, env...), binaries[fn])
-		g.rts[fn] = dialSCF(t, p, port)
+		port := runtimetest.Port(t)
+		p := runtimetest.Start(t, append([]string{"_LAMBDA_SERVER_PORT=" + port, "TENCENTCLOUD_RUNENV=SCF", "SCF_FUNCTIONNAME=facegate-" + fn}, env...), binaries[fn])
+		g.rts[fn] = runtimetest.ConnectSCF(t, p, port)
 		g.processes = append(g.processes, p)
 	}
 	return g
@@ -413,7 +464,7 @@ func (g *scfGateway) do(t *testing.T, fn string, req *http.Request) *http.Respon
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, _, out := g.rts[fn].invoke(t, payload, "")
+	_, out := runtimetest.InvokeSCF(t, g.rts[fn], payload, "")
 	if out.Error != nil {
 		t.Fatalf("%s: invoke error %+v", fn, out.Error)
 	}
@@ -444,15 +495,9 @@ type webGateway struct {
 func startWebFunctions(t *testing.T, env []string) *webGateway {
 	g := &webGateway{addrs: map[string]string{}}
 	for _, fn := range []string{"start", "callback", "result"} {
-		addr := "127.0.0.1:" + freePort(t)
-		p := startProcess(t, append([]string{"FACEGATE_SCF_WEB_ADDR=" + addr, "TENCENTCLOUD_RUNENV=SCF"}, env...), webBootstrap(t, binaries[fn]))
-		waitFor(t, p, fn+" listening", func() error {
-			c, err := net.Dial("tcp", addr)
-			if err == nil {
-				c.Close()
-			}
-			return err
-		})
+		addr := "127.0.0.1:" + runtimetest.Port(t)
+		p := runtimetest.Start(t, append([]string{"FACEGATE_SCF_WEB_ADDR=" + addr, "TENCENTCLOUD_RUNENV=SCF"}, env...), webBootstrap(t, binaries[fn]))
+		runtimetest.WaitFor(t, p, fn+" listening", runtimetest.Dialable(addr))
 		g.addrs[fn] = addr
 		g.processes = append(g.processes, p)
 	}
@@ -521,19 +566,19 @@ func TestStartAnswersRecordedEvents(t *testing.T) {
 		}
 	}
 
-	api := newRuntimeAPI(t)
-	lambda := startProcess(t, append([]string{"AWS_LAMBDA_RUNTIME_API=" + api.addr()}, append(env, longTermKeys...)...), binaries["start"])
+	api := runtimetest.NewRuntimeAPI(t)
+	lambda := runtimetest.Start(t, append([]string{"AWS_LAMBDA_RUNTIME_API=" + api.Addr()}, append(env, longTermKeys...)...), binaries["start"])
 	for _, tc := range []struct{ name, event string }{
 		{"lambda rest v1", "lambda-rest-v1-start.json"},
 		{"lambda http api v2", "lambda-httpapi-v2-start.json"},
 		{"lambda function url", "lambda-furl-start.json"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			id, _, res := api.invoke(t, lambda, readTestdata(t, tc.event))
-			if res.kind != "response" {
-				t.Fatalf("posted %s: %s", res.kind, res.body)
+			res := runtimetest.InvokeLambda(t, api, lambda, readTestdata(t, tc.event))
+			if res.Kind != runtimetest.KindResponse {
+				t.Fatalf("posted %s: %s", res.Kind, res.Body)
 			}
-			m := fields(t, res.body)
+			m := fields(t, res.Body)
 			wantEmptyBody(t, m)
 			wantHeaders(t, field[map[string]string](t, m, "headers"))
 			if strings.Contains(tc.event, "rest-v1") {
@@ -548,21 +593,21 @@ func TestStartAnswersRecordedEvents(t *testing.T) {
 					t.Error("payload 2.0 answer carries multiValueHeaders")
 				}
 			}
-			if !logsRequest(lambda, id, "start") {
-				t.Errorf("no log record with request_id %s and function start", id)
+			if !logsRequest(lambda, res.RequestID, "start") {
+				t.Errorf("no log record with request_id %s and function start", res.RequestID)
 			}
 		})
 	}
 
-	port := freePort(t)
-	scf := startProcess(t, append([]string{"_LAMBDA_SERVER_PORT=" + port, "TENCENTCLOUD_RUNENV=SCF"}, append(env, roleKeys...)...), binaries["start"])
-	rt := dialSCF(t, scf, port)
+	port := runtimetest.Port(t)
+	scf := runtimetest.Start(t, append([]string{"_LAMBDA_SERVER_PORT=" + port, "TENCENTCLOUD_RUNENV=SCF"}, append(env, roleKeys...)...), binaries["start"])
+	rt := runtimetest.ConnectSCF(t, scf, port)
 	for _, tc := range []struct{ name, event string }{
 		{"scf api gateway", "scf-apigw-start.json"},
 		{"scf function url", "scf-url-start.json"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			id, _, resp := rt.invoke(t, readTestdata(t, tc.event), "")
+			req, resp := runtimetest.InvokeSCF(t, rt, readTestdata(t, tc.event), "")
 			if resp.Error != nil {
 				t.Fatalf("invoke error %+v", resp.Error)
 			}
@@ -575,8 +620,8 @@ func TestStartAnswersRecordedEvents(t *testing.T) {
 			wantCookie(t, []string{h["Set-Cookie"]})
 			delete(h, "Set-Cookie")
 			wantHeaders(t, h)
-			if !logsRequest(scf, id, "start") {
-				t.Errorf("no log record with request_id %s and function start", id)
+			if !logsRequest(scf, req.RequestId, "start") {
+				t.Errorf("no log record with request_id %s and function start", req.RequestId)
 			}
 		})
 	}
@@ -595,12 +640,12 @@ func TestSCFRoleKeysRotateBetweenInvocations(t *testing.T) {
 		"TENCENTCLOUD_SECRETKEY=expired-role-secret",
 		"TENCENTCLOUD_SESSIONTOKEN=expired-role-token",
 	}
-	port := freePort(t)
-	p := startProcess(t, append([]string{"_LAMBDA_SERVER_PORT=" + port, "TENCENTCLOUD_RUNENV=SCF"}, append(functionEnv(sb, t.TempDir()), expired...)...), binaries["start"])
-	rt := dialSCF(t, p, port)
+	port := runtimetest.Port(t)
+	p := runtimetest.Start(t, append([]string{"_LAMBDA_SERVER_PORT=" + port, "TENCENTCLOUD_RUNENV=SCF"}, append(functionEnv(sb, t.TempDir()), expired...)...), binaries["start"])
+	rt := runtimetest.ConnectSCF(t, p, port)
 	status := func(env string) int {
 		t.Helper()
-		_, _, resp := rt.invoke(t, readTestdata(t, "scf-apigw-start.json"), env)
+		_, resp := runtimetest.InvokeSCF(t, rt, readTestdata(t, "scf-apigw-start.json"), env)
 		if resp.Error != nil {
 			t.Fatalf("invoke error %+v", resp.Error)
 		}
@@ -617,7 +662,7 @@ func TestSCFRoleKeysRotateBetweenInvocations(t *testing.T) {
 	if got := status(string(fresh)); got != http.StatusFound {
 		t.Errorf("with the rotated keys: status %d, want 302", got)
 	}
-	if strings.Contains(p.logs.String(), sandbox.TestTempSecretKey) || strings.Contains(p.logs.String(), "expired-role-secret") {
+	if strings.Contains(p.Output(), sandbox.TestTempSecretKey) || strings.Contains(p.Output(), "expired-role-secret") {
 		t.Error("a role secret reached the logs")
 	}
 }
@@ -630,12 +675,12 @@ func TestSCFRoleKeysRotateBetweenInvocations(t *testing.T) {
 func TestSCFConfigurationArrivingWithTheFirstInvoke(t *testing.T) {
 	needFunctions(t)
 	sb := sandboxtest.New(t, sandbox.Options{})
-	port := freePort(t)
-	p := startProcess(t, []string{"_LAMBDA_SERVER_PORT=" + port, "TENCENTCLOUD_RUNENV=SCF", "PATH=/usr/bin:/bin"}, binaries["start"])
-	rt := dialSCF(t, p, port)
+	port := runtimetest.Port(t)
+	p := runtimetest.Start(t, []string{"_LAMBDA_SERVER_PORT=" + port, "TENCENTCLOUD_RUNENV=SCF", "PATH=/usr/bin:/bin"}, binaries["start"])
+	rt := runtimetest.ConnectSCF(t, p, port)
 	invoke := func(env string) map[string]json.RawMessage {
 		t.Helper()
-		_, _, resp := rt.invoke(t, readTestdata(t, "scf-apigw-start.json"), env)
+		_, resp := runtimetest.InvokeSCF(t, rt, readTestdata(t, "scf-apigw-start.json"), env)
 		if resp.Error != nil {
 			t.Fatalf("invoke error %+v", resp.Error)
 		}
@@ -657,7 +702,7 @@ func TestSCFConfigurationArrivingWithTheFirstInvoke(t *testing.T) {
 	if !logsText(p, "FACEGATE_CALLBACK_URL") {
 		t.Error("the log does not name the variable that was missing")
 	}
-	if strings.Contains(p.logs.String(), sandbox.TestTempSecretKey) {
+	if strings.Contains(p.Output(), sandbox.TestTempSecretKey) {
 		t.Error("a role secret reached the logs")
 	}
 }

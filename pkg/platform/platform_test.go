@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/facegate/facegate/internal/runtimetest"
 	"github.com/facegate/facegate/pkg/platform"
 )
 
@@ -84,7 +85,7 @@ func TestRunLocalServesAndStops(t *testing.T) {
 	addr := lis.Addr().String()
 	lis.Close()
 
-	var logs syncBuffer
+	var logs runtimetest.Buffer
 	logger := slog.New(platform.LogHandler(slog.NewJSONHandler(&logs, nil)))
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		logger.InfoContext(r.Context(), "handled")

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/facegate/facegate/internal/runtimetest"
 )
 
 // probePNG is what testdata/fn answers on GET /image.
@@ -142,42 +144,42 @@ func wantError(t *testing.T, m map[string]json.RawMessage, status int, code stri
 func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
 
 func TestLambdaRuntimeProbe(t *testing.T) {
-	api := newRuntimeAPI(t)
-	p := startProcess(t, []string{"AWS_LAMBDA_RUNTIME_API=" + api.addr(), "AWS_LAMBDA_FUNCTION_NAME=facegate-probe"}, binaries["probe"])
+	api := runtimetest.NewRuntimeAPI(t)
+	p := runtimetest.Start(t, []string{"AWS_LAMBDA_RUNTIME_API=" + api.Addr(), "AWS_LAMBDA_FUNCTION_NAME=facegate-probe"}, binaries["probe"])
 
 	// Payload 1.0 (REST API).
 	v1 := func(t *testing.T, event []byte) (string, time.Time, map[string]json.RawMessage) {
 		t.Helper()
-		id, deadline, res := api.invoke(t, p, event)
-		if res.kind != "response" {
-			t.Fatalf("function posted %s: %s", res.kind, res.body)
+		res := runtimetest.InvokeLambda(t, api, p, event)
+		if res.Kind != runtimetest.KindResponse {
+			t.Fatalf("function posted %s: %s", res.Kind, res.Body)
 		}
-		m := fields(t, res.body)
+		m := fields(t, res.Body)
 		for _, k := range []string{"statusCode", "headers", "multiValueHeaders", "body"} {
 			if _, ok := m[k]; !ok {
-				t.Errorf("v1 response lacks %q: %s", k, res.body)
+				t.Errorf("v1 response lacks %q: %s", k, res.Body)
 			}
 		}
 		if string(m["headers"]) == "null" || string(m["multiValueHeaders"]) == "null" {
-			t.Errorf("v1 response has a null headers map (API Gateway answers 502): %s", res.body)
+			t.Errorf("v1 response has a null headers map (API Gateway answers 502): %s", res.Body)
 		}
-		return id, deadline, m
+		return res.RequestID, res.Deadline, m
 	}
 	// Payload 2.0 (HTTP API) and Function URLs.
 	v2 := func(t *testing.T, event []byte) (string, time.Time, map[string]json.RawMessage) {
 		t.Helper()
-		id, deadline, res := api.invoke(t, p, event)
-		if res.kind != "response" {
-			t.Fatalf("function posted %s: %s", res.kind, res.body)
+		res := runtimetest.InvokeLambda(t, api, p, event)
+		if res.Kind != runtimetest.KindResponse {
+			t.Fatalf("function posted %s: %s", res.Kind, res.Body)
 		}
-		m := fields(t, res.body)
+		m := fields(t, res.Body)
 		if string(m["headers"]) == "null" {
-			t.Errorf("v2 response has a null headers map: %s", res.body)
+			t.Errorf("v2 response has a null headers map: %s", res.Body)
 		}
 		if _, ok := m["multiValueHeaders"]; ok {
-			t.Errorf("v2 response carries multiValueHeaders: %s", res.body)
+			t.Errorf("v2 response carries multiValueHeaders: %s", res.Body)
 		}
-		return id, deadline, m
+		return res.RequestID, res.Deadline, m
 	}
 
 	t.Run("rest v1 redirect with one cookie", func(t *testing.T) {
@@ -203,7 +205,7 @@ func TestLambdaRuntimeProbe(t *testing.T) {
 			t.Error("isBase64Encoded on an empty body")
 		}
 		if !logsRequest(p, id, "probe") {
-			t.Errorf("no log record with request_id %s and function probe:\n%s", id, p.logs)
+			t.Errorf("no log record with request_id %s and function probe:\n%s", id, p.Output())
 		}
 	})
 
@@ -311,9 +313,9 @@ func TestLambdaRuntimeProbe(t *testing.T) {
 		_, _, m := v2(t, ev)
 		wantError(t, m, http.StatusInternalServerError, "internal")
 		if !logsText(p, "handler panicked") {
-			t.Errorf("the panic was not logged:\n%s", p.logs)
+			t.Errorf("the panic was not logged:\n%s", p.Output())
 		}
-		if strings.Contains(p.logs.String(), "AKIDprobe") {
+		if strings.Contains(p.Output(), "AKIDprobe") {
 			t.Error("the panic value reached the logs")
 		}
 		_, _, m = v2(t, readTestdata(t, "lambda-furl-image.json"))
@@ -336,30 +338,30 @@ func TestLambdaRuntimeProbe(t *testing.T) {
 	})
 
 	t.Run("non-HTTP event is reported as an invocation error", func(t *testing.T) {
-		_, _, res := api.invoke(t, p, []byte(`{"source":"aws.events","detail-type":"Scheduled Event"}`))
-		if res.kind != "error" {
-			t.Fatalf("posted %s: %s", res.kind, res.body)
+		res := runtimetest.InvokeLambda(t, api, p, []byte(`{"source":"aws.events","detail-type":"Scheduled Event"}`))
+		if res.Kind != runtimetest.KindError {
+			t.Fatalf("posted %s: %s", res.Kind, res.Body)
 		}
 		var e struct{ ErrorMessage, ErrorType string }
-		if err := json.Unmarshal(res.body, &e); err != nil || !strings.Contains(e.ErrorMessage, "not an HTTP request") {
-			t.Errorf("error = %s (%v)", res.body, err)
+		if err := json.Unmarshal(res.Body, &e); err != nil || !strings.Contains(e.ErrorMessage, "not an HTTP request") {
+			t.Errorf("error = %s (%v)", res.Body, err)
 		}
 	})
 
 	if !logsText(p, `"runtime":"lambda"`) {
-		t.Errorf("runtime choice not logged:\n%s", p.logs)
+		t.Errorf("runtime choice not logged:\n%s", p.Output())
 	}
 }
 
 func TestSCFEventRuntimeProbe(t *testing.T) {
-	port := freePort(t)
-	p := startProcess(t, []string{"_LAMBDA_SERVER_PORT=" + port, "TENCENTCLOUD_RUNENV=SCF", "SCF_FUNCTIONNAME=facegate-probe"}, binaries["probe"])
-	rt := dialSCF(t, p, port)
+	port := runtimetest.Port(t)
+	p := runtimetest.Start(t, []string{"_LAMBDA_SERVER_PORT=" + port, "TENCENTCLOUD_RUNENV=SCF", "SCF_FUNCTIONNAME=facegate-probe"}, binaries["probe"])
+	rt := runtimetest.ConnectSCF(t, p, port)
 
 	// invoke checks the integrated-response shape and returns its fields.
 	invoke := func(t *testing.T, event []byte, env string) (string, time.Time, map[string]json.RawMessage) {
 		t.Helper()
-		id, deadline, resp := rt.invoke(t, event, env)
+		req, resp := runtimetest.InvokeSCF(t, rt, event, env)
 		if resp.Error != nil {
 			t.Fatalf("invoke error: %+v", resp.Error)
 		}
@@ -373,7 +375,7 @@ func TestSCFEventRuntimeProbe(t *testing.T) {
 				t.Errorf("integrated response lacks %q: %s", k, resp.Payload)
 			}
 		}
-		return id, deadline, m
+		return req.RequestId, req.Deadline.Time(), m
 	}
 
 	t.Run("api gateway redirect with one cookie", func(t *testing.T) {
@@ -389,7 +391,7 @@ func TestSCFEventRuntimeProbe(t *testing.T) {
 			t.Errorf("body = %s", m["body"])
 		}
 		if !logsRequest(p, id, "probe") {
-			t.Errorf("no log record with request_id %s:\n%s", id, p.logs)
+			t.Errorf("no log record with request_id %s:\n%s", id, p.Output())
 		}
 	})
 
@@ -443,7 +445,7 @@ func TestSCFEventRuntimeProbe(t *testing.T) {
 			t.Errorf("Set-Cookie = %q, want %q", h["Set-Cookie"], probeCookiesAB[0])
 		}
 		if !logsText(p, "extra cookies dropped") {
-			t.Errorf("no warning about the dropped cookie:\n%s", p.logs)
+			t.Errorf("no warning about the dropped cookie:\n%s", p.Output())
 		}
 	})
 
@@ -452,9 +454,9 @@ func TestSCFEventRuntimeProbe(t *testing.T) {
 		_, _, m := invoke(t, ev, "")
 		wantError(t, m, http.StatusInternalServerError, "internal")
 		if !logsText(p, "handler panicked") {
-			t.Errorf("the panic was not logged:\n%s", p.logs)
+			t.Errorf("the panic was not logged:\n%s", p.Output())
 		}
-		if strings.Contains(p.logs.String(), "AKIDprobe") {
+		if strings.Contains(p.Output(), "AKIDprobe") {
 			t.Error("the panic value reached the logs")
 		}
 	})
@@ -467,14 +469,14 @@ func TestSCFEventRuntimeProbe(t *testing.T) {
 	})
 
 	t.Run("non-HTTP event is an invocation error", func(t *testing.T) {
-		_, _, resp := rt.invoke(t, []byte(`{"Type":"Timer","TriggerName":"warm","Time":"2026-01-01T00:00:00Z"}`), "")
+		_, resp := runtimetest.InvokeSCF(t, rt, []byte(`{"Type":"Timer","TriggerName":"warm","Time":"2026-01-01T00:00:00Z"}`), "")
 		if resp.Error == nil || resp.Error.Type != "HandlerError" || resp.Payload != nil {
 			t.Errorf("resp = %+v", resp)
 		}
 	})
 
 	if !logsText(p, `"runtime":"scf-event"`) {
-		t.Errorf("runtime choice not logged:\n%s", p.logs)
+		t.Errorf("runtime choice not logged:\n%s", p.Output())
 	}
 }
 
@@ -501,34 +503,19 @@ func webBootstrap(t *testing.T, binary string) string {
 	if !bytes.HasPrefix(script, []byte("#!/")) || !bytes.Contains(script, []byte("exec /var/user/main\n")) {
 		t.Errorf("deploy/scf_bootstrap does not exec /var/user/main by absolute path:\n%s", script)
 	}
-	dir := t.TempDir()
-	bin, err := os.ReadFile(binary)
+	path, err := runtimetest.SCFWebBootstrap(t.TempDir(), src, binary)
 	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "main"), bin, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	local := bytes.ReplaceAll(script, []byte("/var/user/"), []byte(dir+"/"))
-	path := filepath.Join(dir, "scf_bootstrap")
-	if err := os.WriteFile(path, local, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	return path
 }
 
 func TestSCFWebFunctionProbe(t *testing.T) {
-	addr := "127.0.0.1:" + freePort(t)
-	p := startProcess(t, []string{"FACEGATE_SCF_WEB_ADDR=" + addr, "TENCENTCLOUD_RUNENV=SCF"}, webBootstrap(t, binaries["probe"]))
+	addr := "127.0.0.1:" + runtimetest.Port(t)
+	p := runtimetest.Start(t, []string{"FACEGATE_SCF_WEB_ADDR=" + addr, "TENCENTCLOUD_RUNENV=SCF"}, webBootstrap(t, binaries["probe"]))
 	base := "http://" + addr
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	waitFor(t, p, "web function listening", func() error {
-		c, err := net.Dial("tcp", addr)
-		if err == nil {
-			c.Close()
-		}
-		return err
-	})
+	runtimetest.WaitFor(t, p, "web function listening", runtimetest.Dialable(addr))
 
 	t.Run("redirect with one cookie", func(t *testing.T) {
 		resp, err := client.Get(base + "/start?returnTo=https://shop.example.com/done")
@@ -595,15 +582,15 @@ func TestSCFWebFunctionProbe(t *testing.T) {
 	})
 
 	if !logsText(p, `"runtime":"scf-web"`) {
-		t.Errorf("runtime choice not logged:\n%s", p.logs)
+		t.Errorf("runtime choice not logged:\n%s", p.Output())
 	}
 }
 
 func TestLocalServerProbe(t *testing.T) {
-	port := freePort(t)
-	p := startProcess(t, []string{"PORT=" + port}, binaries["probe"])
+	port := runtimetest.Port(t)
+	p := runtimetest.Start(t, []string{"PORT=" + port}, binaries["probe"])
 	var e echo
-	waitFor(t, p, "local server answering", func() error {
+	runtimetest.WaitFor(t, p, "local server answering", func() error {
 		resp, err := http.Get("http://127.0.0.1:" + port + "/echo")
 		if err != nil {
 			return err
@@ -615,16 +602,15 @@ func TestLocalServerProbe(t *testing.T) {
 		t.Errorf("echo = %+v", e)
 	}
 	if !logsText(p, `"runtime":"local"`) {
-		t.Errorf("runtime choice not logged:\n%s", p.logs)
+		t.Errorf("runtime choice not logged:\n%s", p.Output())
 	}
 }
 
 func TestBadRuntimeOverrideFailsAtStart(t *testing.T) {
-	p := startProcess(t, []string{"FACEGATE_RUNTIME=kubernetes"}, binaries["probe"])
-	p.mayFail = true
-	err := <-p.done
-	p.done <- err
-	if err == nil || !strings.Contains(p.logs.String(), "FACEGATE_RUNTIME") {
-		t.Errorf("exit %v, output %s", err, p.logs)
+	p := runtimetest.Start(t, []string{"FACEGATE_RUNTIME=kubernetes"}, binaries["probe"])
+	p.MayFail = true
+	err := p.Wait()
+	if err == nil || !strings.Contains(p.Output(), "FACEGATE_RUNTIME") {
+		t.Errorf("exit %v, output %s", err, p.Output())
 	}
 }

@@ -5,61 +5,14 @@ import (
 	"errors"
 	"log/slog"
 	"net"
-	"net/rpc"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/facegate/facegate/internal/runtimetest"
 	"github.com/facegate/facegate/pkg/scfrpc"
 )
-
-// The runtime's side of the wire, declared independently of the package's types:
-// gob matches fields by name, so these differently named types must interoperate
-// with the server exactly as the SCF runtime's own do.
-type runtimeTimestamp struct {
-	Seconds int64
-	Nanos   int64
-}
-
-type runtimeInvokeRequest struct {
-	Payload               []byte
-	RequestId             string
-	TraceId               string
-	Deadline              runtimeTimestamp
-	InvokedFunctionUnique string
-	ClientContext         []byte
-	Namespace             string
-	FunctionName          string
-	FunctionVersion       string
-	MemoryLimitInMb       int32
-	TimeLimitInMs         int32
-	Environment           string
-	TencentcloudRegion    string
-	TencentcloudAppID     string
-	TencentcloudUin       string
-	FunctionTrace         string
-}
-
-type runtimeFrame struct {
-	Path  string
-	Line  int32
-	Label string
-}
-
-type runtimeError struct {
-	Message    string
-	Type       string
-	StackTrace []*runtimeFrame
-	ShouldExit bool
-}
-
-type runtimeInvokeResponse struct {
-	Payload []byte
-	Error   *runtimeError
-}
-
-type runtimePing struct{}
 
 // fakeEnv is an environment the server applies InvokeRequest.Environment to.
 type fakeEnv struct {
@@ -86,9 +39,12 @@ func (e *fakeEnv) get(k string) string {
 	return v
 }
 
-// start serves srv on a loopback port and returns an RPC client and a stop
-// function that cancels the server's context and returns what Serve returned.
-func start(t *testing.T, srv *scfrpc.Server) (*rpc.Client, func() error) {
+// start serves srv on a loopback port and returns the SCF runtime stand-in connected
+// to it, and a stop function that cancels the server's context and returns what Serve
+// returned. The stand-in declares the runtime's messages apart from this package's
+// types: gob matches fields by name, so they must interoperate with the server exactly
+// as the SCF runtime's own do.
+func start(t *testing.T, srv *scfrpc.Server) (*runtimetest.SCFRuntime, func() error) {
 	t.Helper()
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -97,7 +53,7 @@ func start(t *testing.T, srv *scfrpc.Server) (*rpc.Client, func() error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ctx, lis) }()
-	client, err := rpc.Dial("tcp", lis.Addr().String())
+	rt, err := runtimetest.DialSCF(lis.Addr().String())
 	if err != nil {
 		cancel()
 		t.Fatal(err)
@@ -107,10 +63,10 @@ func start(t *testing.T, srv *scfrpc.Server) (*rpc.Client, func() error) {
 		return <-done
 	})
 	t.Cleanup(func() {
-		client.Close()
+		rt.Close()
 		stop()
 	})
-	return client, stop
+	return rt, stop
 }
 
 func TestPingAndInvoke(t *testing.T) {
@@ -127,16 +83,16 @@ func TestPingAndInvoke(t *testing.T) {
 			return append([]byte("echo:"), payload...), nil
 		},
 	}
-	client, _ := start(t, srv)
+	rt, _ := start(t, srv)
 
-	if err := client.Call("Function.Ping", runtimePing{}, &runtimePing{}); err != nil {
+	if err := rt.Ping(); err != nil {
 		t.Fatalf("Ping: %v", err)
 	}
-	req := runtimeInvokeRequest{
+	req := runtimetest.InvokeRequest{
 		Payload:            []byte(`{"k":1}`),
 		RequestId:          "req-1",
 		TraceId:            "trace-1",
-		Deadline:           runtimeTimestamp{Seconds: deadline.Unix(), Nanos: int64(deadline.Nanosecond())},
+		Deadline:           runtimetest.TimestampOf(deadline),
 		FunctionName:       "facegate-start",
 		FunctionVersion:    "$LATEST",
 		Namespace:          "default",
@@ -145,8 +101,8 @@ func TestPingAndInvoke(t *testing.T) {
 		TencentcloudRegion: "ap-singapore",
 		Environment:        `{"FACEGATE_STORE":"local","NEW_VAR":"x","NUM":42,"OBJ":{"a":1},"TENCENTCLOUD_SECRETID":"new-id","TENCENTCLOUD_SESSIONTOKEN":"tok"}`,
 	}
-	var resp runtimeInvokeResponse
-	if err := client.Call("Function.Invoke", req, &resp); err != nil {
+	resp, err := rt.Invoke(t.Context(), req)
+	if err != nil {
 		t.Fatalf("Invoke: %v", err)
 	}
 	if resp.Error != nil {
@@ -198,9 +154,8 @@ func TestTimeLimitWithoutDeadline(t *testing.T) {
 			return nil, nil
 		},
 	}
-	client, _ := start(t, srv)
-	var resp runtimeInvokeResponse
-	if err := client.Call("Function.Invoke", runtimeInvokeRequest{TimeLimitInMs: 1500}, &resp); err != nil {
+	rt, _ := start(t, srv)
+	if _, err := rt.Invoke(t.Context(), runtimetest.InvokeRequest{TimeLimitInMs: 1500}); err != nil {
 		t.Fatal(err)
 	}
 	if want := now.Add(1500 * time.Millisecond); !got.Equal(want) {
@@ -218,10 +173,10 @@ func TestPanicBecomesErrorAndServerKeepsServing(t *testing.T) {
 		}
 		return []byte("ok"), nil
 	}}
-	client, _ := start(t, srv)
+	rt, _ := start(t, srv)
 
-	var resp runtimeInvokeResponse
-	if err := client.Call("Function.Invoke", runtimeInvokeRequest{Payload: []byte("boom")}, &resp); err != nil {
+	resp, err := rt.Invoke(t.Context(), runtimetest.InvokeRequest{Payload: []byte("boom")})
+	if err != nil {
 		t.Fatalf("Invoke: %v", err)
 	}
 	if resp.Error == nil {
@@ -237,8 +192,8 @@ func TestPanicBecomesErrorAndServerKeepsServing(t *testing.T) {
 		t.Errorf("stack trace does not start at the handler: %+v", resp.Error.StackTrace)
 	}
 
-	resp = runtimeInvokeResponse{}
-	if err := client.Call("Function.Invoke", runtimeInvokeRequest{Payload: []byte("fine")}, &resp); err != nil {
+	resp, err = rt.Invoke(t.Context(), runtimetest.InvokeRequest{Payload: []byte("fine")})
+	if err != nil {
 		t.Fatalf("Invoke after panic: %v", err)
 	}
 	if resp.Error != nil || string(resp.Payload) != "ok" || calls != 2 {
@@ -254,18 +209,18 @@ func TestHandlerErrorAndBadEnvironment(t *testing.T) {
 			return nil, errors.New("not an HTTP event")
 		},
 	}
-	client, _ := start(t, srv)
+	rt, _ := start(t, srv)
 
-	var resp runtimeInvokeResponse
-	if err := client.Call("Function.Invoke", runtimeInvokeRequest{}, &resp); err != nil {
+	resp, err := rt.Invoke(t.Context(), runtimetest.InvokeRequest{})
+	if err != nil {
 		t.Fatal(err)
 	}
 	if resp.Error == nil || resp.Error.Type != scfrpc.ErrorTypeHandler || resp.Error.Message != "not an HTTP event" {
 		t.Errorf("handler error = %+v", resp.Error)
 	}
 
-	resp = runtimeInvokeResponse{}
-	if err := client.Call("Function.Invoke", runtimeInvokeRequest{Environment: `["not","an","object"]`}, &resp); err != nil {
+	resp, err = rt.Invoke(t.Context(), runtimetest.InvokeRequest{Environment: `["not","an","object"]`})
+	if err != nil {
 		t.Fatal(err)
 	}
 	if resp.Error == nil || resp.Error.Type != scfrpc.ErrorTypeEnvironment {
@@ -285,18 +240,26 @@ func TestServeStopsOnCancelAfterRunningInvocation(t *testing.T) {
 		}
 		return []byte("finished"), nil
 	}}
-	client, stop := start(t, srv)
+	rt, stop := start(t, srv)
 
-	call := client.Go("Function.Invoke", runtimeInvokeRequest{}, &runtimeInvokeResponse{}, nil)
+	type answer struct {
+		resp runtimetest.InvokeResponse
+		err  error
+	}
+	answered := make(chan answer, 1)
+	go func() {
+		resp, err := rt.Invoke(context.Background(), runtimetest.InvokeRequest{})
+		answered <- answer{resp, err}
+	}()
 	<-entered
 	stopped := make(chan error, 1)
 	go func() { stopped <- stop() }()
 	close(release)
-	<-call.Done
-	if call.Error != nil {
-		t.Fatalf("running invocation failed during shutdown: %v", call.Error)
+	a := <-answered
+	if a.err != nil {
+		t.Fatalf("running invocation failed during shutdown: %v", a.err)
 	}
-	if got := string(call.Reply.(*runtimeInvokeResponse).Payload); got != "finished" {
+	if got := string(a.resp.Payload); got != "finished" {
 		t.Errorf("running invocation saw %q", got)
 	}
 	if err := <-stopped; err != nil {
@@ -324,16 +287,15 @@ func BenchmarkInvoke(b *testing.B) {
 	defer cancel()
 	srv := &scfrpc.Server{Handler: func(ctx context.Context, p []byte) ([]byte, error) { return p, nil }}
 	go srv.Serve(ctx, lis)
-	client, err := rpc.Dial("tcp", lis.Addr().String())
+	rt, err := runtimetest.DialSCF(lis.Addr().String())
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer client.Close()
-	req := runtimeInvokeRequest{Payload: []byte(`{"httpMethod":"GET","path":"/result"}`), RequestId: "r"}
+	defer rt.Close()
+	req := runtimetest.InvokeRequest{Payload: []byte(`{"httpMethod":"GET","path":"/result"}`), RequestId: "r"}
 	b.ReportAllocs()
 	for b.Loop() {
-		var resp runtimeInvokeResponse
-		if err := client.Call("Function.Invoke", req, &resp); err != nil {
+		if _, err := rt.Invoke(ctx, req); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -373,9 +335,8 @@ func TestInvocationRecordsCarryTheRequestIDInTheirContext(t *testing.T) {
 		Logger:  slog.New(rec),
 		Handler: func(context.Context, []byte) ([]byte, error) { panic("secret-in-panic") },
 	}
-	client, _ := start(t, srv)
-	var resp runtimeInvokeResponse
-	if err := client.Call("Function.Invoke", runtimeInvokeRequest{RequestId: "req-log-1"}, &resp); err != nil {
+	rt, _ := start(t, srv)
+	if _, err := rt.Invoke(t.Context(), runtimetest.InvokeRequest{RequestId: "req-log-1"}); err != nil {
 		t.Fatal(err)
 	}
 	rec.mu.Lock()
