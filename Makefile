@@ -5,7 +5,7 @@ GO      ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
 .PHONY: run test lint bench build package deploy-aws deploy-scf coldstart clean
-.PHONY: chromium screenshots
+.PHONY: chromium python screenshots
 
 # Built, then run as itself rather than through `go run`: after Ctrl-C `go run` exits 1
 # even when the program shut down cleanly, and make would then report "Error 1".
@@ -19,7 +19,7 @@ run:
 # /usr/bin/chromium is missing. FACEGATE_SKIP_BROWSER=1 skips only that test.
 # Everything runs with -race: on 2 cores it adds about 15% to a cold run (2m35s against
 # 2m13s, most of it compiling), too little to leave any package without it.
-test: chromium lint
+test: chromium python lint
 	$(GO) test -race ./...
 
 # The lint gate `make test` runs first: gofmt, go vet and staticcheck (pinned in go.mod as
@@ -33,6 +33,10 @@ lint:
 
 chromium:
 	@if [ "$(FACEGATE_SKIP_BROWSER)" != "1" ]; then ./scripts/install-chromium.sh; fi
+
+# pkg/webhook runs the README's Python snippet; FACEGATE_SKIP_PYTHON=1 skips only that check.
+python:
+	@if [ "$(FACEGATE_SKIP_PYTHON)" != "1" ]; then ./scripts/install-python.sh; fi
 
 # Go benchmarks, then a bounded load test of the in-process local stack (loopback only).
 bench:
