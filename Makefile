@@ -5,7 +5,7 @@ GO      ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
 .PHONY: run test lint bench build package deploy-aws deploy-scf coldstart emulate clean
-.PHONY: chromium node screenshots
+.PHONY: chromium node python screenshots
 
 # Built, then run as itself rather than through `go run`: after Ctrl-C `go run` exits 1
 # even when the program shut down cleanly, and make would then report "Error 1".
@@ -21,7 +21,7 @@ run:
 # nodejs and npm when either is missing. FACEGATE_SKIP_NODE=1 skips only that test.
 # Everything runs with -race: on 2 cores it adds about 15% to a cold run (2m35s against
 # 2m13s, most of it compiling), too little to leave any package without it.
-test: chromium node lint
+test: chromium node python lint
 	$(GO) test -race ./...
 
 # The lint gate `make test` runs first: gofmt, go vet and staticcheck (pinned in go.mod as
@@ -38,6 +38,10 @@ chromium:
 
 node:
 	@if [ "$(FACEGATE_SKIP_NODE)" != "1" ]; then ./scripts/install-node.sh; fi
+
+# pkg/webhook runs the README's Python snippet; FACEGATE_SKIP_PYTHON=1 skips only that check.
+python:
+	@if [ "$(FACEGATE_SKIP_PYTHON)" != "1" ]; then ./scripts/install-python.sh; fi
 
 # Go benchmarks, then a bounded load test of the in-process local stack (loopback only).
 bench:

@@ -1,7 +1,8 @@
 // Command local runs the whole product on this machine (`make run`): the start, callback
 // and result functions on http://localhost:8080 through the local platform adapter, the
-// demo merchant page at /demo/, the sandbox standing in for Tencent on 127.0.0.1:8090 (API)
-// and 127.0.0.1:8091 (hosted page), and session records in ./data.
+// demo merchant page at /demo/ with its webhook receiver at /demo/webhook, the sandbox
+// standing in for Tencent on 127.0.0.1:8090 (API) and 127.0.0.1:8091 (hosted page), and
+// session records in ./data.
 //
 // Configuration is the environment, then a .env file, then the local defaults. Real Tencent
 // credentials (TENCENTCLOUD_SECRET_ID/_KEY or FACEGATE_SECRET_ID/_KEY) switch to Tencent
@@ -74,6 +75,7 @@ func printBanner(w io.Writer, st *stack.Stack) {
 	fmt.Fprintf(w, "\nfacegate local stack is running. Ctrl-C stops it.\n\n")
 	fmt.Fprintf(w, "  demo page      %s/demo/\n", st.Gateway)
 	fmt.Fprintf(w, "  functions      %s/start  %s/callback  %s/result\n", st.Gateway, st.Gateway, st.Gateway)
+	fmt.Fprintf(w, "  webhook events %s/demo/events.html  (received at /demo/webhook)\n", st.Gateway)
 	if st.RealTencent {
 		fmt.Fprintf(w, "  Tencent        the real service (credentials found in the environment or .env);\n")
 		fmt.Fprintf(w, "                 the sandbox is not started. Tencent redirects the browser to the callback\n")

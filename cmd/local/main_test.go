@@ -114,7 +114,7 @@ func TestRun(t *testing.T) {
 	gateway := out.waitFor(t, demoLine)
 	control := out.waitFor(t, sandboxLine)
 	out.waitFor(t, regexp.MustCompile(`(store)\s+local files`))
-	for _, want := range []string{"SecretId AKID-sandbox-local", "local files in " + data, "Ctrl-C stops it"} {
+	for _, want := range []string{"SecretId AKID-sandbox-local", "local files in " + data, "Ctrl-C stops it", gateway + "/demo/events.html"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("banner lacks %q:\n%s", want, out)
 		}

@@ -25,6 +25,8 @@ func TestHandlerServesPages(t *testing.T) {
 		{"/demo/compat.js", "text/javascript", "export function checkCompat"},
 		{"/demo/index.js", "text/javascript", `from "./compat.js"`},
 		{"/demo/return.js", "text/javascript", "history.replaceState"},
+		{"/demo/events.html", "text/html", `id="events"`},
+		{"/demo/events.js", "text/javascript", `"webhook/events"`},
 		{"/demo/style.css", "text/css", ":root"},
 	}
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
@@ -115,7 +117,7 @@ func TestHandlerRejectsOtherMethodsAndMissingFiles(t *testing.T) {
 func TestPagesHaveNoInlineCode(t *testing.T) {
 	inline := regexp.MustCompile(`(?i)<script(?:\s[^>]*)?>\s*[^<\s]|<style|\son[a-z]+\s*=|\sstyle\s*=|javascript:`)
 	external := regexp.MustCompile(`(?i)(?:src|href)\s*=\s*"(?:https?:)?//`)
-	for _, name := range []string{"index.html", "return.html"} {
+	for _, name := range []string{"index.html", "return.html", "events.html"} {
 		data, err := fs.ReadFile(static, name)
 		if err != nil {
 			t.Fatal(err)

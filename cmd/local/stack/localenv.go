@@ -1,11 +1,15 @@
 package stack
 
 import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
 	"slices"
 	"strings"
 
 	"github.com/facegate/facegate/pkg/app"
 	"github.com/facegate/facegate/pkg/faceid"
+	"github.com/facegate/facegate/pkg/webhook"
 )
 
 // LocalDefaults are the settings of the local stack: the sandbox on 127.0.0.1:8090 with its
@@ -62,4 +66,45 @@ func LocalEnv(getenv func(string) string) func(string) string {
 		}
 		return LocalDefaults[name]
 	}
+}
+
+// The webhook settings the stack gives the functions, so that webhooks go to the demo's
+// receiver at /demo/webhook. They are not LocalDefaults: pkg/app does not read them yet
+// (the sweep function that sends webhooks will), and LocalDefaults hold only what the
+// functions read (TestLocalDefaultsAreRead). The stack sets them for this run instead, in
+// layeredEnv's layer between the user's configuration and LocalDefaults.
+const (
+	webhookURLVar     = "FACEGATE_WEBHOOK_URL"
+	webhookSecretsVar = "FACEGATE_WEBHOOK_SECRETS"
+)
+
+// webhookEnv is that layer: the demo receiver's URL on gateway, and secret. A value the
+// user set for either still wins.
+func webhookEnv(gateway, secret string) map[string]string {
+	return map[string]string{
+		webhookURLVar:     gateway + "/demo/webhook",
+		webhookSecretsVar: secret,
+	}
+}
+
+// newWebhookSecret returns a random webhook secret for one run of the stack.
+func newWebhookSecret() string {
+	b := make([]byte, 32)
+	rand.Read(b) // never fails: crypto/rand crashes the program rather than return an error
+	return "whsec_local_" + hex.EncodeToString(b)
+}
+
+// webhookSecrets reads the comma-separated secrets the demo's receiver accepts from env:
+// the user's FACEGATE_WEBHOOK_SECRETS when set, else the one the stack generated.
+func webhookSecrets(env func(string) string) ([]string, error) {
+	var secrets []string
+	for s := range strings.SplitSeq(env(webhookSecretsVar), ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			secrets = append(secrets, s)
+		}
+	}
+	if err := webhook.CheckSecrets(secrets); err != nil {
+		return nil, fmt.Errorf("%s: %w", webhookSecretsVar, err)
+	}
+	return secrets, nil
 }

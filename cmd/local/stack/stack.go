@@ -63,6 +63,9 @@ type Stack struct {
 	RealTencent bool
 	// Store is the session store in use (local, cos or s3) and, for local, its folder.
 	Store, StoreDir string
+	// Env is the configuration the functions were given: the user's, over the webhook
+	// settings the stack generated for this run, over LocalDefaults.
+	Env func(string) string
 
 	done chan struct{}
 	err  error
@@ -127,7 +130,16 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 	// origin the defaults (callback URL, returnTo allowlist) are written for.
 	st.Gateway = "http://localhost:" + port
 	replace = append(replace, defaultGatewayHost, "localhost:"+port)
-	env := layeredEnv(userEnv, strings.NewReplacer(replace...))
+	// Webhooks go to the demo merchant's receiver on this gateway, signed with a secret
+	// made for this run (webhookEnv says why these are not LocalDefaults); the receiver
+	// accepts whatever secrets the functions end up with, the user's if set.
+	env := layeredEnv(userEnv, webhookEnv(st.Gateway, newWebhookSecret()), strings.NewReplacer(replace...))
+	st.Env = env
+	secrets, err := webhookSecrets(env)
+	if err != nil {
+		gatewayLis.Close()
+		return fail(err)
+	}
 
 	cfg, err := app.LoadConfig(env)
 	if err != nil {
@@ -144,7 +156,7 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 
 	gateway := make(chan error, 1)
 	go func() {
-		gateway <- platform.Run(ctx, Gateway(functions), platform.Options{
+		gateway <- platform.Run(ctx, Gateway(functions, demo.NewWebhookReceiver(secrets)), platform.Options{
 			Name:     "local",
 			Getenv:   env,
 			Logger:   logger,
@@ -180,22 +192,29 @@ func (s *Stack) Wait() error {
 	return s.err
 }
 
-// Gateway mounts the demo page under /demo/ beside the functions, and sends / to the
-// demo, as a merchant's gateway would route its own pages.
-func Gateway(functions http.Handler) http.Handler {
+// Gateway mounts the demo page under /demo/ beside the functions, with the demo
+// merchant's webhook receiver at /demo/webhook, and sends / to the demo, as a merchant's
+// gateway would route its own pages.
+func Gateway(functions, webhooks http.Handler) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/demo/", http.StripPrefix("/demo", demo.Handler()))
+	mux.Handle("/demo/webhook", http.StripPrefix("/demo", webhooks))
+	mux.Handle("/demo/webhook/", http.StripPrefix("/demo", webhooks))
 	mux.Handle("GET /{$}", http.RedirectHandler("/demo/", http.StatusFound))
 	mux.Handle("/", functions)
 	return mux
 }
 
-// layeredEnv is the user's configuration over LocalDefaults, with the defaults'
+// layeredEnv is the user's configuration, over what the stack sets for this run (run: the
+// webhook settings, which already name the real addresses), over LocalDefaults with their
 // addresses rewritten to where the stack listens. A value the user set is never changed.
-func layeredEnv(user func(string) string, rewrite *strings.Replacer) func(string) string {
+func layeredEnv(user func(string) string, run map[string]string, rewrite *strings.Replacer) func(string) string {
 	local := LocalEnv(user)
 	return func(name string) string {
 		if v := user(name); v != "" {
+			return v
+		}
+		if v := run[name]; v != "" {
 			return v
 		}
 		return rewrite.Replace(local(name))

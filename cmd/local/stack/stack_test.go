@@ -185,10 +185,20 @@ func TestStackReportsPortInUse(t *testing.T) {
 }
 
 func TestLayeredEnvKeepsUserValues(t *testing.T) {
-	user := mapEnv(map[string]string{"FACEGATE_CALLBACK_URL": "https://pay.example.com/callback"})
-	env := layeredEnv(user, strings.NewReplacer("localhost:8080", "localhost:9999", "127.0.0.1:8090", "127.0.0.1:7777"))
+	user := mapEnv(map[string]string{
+		"FACEGATE_CALLBACK_URL": "https://pay.example.com/callback",
+		"FACEGATE_WEBHOOK_URL":  "https://shop.example.com/hooks",
+	})
+	run := webhookEnv("http://localhost:9999", "whsec-generated-for-this-run-of-the-stack")
+	env := layeredEnv(user, run, strings.NewReplacer("localhost:8080", "localhost:9999", "127.0.0.1:8090", "127.0.0.1:7777"))
 	if got := env("FACEGATE_CALLBACK_URL"); got != "https://pay.example.com/callback" {
 		t.Errorf("user value rewritten: %s", got)
+	}
+	if got := env("FACEGATE_WEBHOOK_URL"); got != "https://shop.example.com/hooks" {
+		t.Errorf("the stack's webhook URL %s won over the user's", got)
+	}
+	if got := env("FACEGATE_WEBHOOK_SECRETS"); got != "whsec-generated-for-this-run-of-the-stack" {
+		t.Errorf("webhook secrets %q, want the stack's when the user set none", got)
 	}
 	if got := env("FACEGATE_RETURN_TO"); got != "http://localhost:9999/demo/" {
 		t.Errorf("default returnTo %s, want the gateway's port", got)
