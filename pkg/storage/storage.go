@@ -46,6 +46,10 @@ type Store interface {
 	Get(ctx context.Context, key string) ([]byte, error)
 }
 
+// MaxListLimit is the largest limit List accepts: the most keys S3 and COS return in
+// one LIST request (which they bill as one request).
+const MaxListLimit = 1000
+
 // MediaStore is implemented by stores that can also keep verification media (best frame,
 // video, document images) and hand out short-lived links to them. It is optional: media
 // is stored only when the deployment asks for it.
