@@ -152,6 +152,9 @@ func Run(t *testing.T, newStore func(t *testing.T) storage.Store) {
 			if _, err := s.Get(t.Context(), k); !errors.Is(err, storage.ErrInvalidKey) {
 				t.Errorf("Get(%q): err = %v, want ErrInvalidKey", k, err)
 			}
+			if err := s.Delete(t.Context(), k); !errors.Is(err, storage.ErrInvalidKey) {
+				t.Errorf("Delete(%q): err = %v, want ErrInvalidKey", k, err)
+			}
 		}
 	})
 
@@ -170,7 +173,16 @@ func Run(t *testing.T, newStore func(t *testing.T) storage.Store) {
 		if _, err := s.Get(ctx, "sessions/present.json"); !errors.Is(err, context.Canceled) {
 			t.Fatalf("Get with a canceled context: err = %v, want context.Canceled", err)
 		}
+		if err := s.Delete(ctx, "sessions/present.json"); !errors.Is(err, context.Canceled) {
+			t.Fatalf("Delete with a canceled context: err = %v, want context.Canceled", err)
+		}
+		assertGet(t, s, "sessions/present.json", []byte("x"))
+		if keys, _, err := s.List(ctx, "sessions/", "", 10); !errors.Is(err, context.Canceled) || keys != nil {
+			t.Fatalf("List with a canceled context = %q, %v; want no keys and context.Canceled", keys, err)
+		}
 	})
+
+	runDeleteList(t, newStore)
 }
 
 // PutRaw writes data under key straight into a store's backend, the way another
@@ -204,6 +216,23 @@ func RunRaw(t *testing.T, newStore func(t *testing.T) (storage.Store, PutRaw)) {
 			t.Fatalf("Create over an object written by another writer: err = %v, want ErrExists", err)
 		}
 		assertGet(t, s, "results/foreign.json", []byte("written elsewhere"))
+	})
+
+	t.Run("ListAndDeleteForeignObjects", func(t *testing.T) {
+		s, put := newStore(t)
+		put(t, "raw/b.json", []byte("written elsewhere"))
+		// Names no key can spell (a dot starts them, as the local store's temporary
+		// and content-type files): List skips them.
+		put(t, "raw/.hidden", []byte("x"))
+		put(t, "raw/.tmp-123", []byte("x"))
+		put(t, "raw/sub/.type-x", []byte("x"))
+		put(t, "raw/c/d.json", []byte("written elsewhere"))
+		assertList(t, s, "raw/", "", 10, []string{"raw/b.json", "raw/c/d.json"}, false)
+		assertList(t, s, "raw/", "", 1, []string{"raw/b.json"}, true)
+		assertList(t, s, "raw/", "raw/b.json", 1, []string{"raw/c/d.json"}, false)
+		mustDelete(t, s, "raw/b.json")
+		assertMissing(t, s, "raw/b.json")
+		assertList(t, s, "raw/", "", 10, []string{"raw/c/d.json"}, false)
 	})
 }
 
