@@ -363,3 +363,8 @@ func BenchmarkCreateGet(b *testing.B) {
 	s, _ := newDefault(b, nil)
 	storetest.Bench(b, s)
 }
+
+func BenchmarkListDelete(b *testing.B) {
+	s, _ := newDefault(b, nil)
+	storetest.BenchListDelete(b, s)
+}

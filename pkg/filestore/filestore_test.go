@@ -485,3 +485,11 @@ func BenchmarkCreateGet(b *testing.B) {
 	}
 	storetest.Bench(b, s)
 }
+
+func BenchmarkListDelete(b *testing.B) {
+	s, err := filestore.New(b.TempDir(), filestore.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	storetest.BenchListDelete(b, s)
+}

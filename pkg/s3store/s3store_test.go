@@ -297,3 +297,8 @@ func BenchmarkCreateGet(b *testing.B) {
 	s, _ := newFakeS3(b, nil, s3store.Config{})
 	storetest.Bench(b, s)
 }
+
+func BenchmarkListDelete(b *testing.B) {
+	s, _ := newFakeS3(b, nil, s3store.Config{})
+	storetest.BenchListDelete(b, s)
+}

@@ -260,6 +260,33 @@ func Bench(b *testing.B, s storage.Store) {
 	}
 }
 
+// BenchListDelete measures what removing one record costs a sweep: a List of the
+// folder the record is due in (finding it) and its Delete. Each iteration first creates
+// the record, whose Create the figure includes.
+func BenchListDelete(b *testing.B, s storage.Store) {
+	ctx := b.Context()
+	record := pattern(2<<10, 1)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		key := fmt.Sprintf("due/%d.json", i)
+		i++
+		if err := s.Create(ctx, key, record); err != nil {
+			b.Fatal(err)
+		}
+		keys, _, err := s.List(ctx, "due/", "", 10)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(keys) != 1 || keys[0] != key {
+			b.Fatalf("List returned %q, want [%q]", keys, key)
+		}
+		if err := s.Delete(ctx, key); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 func mustCreate(t *testing.T, s storage.Store, key string, data []byte) {
 	t.Helper()
 	if err := s.Create(t.Context(), key, data); err != nil {
