@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -81,6 +83,35 @@ func (s *benchMemStore) Get(_ context.Context, key string) ([]byte, error) {
 		return nil, storage.ErrNotFound
 	}
 	return d, nil
+}
+
+func (s *benchMemStore) Delete(_ context.Context, key string) error {
+	if err := storage.CheckKey(key); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.m, key)
+	return nil
+}
+
+func (s *benchMemStore) List(_ context.Context, prefix, after string, limit int) ([]string, bool, error) {
+	if err := storage.CheckList(prefix, limit); err != nil {
+		return nil, false, err
+	}
+	s.mu.Lock()
+	var keys []string
+	for k := range s.m {
+		if strings.HasPrefix(k, prefix) && k > after {
+			keys = append(keys, k)
+		}
+	}
+	s.mu.Unlock()
+	slices.Sort(keys)
+	if len(keys) > limit {
+		return keys[:limit], true, nil
+	}
+	return keys, false, nil
 }
 
 func newBenchStack(b *testing.B) *stack {

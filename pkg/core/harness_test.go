@@ -99,6 +99,14 @@ func (c *countingStore) Get(ctx context.Context, key string) ([]byte, error) {
 	return c.inner.Get(ctx, key)
 }
 
+func (c *countingStore) Delete(ctx context.Context, key string) error {
+	return c.inner.Delete(ctx, key)
+}
+
+func (c *countingStore) List(ctx context.Context, prefix, after string, limit int) ([]string, bool, error) {
+	return c.inner.List(ctx, prefix, after, limit)
+}
+
 func (c *countingStore) PutMedia(ctx context.Context, key string, body io.Reader, size int64, contentType string) error {
 	c.puts.Add(1)
 	return c.inner.(storage.MediaStore).PutMedia(ctx, key, body, size, contentType)

@@ -477,6 +477,10 @@ var errDisk = errors.New("disk failure at /var/secret/path")
 
 func (failingStore) Create(context.Context, string, []byte) error { return errDisk }
 func (failingStore) Get(context.Context, string) ([]byte, error)  { return nil, errDisk }
+func (failingStore) Delete(context.Context, string) error         { return errDisk }
+func (failingStore) List(context.Context, string, string, int) ([]string, bool, error) {
+	return nil, false, errDisk
+}
 
 func TestInternalErrorsStayInternal(t *testing.T) {
 	st := newStack(t, stackOptions{newStore: func(testing.TB) storage.Store { return failingStore{} }})

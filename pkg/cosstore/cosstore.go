@@ -128,6 +128,61 @@ func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
 	return data, nil
 }
 
+// Delete removes the object under key. COS answers 204 whether or not an object was
+// there; a 404 for the key is also success, but a missing bucket (404 NoSuchBucket)
+// stays an error. The SDK retries a 5xx or a lost connection, which is safe because a
+// repeated delete is a no-op.
+func (s *Store) Delete(ctx context.Context, key string) error {
+	if err := storage.CheckKey(key); err != nil {
+		return err
+	}
+	if _, err := s.client.Object.Delete(ctx, key); err != nil {
+		if status, code := responseOf(err); status == http.StatusNotFound && code != "NoSuchBucket" {
+			return nil
+		}
+		return wrap(ctx, "delete", key, err)
+	}
+	return nil
+}
+
+// List pages with GET Bucket (ListObjects): prefix, marker = after, max-keys one more
+// than still wanted, then the last key of each truncated answer as the next marker,
+// until it holds limit+1 keys or COS has no more (see storage.ListPages). A List of
+// fewer than 1000 keys is one LIST request when the bucket holds only keys the store
+// could have written.
+func (s *Store) List(ctx context.Context, prefix, after string, limit int) ([]string, bool, error) {
+	if err := storage.CheckList(prefix, limit); err != nil {
+		return nil, false, err
+	}
+	opt := &cos.BucketGetOptions{Prefix: prefix, Marker: after}
+	keys, more, err := storage.ListPages(limit, func(maxKeys int) ([]string, bool, error) {
+		opt.MaxKeys = maxKeys
+		res, _, err := s.client.Bucket.Get(ctx, opt)
+		if err != nil {
+			return nil, false, err
+		}
+		page := make([]string, 0, len(res.Contents))
+		for _, o := range res.Contents {
+			page = append(page, o.Key)
+		}
+		if res.IsTruncated {
+			switch {
+			case len(page) > 0:
+				opt.Marker = page[len(page)-1]
+			case res.NextMarker != "":
+				opt.Marker = res.NextMarker
+			default:
+				return nil, false, errors.New("a truncated answer with neither keys nor a next marker")
+			}
+		}
+		return page, res.IsTruncated, nil
+	})
+	if err != nil {
+		return nil, false, wrap(ctx, "list", prefix, err)
+	}
+	return keys, more, nil
+}
+
 // PutMedia writes (or replaces) a media object. size must be known (COS needs the
 // length up front); the SDK checks the CRC64 COS reports for the upload.
 func (s *Store) PutMedia(ctx context.Context, key string, body io.Reader, size int64, contentType string) error {

@@ -124,6 +124,32 @@ func TestRequestHeaders(t *testing.T) {
 	}
 }
 
+// TestDeleteAndListRequests checks what COS sees of a Delete and a List: requests for
+// the production bucket host, signed with the store's key (the server verified the
+// signature, the listing's query included).
+func TestDeleteAndListRequests(t *testing.T) {
+	s, f := newDefault(t, nil)
+	if err := s.Create(t.Context(), "sessions/a.json", []byte("{}")); err != nil {
+		t.Fatal(err)
+	}
+	if keys, more, err := s.List(t.Context(), "sessions/", "sessions/", 10); err != nil || more || len(keys) != 1 {
+		t.Fatalf("List = %q, %v, %v", keys, more, err)
+	}
+	if err := s.Delete(t.Context(), "sessions/a.json"); err != nil {
+		t.Fatal(err)
+	}
+	seen := f.Requests()
+	if len(seen) != 3 {
+		t.Fatalf("the server saw %d requests, want 3", len(seen))
+	}
+	for i, want := range []string{http.MethodPut, http.MethodGet, http.MethodDelete} {
+		r := seen[i]
+		if r.Method != want || r.Host != storetest.COSHost || r.SecretID != roleKey.SecretID {
+			t.Errorf("request %d: %s to %q signed by %q; want %s to %q signed by %q", i, r.Method, r.Host, r.SecretID, want, storetest.COSHost, roleKey.SecretID)
+		}
+	}
+}
+
 // TestCRCChecked proves the integrity checks are live on both paths: a wrong
 // x-cos-hash-crc64ecma fails an upload (the SDK's check) and a download (the store's).
 func TestCRCChecked(t *testing.T) {
@@ -211,6 +237,13 @@ func TestWrongSecretRefused(t *testing.T) {
 	if strings.Contains(err.Error(), wrong.SecretKey) {
 		t.Fatal("the error contains the secret key")
 	}
+	// A refused delete must not pass for "nothing to delete".
+	if err := s.Delete(t.Context(), "sessions/x.json"); err == nil || !strings.Contains(err.Error(), "SignatureDoesNotMatch") {
+		t.Fatalf("Delete with a wrong secret: err = %v, want SignatureDoesNotMatch", err)
+	}
+	if keys, _, err := s.List(t.Context(), "sessions/", "", 10); err == nil || keys != nil || !strings.Contains(err.Error(), "SignatureDoesNotMatch") {
+		t.Fatalf("List with a wrong secret = %q, %v; want no keys and SignatureDoesNotMatch", keys, err)
+	}
 }
 
 // TestNoUnsignedRequests: missing credentials fail before anything is sent.
@@ -234,6 +267,12 @@ func TestNoUnsignedRequests(t *testing.T) {
 		if _, err := s.MediaURL(t.Context(), "x", time.Minute); err == nil {
 			t.Errorf("%s: MediaURL signed a link without credentials", name)
 		}
+		if err := s.Delete(t.Context(), "x"); err == nil {
+			t.Errorf("%s: Delete err = nil, want a credential error", name)
+		}
+		if _, _, err := s.List(t.Context(), "", "", 10); err == nil {
+			t.Errorf("%s: List err = nil, want a credential error", name)
+		}
 	}
 	if n := len(f.Requests()); n != 0 {
 		t.Fatalf("the server saw %d requests", n)
@@ -256,6 +295,13 @@ func TestMissingBucketIsNotNotFound(t *testing.T) {
 	}
 	if err := s.Create(t.Context(), "sessions/x.json", []byte("{}")); err == nil || errors.Is(err, storage.ErrExists) {
 		t.Fatalf("Create in a missing bucket: err = %v, want an error other than ErrExists", err)
+	}
+	// COS answers 404 NoSuchBucket: a delete that "succeeded" there deleted nothing.
+	if err := s.Delete(t.Context(), "sessions/x.json"); err == nil {
+		t.Fatal("Delete in a missing bucket succeeded")
+	}
+	if keys, _, err := s.List(t.Context(), "sessions/", "", 10); err == nil {
+		t.Fatalf("List of a missing bucket = %q, no error", keys)
 	}
 }
 
@@ -316,4 +362,9 @@ func assertNoSecret(t *testing.T, err error) {
 func BenchmarkCreateGet(b *testing.B) {
 	s, _ := newDefault(b, nil)
 	storetest.Bench(b, s)
+}
+
+func BenchmarkListDelete(b *testing.B) {
+	s, _ := newDefault(b, nil)
+	storetest.BenchListDelete(b, s)
 }

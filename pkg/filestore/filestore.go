@@ -1,7 +1,7 @@
 // Package filestore keeps session records and media as files under one directory. It is
 // the store for local runs and tests: no account, no network, the same guarantees as the
 // COS and S3 stores (create-only writes that are atomic, reads capped at
-// storage.MaxObjectSize).
+// storage.MaxObjectSize, idempotent deletes, listing in key order).
 package filestore
 
 import (
@@ -35,7 +35,7 @@ type Options struct {
 // Store is a storage.Store and storage.MediaStore backed by a directory. It is safe for
 // concurrent use, also by several processes sharing the directory, because every
 // guarantee comes from the file system (link(2) fails on an existing name; rename(2)
-// replaces atomically).
+// replaces atomically; rmdir(2) removes only an empty folder).
 type Store struct {
 	dir       string
 	mediaBase *url.URL
@@ -156,7 +156,7 @@ func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
 func (s *Store) open(key string) (*os.File, fs.FileInfo, error) {
 	f, err := os.Open(s.path(key))
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+		if absent(err) {
 			return nil, nil, storage.ErrNotFound
 		}
 		return nil, nil, err
@@ -179,13 +179,16 @@ func (s *Store) path(key string) string {
 	return filepath.Join(s.dir, filepath.FromSlash(key))
 }
 
+// absent reports whether err says a path does not exist, in either spelling: a missing
+// name, or a parent that is a file.
+func absent(err error) bool {
+	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR)
+}
+
 // writeTemp creates folder if needed, writes a hidden temporary file in it with write,
 // flushes it to disk and returns its name. On error nothing is left behind.
 func (s *Store) writeTemp(folder string, write func(*os.File) error) (string, error) {
-	if err := os.MkdirAll(folder, folderPerm); err != nil {
-		return "", err
-	}
-	f, err := os.CreateTemp(folder, ".tmp-*")
+	f, err := createTemp(folder)
 	if err != nil {
 		return "", err
 	}
@@ -205,6 +208,32 @@ func (s *Store) writeTemp(folder string, write func(*os.File) error) (string, er
 		return "", err
 	}
 	return name, nil
+}
+
+// maxFolderRaces bounds how often createTemp starts again after a Delete removed the
+// folder it had just made; losing even twice in a row takes a Delete of the folder's last
+// object in the same microseconds each time.
+const maxFolderRaces = 100
+
+// createTemp creates folder (and its parents) if needed and opens a new hidden temporary
+// file in it. Delete removes the folders it leaves empty, so a folder can vanish between
+// MkdirAll and CreateTemp (or within MkdirAll, between a parent and its child); then
+// both start again. Once the temporary file exists its folder is not empty, so no Delete
+// can remove that folder or any above it, and the link or rename that follows finds
+// them in place.
+func createTemp(folder string) (*os.File, error) {
+	for race := 0; ; race++ {
+		err := os.MkdirAll(folder, folderPerm)
+		if err == nil {
+			var f *os.File
+			if f, err = os.CreateTemp(folder, ".tmp-*"); err == nil {
+				return f, nil
+			}
+		}
+		if !errors.Is(err, fs.ErrNotExist) || race == maxFolderRaces {
+			return nil, err
+		}
+	}
 }
 
 // syncDir flushes a directory entry to disk. It is best effort: the new name is already

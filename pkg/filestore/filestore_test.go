@@ -2,11 +2,13 @@ package filestore_test
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -291,10 +293,203 @@ func TestCreateMakesFolders(t *testing.T) {
 	}
 }
 
+// TestDeletePrunesFolders: Delete removes the folders it leaves empty, up to the store's
+// folder, and no further than the first folder that still holds something.
+func TestDeletePrunesFolders(t *testing.T) {
+	s := newStore(t)
+	ctx := t.Context()
+	for _, k := range []string{"media/h1/frame.jpg", "media/h1/deep/video.mp4", "media/h2/frame.jpg"} {
+		if err := s.Create(ctx, k, []byte(k)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustDelete(t, s, "media/h1/deep/video.mp4")
+	assertNotExist(t, s, "media/h1/deep")
+	assertExists(t, s, "media/h1/frame.jpg")
+	mustDelete(t, s, "media/h1/frame.jpg")
+	assertNotExist(t, s, "media/h1")
+	assertExists(t, s, "media/h2/frame.jpg")
+	mustDelete(t, s, "media/h2/frame.jpg")
+	assertNotExist(t, s, "media")
+	if _, err := os.Stat(s.Dir()); err != nil {
+		t.Fatalf("the store's own folder was removed: %v", err)
+	}
+	// A folder holding only something else (an operator's file, a hidden one) stays.
+	if err := s.Create(ctx, "a/b/c.json", []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(s.Dir(), "a", ".keep"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	mustDelete(t, s, "a/b/c.json")
+	assertNotExist(t, s, "a/b")
+	assertExists(t, s, "a/.keep")
+}
+
+// TestDeleteRemovesContentType: a media object's content type, kept in a hidden file
+// beside it, goes with it, and a Delete interrupted between the two is completed by the
+// next one.
+func TestDeleteRemovesContentType(t *testing.T) {
+	s := newStore(t)
+	ctx := t.Context()
+	for _, k := range []string{"media/h/frame.jpg", "media/h/video.mp4"} {
+		if err := s.PutMedia(ctx, k, strings.NewReader("bytes"), 5, "image/jpeg"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	assertExists(t, s, "media/h/.type-frame.jpg")
+	mustDelete(t, s, "media/h/frame.jpg")
+	assertNotExist(t, s, "media/h/.type-frame.jpg")
+	assertNotExist(t, s, "media/h/frame.jpg")
+	assertExists(t, s, "media/h/.type-video.mp4")
+
+	// Interrupted: the object is gone, its content type is left.
+	if err := os.Remove(filepath.Join(s.Dir(), "media", "h", "video.mp4")); err != nil {
+		t.Fatal(err)
+	}
+	mustDelete(t, s, "media/h/video.mp4")
+	assertNotExist(t, s, "media")
+}
+
+// TestDeleteAndListStayInside plants symbolic links to a folder and a file outside the
+// store: no Delete removes anything through them and List does not follow them.
+func TestDeleteAndListStayInside(t *testing.T) {
+	parent := t.TempDir()
+	outside := filepath.Join(parent, "outside")
+	if err := os.MkdirAll(outside, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(outside, "secret.txt"), []byte("outside"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s, err := filestore.New(filepath.Join(parent, "store"), filestore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, filepath.Join(s.Dir(), "out")); err != nil {
+		t.Skip("no symlinks here:", err)
+	}
+	if err := os.Symlink(filepath.Join(outside, "secret.txt"), filepath.Join(s.Dir(), "secret-link")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Create(t.Context(), "in/x.json", []byte("inside")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Delete(t.Context(), "out/secret.txt"); err == nil {
+		t.Error("Delete through a link to a folder outside the store succeeded")
+	}
+	if keys, _, err := s.List(t.Context(), "", "", 100); err != nil || !slices.Equal(keys, []string{"in/x.json"}) {
+		t.Errorf("List = %q, %v; want only in/x.json (links neither listed nor followed)", keys, err)
+	}
+	if _, _, err := s.List(t.Context(), "out/", "", 100); err == nil {
+		t.Error("List of a prefix through a link outside the store succeeded")
+	}
+	// Deleting the link to a file removes the link, never the file.
+	mustDelete(t, s, "secret-link")
+	assertNotExist(t, s, "secret-link")
+	if data, err := os.ReadFile(filepath.Join(outside, "secret.txt")); err != nil || string(data) != "outside" {
+		t.Fatalf("the file outside the store: %q, %v", data, err)
+	}
+	if _, err := os.Stat(outside); err != nil {
+		t.Fatalf("the folder outside the store: %v", err)
+	}
+}
+
+// TestListSkipsOwnFiles: temporary files of writes in flight and content types of media
+// are the store's own and never listed.
+func TestListSkipsOwnFiles(t *testing.T) {
+	s := newStore(t)
+	if err := s.PutMedia(t.Context(), "m/frame.jpg", strings.NewReader("x"), 1, "image/jpeg"); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(s.Dir(), "m", ".tmp-123"), []byte("in flight"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(s.Dir(), ".hidden"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(s.Dir(), ".hidden", "x"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if keys, more, err := s.List(t.Context(), "", "", 10); err != nil || more || !slices.Equal(keys, []string{"m/frame.jpg"}) {
+		t.Fatalf("List = %q, %v, %v; want [m/frame.jpg]", keys, more, err)
+	}
+}
+
+// TestCreateWhileDeletePrunes races writers into fresh nested folders against Deletes
+// that remove those folders as they empty: a Create must never fail because its folder
+// vanished under it, and once all is deleted no folder is left.
+func TestCreateWhileDeletePrunes(t *testing.T) {
+	s := newStore(t)
+	ctx := t.Context()
+	const workers, rounds = 8, 40
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for r := range rounds {
+				// Writers share folders at every depth, so each Delete may take the
+				// folders another writer is about to use.
+				key := fmt.Sprintf("race/%d/%d/w%d.json", r%2, r%3, w)
+				if err := s.Create(ctx, key, []byte("x")); err != nil {
+					t.Errorf("Create(%q): %v", key, err)
+					return
+				}
+				if err := s.PutMedia(ctx, key+".jpg", strings.NewReader("x"), 1, "image/jpeg"); err != nil {
+					t.Errorf("PutMedia(%q): %v", key+".jpg", err)
+					return
+				}
+				for _, k := range []string{key, key + ".jpg"} {
+					if err := s.Delete(ctx, k); err != nil {
+						t.Errorf("Delete(%q): %v", k, err)
+						return
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	entries, err := os.ReadDir(s.Dir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 0 {
+		t.Fatalf("after deleting everything the store's folder holds %d entries (%s...)", len(entries), entries[0].Name())
+	}
+}
+
+func mustDelete(t *testing.T, s *filestore.Store, key string) {
+	t.Helper()
+	if err := s.Delete(t.Context(), key); err != nil {
+		t.Fatalf("Delete(%q): %v", key, err)
+	}
+}
+
+func assertExists(t *testing.T, s *filestore.Store, name string) {
+	t.Helper()
+	if _, err := os.Lstat(filepath.Join(s.Dir(), filepath.FromSlash(name))); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+}
+
+func assertNotExist(t *testing.T, s *filestore.Store, name string) {
+	t.Helper()
+	if _, err := os.Lstat(filepath.Join(s.Dir(), filepath.FromSlash(name))); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("%s: err = %v, want it gone", name, err)
+	}
+}
+
 func BenchmarkCreateGet(b *testing.B) {
 	s, err := filestore.New(b.TempDir(), filestore.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
 	storetest.Bench(b, s)
+}
+
+func BenchmarkListDelete(b *testing.B) {
+	s, err := filestore.New(b.TempDir(), filestore.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	storetest.BenchListDelete(b, s)
 }

@@ -82,6 +82,40 @@ func (s *recordingStore) Get(_ context.Context, key string) ([]byte, error) {
 	return bytes.Clone(b), nil
 }
 
+func (s *recordingStore) Delete(_ context.Context, key string) error {
+	if err := storage.CheckKey(key); err != nil {
+		return err
+	}
+	s.record("DeleteObject", key)
+	s.bucket.mu.Lock()
+	defer s.bucket.mu.Unlock()
+	delete(s.bucket.objects, key)
+	return nil
+}
+
+// List needs the bucket-wide listing grant, whatever the prefix.
+func (s *recordingStore) List(_ context.Context, prefix, after string, limit int) ([]string, bool, error) {
+	if err := storage.CheckList(prefix, limit); err != nil {
+		return nil, false, err
+	}
+	s.mu.Lock()
+	s.grants["List bucket"] = true
+	s.mu.Unlock()
+	s.bucket.mu.Lock()
+	var keys []string
+	for k := range s.bucket.objects {
+		if strings.HasPrefix(k, prefix) && k > after {
+			keys = append(keys, k)
+		}
+	}
+	s.bucket.mu.Unlock()
+	slices.Sort(keys)
+	if len(keys) > limit {
+		return keys[:limit], true, nil
+	}
+	return keys, false, nil
+}
+
 func (s *recordingStore) PutMedia(_ context.Context, key string, body io.Reader, _ int64, _ string) error {
 	s.record("PutObject", key)
 	b, err := io.ReadAll(body)

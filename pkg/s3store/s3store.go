@@ -151,6 +151,64 @@ func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
 	return data, nil
 }
 
+// Delete removes the object under key with DeleteObject. S3 answers 204 whether or not
+// an object was there; a 404 for the key (from an S3-compatible server) is also success,
+// but a missing bucket stays an error. The SDK retries a 5xx or a lost connection, which
+// is safe because a repeated delete is a no-op.
+func (s *Store) Delete(ctx context.Context, key string) error {
+	if err := storage.CheckKey(key); err != nil {
+		return err
+	}
+	_, err := s.client.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(key)})
+	if err != nil {
+		if status, code := responseOf(err); code == "NoSuchKey" || (status == http.StatusNotFound && code != "NoSuchBucket") {
+			return nil
+		}
+		return wrap(ctx, "delete", key, err)
+	}
+	return nil
+}
+
+// List pages with ListObjectsV2: Prefix, StartAfter = after, MaxKeys one more than
+// still wanted, then the continuation token of each truncated answer, until it holds
+// limit+1 keys or S3 has no more (see storage.ListPages). A List of fewer than 1000 keys
+// is one LIST request when the bucket holds only keys the store could have written.
+func (s *Store) List(ctx context.Context, prefix, after string, limit int) ([]string, bool, error) {
+	if err := storage.CheckList(prefix, limit); err != nil {
+		return nil, false, err
+	}
+	in := &s3.ListObjectsV2Input{Bucket: aws.String(s.bucket)}
+	if prefix != "" {
+		in.Prefix = aws.String(prefix)
+	}
+	if after != "" {
+		in.StartAfter = aws.String(after)
+	}
+	keys, more, err := storage.ListPages(limit, func(maxKeys int) ([]string, bool, error) {
+		in.MaxKeys = aws.Int32(int32(maxKeys))
+		out, err := s.client.ListObjectsV2(ctx, in)
+		if err != nil {
+			return nil, false, err
+		}
+		page := make([]string, 0, len(out.Contents))
+		for _, o := range out.Contents {
+			page = append(page, aws.ToString(o.Key))
+		}
+		truncated := aws.ToBool(out.IsTruncated)
+		if truncated {
+			if aws.ToString(out.NextContinuationToken) == "" {
+				return nil, false, errors.New("a truncated answer without a continuation token")
+			}
+			in.ContinuationToken = out.NextContinuationToken
+		}
+		return page, truncated, nil
+	})
+	if err != nil {
+		return nil, false, wrap(ctx, "list", prefix, err)
+	}
+	return keys, more, nil
+}
+
 // PutMedia writes (or replaces) a media object. size must be known: S3 needs the
 // length up front, and over plain HTTP (a local S3-compatible server) also a body it
 // can rewind, such as a bytes.Reader or an *os.File.

@@ -151,6 +151,13 @@ func TestMissingBucketIsNotNotFound(t *testing.T) {
 	if err == nil || errors.Is(err, storage.ErrExists) {
 		t.Fatalf("Create in a missing bucket: err = %v, want an error other than ErrExists", err)
 	}
+	// S3 answers 404 NoSuchBucket: a delete that "succeeded" there deleted nothing.
+	if err := s.Delete(t.Context(), "sessions/x.json"); err == nil {
+		t.Fatal("Delete in a missing bucket succeeded")
+	}
+	if keys, _, err := s.List(t.Context(), "sessions/", "", 10); err == nil {
+		t.Fatalf("List of a missing bucket = %q, no error", keys)
+	}
 }
 
 // conflicts answers S3's 409 ConditionalRequestConflict (another conditional write of
@@ -289,4 +296,9 @@ func TestCanceledBeforeSend(t *testing.T) {
 func BenchmarkCreateGet(b *testing.B) {
 	s, _ := newFakeS3(b, nil, s3store.Config{})
 	storetest.Bench(b, s)
+}
+
+func BenchmarkListDelete(b *testing.B) {
+	s, _ := newFakeS3(b, nil, s3store.Config{})
+	storetest.BenchListDelete(b, s)
 }

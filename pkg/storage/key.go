@@ -52,6 +52,46 @@ func CheckKey(key string) error {
 	return nil
 }
 
+// CheckPrefix reports whether prefix can select keys for List: "" (every key), or the
+// start of a key that CheckKey would accept, with the same rules for its characters and
+// segments, that may end with "/" (the keys in a folder). So "sessions/", "sessions/0f"
+// and "a/b.json" are prefixes, and "/a", "a//", "../a", "a/.tmp-" and "a\\b" are not:
+// a prefix, like a key, never reaches outside a store's root or into its hidden files.
+// The returned error wraps ErrInvalidKey.
+func CheckPrefix(prefix string) error {
+	if prefix == "" {
+		return nil
+	}
+	if len(prefix) > MaxKeyLength {
+		return invalidKey(prefix[:32]+"...", "longer than 1024 bytes")
+	}
+	folder, isFolder := strings.CutSuffix(prefix, "/")
+	if isFolder && folder == "" {
+		return invalidKey(prefix, "absolute")
+	}
+	if err := CheckKey(folder); err != nil {
+		return fmt.Errorf("%w (as a prefix)", err)
+	}
+	return nil
+}
+
+// CheckList reports whether List may be called with prefix and limit: prefix passes
+// CheckPrefix (an error wrapping ErrInvalidKey otherwise) and limit is 1..MaxListLimit
+// (a plain error otherwise: a bad limit is the caller's bug, not a property of a key).
+func CheckList(prefix string, limit int) error {
+	if err := checkLimit(limit); err != nil {
+		return err
+	}
+	return CheckPrefix(prefix)
+}
+
+func checkLimit(limit int) error {
+	if limit < 1 || limit > MaxListLimit {
+		return fmt.Errorf("store: list limit %d is outside 1..%d", limit, MaxListLimit)
+	}
+	return nil
+}
+
 func invalidKey(key, reason string) error {
 	return fmt.Errorf("%w %q: %s", ErrInvalidKey, key, reason)
 }

@@ -54,3 +54,38 @@ func TestReadCapped(t *testing.T) {
 		t.Errorf("read error: err = %v, want it passed on", err)
 	}
 }
+
+func TestCheckPrefix(t *testing.T) {
+	valid := []string{"", "a", "a/", "a/b", "sessions/", "sessions/0f", "a.b/c-", "ключ/", strings.Repeat("k", MaxKeyLength-1) + "/"}
+	for _, p := range valid {
+		if err := CheckPrefix(p); err != nil {
+			t.Errorf("CheckPrefix(%q) = %v, want nil", p, err)
+		}
+	}
+	invalid := []string{
+		"/", "/a", "//", "a//", "a//b", ".", "./", "..", "../", "../a", "a/..", "a/../", "a/.", "a/.tmp-", ".hidden/",
+		"a\\b", "a\\", "a\x00", "a\n/", "\xc3\x28", strings.Repeat("k", MaxKeyLength+1),
+	}
+	for _, p := range invalid {
+		if err := CheckPrefix(p); !errors.Is(err, ErrInvalidKey) {
+			t.Errorf("CheckPrefix(%q) = %v, want ErrInvalidKey", p, err)
+		}
+	}
+}
+
+func TestCheckList(t *testing.T) {
+	for _, limit := range []int{1, MaxListLimit} {
+		if err := CheckList("a/", limit); err != nil {
+			t.Errorf("CheckList(a/, %d) = %v", limit, err)
+		}
+	}
+	for _, limit := range []int{-1, 0, MaxListLimit + 1} {
+		err := CheckList("a/", limit)
+		if err == nil || errors.Is(err, ErrInvalidKey) {
+			t.Errorf("CheckList(a/, %d) = %v, want an error that is not about the key", limit, err)
+		}
+	}
+	if err := CheckList("/a", 10); !errors.Is(err, ErrInvalidKey) {
+		t.Errorf("CheckList(/a, 10) = %v, want ErrInvalidKey", err)
+	}
+}

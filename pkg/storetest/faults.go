@@ -1,11 +1,14 @@
 package storetest
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -37,6 +40,10 @@ const (
 	// sends a little of the body and then holds the rest like Stall: a store that reads
 	// before checking the announced length never returns. Other methods pass.
 	Oversized
+	// LoseAnswer hands the request to the server, which carries it out, then closes
+	// the connection without sending the answer: the client cannot tell whether its
+	// request took effect.
+	LoseAnswer
 )
 
 // SlowDelay is how long a Slow request waits; StallLimit bounds a Stall.
@@ -139,6 +146,13 @@ func (f *Faults) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			panic(fmt.Sprintf("storetest: cannot drop the connection: %v", err))
 		}
 		conn.Close()
+	case LoseAnswer:
+		f.next.ServeHTTP(httptest.NewRecorder(), r)
+		conn, _, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			panic(fmt.Sprintf("storetest: cannot drop the connection: %v", err))
+		}
+		conn.Close()
 	case Oversized:
 		if r.Method != http.MethodGet {
 			f.next.ServeHTTP(w, r)
@@ -178,8 +192,13 @@ type FaultOptions struct {
 // RunFaults checks how a networked store behaves when its backend misbehaves: errors
 // that are neither ErrNotFound nor ErrExists (so the core never mistakes an outage for
 // an answer), bounded retries, recovery from a share of failures, context deadlines
-// honoured, and no credentials in error text. newStore must put faults in front of the
-// store's test server with faults.Wrap.
+// honoured, and no credentials in error text. For every operation: a 5xx is retried by
+// the client and then reported; a dropped or hung connection fails within the context's
+// deadline; a failure has no partial effect (a failed Create leaves no object, a failed
+// Delete leaves the object whole or gone, a failed List returns no keys, however many
+// pages it had read); and a Delete whose answer was lost is retried and succeeds,
+// because deletes are idempotent. newStore must put faults in front of the store's test
+// server with faults.Wrap.
 func RunFaults(t *testing.T, newStore func(t *testing.T, faults *Faults) storage.Store, opts FaultOptions) {
 	if opts.MaxAttempts < 1 {
 		t.Fatal("storetest: FaultOptions.MaxAttempts must be at least 1")
@@ -190,6 +209,7 @@ func RunFaults(t *testing.T, newStore func(t *testing.T, faults *Faults) storage
 		t.Run(fmt.Sprintf("Unavailable/%s", fault), func(t *testing.T) {
 			faults := &Faults{}
 			s := newStore(t, faults)
+			mustCreate(t, s, "results/kept.json", record)
 			faults.Set(Always(fault))
 			err := s.Create(t.Context(), "results/down.json", record)
 			assertOutage(t, "Create", err, opts)
@@ -198,10 +218,22 @@ func RunFaults(t *testing.T, newStore func(t *testing.T, faults *Faults) storage
 			_, err = s.Get(t.Context(), "results/down.json")
 			assertOutage(t, "Get", err, opts)
 			assertAttempts(t, faults, opts.MaxAttempts, fault)
+			faults.Set(Always(fault))
+			err = s.Delete(t.Context(), "results/kept.json")
+			assertOutage(t, "Delete", err, opts)
+			assertAttempts(t, faults, opts.MaxAttempts, fault)
+			faults.Set(Always(fault))
+			keys, more, err := s.List(t.Context(), "results/", "", 10)
+			assertOutage(t, "List", err, opts)
+			assertNoKeys(t, keys, more)
+			assertAttempts(t, faults, opts.MaxAttempts, fault)
 			faults.Set(nil)
 			if _, err := s.Get(t.Context(), "results/down.json"); !errors.Is(err, storage.ErrNotFound) {
 				t.Fatalf("after the outage: Get err = %v, want ErrNotFound (nothing was written)", err)
 			}
+			// The failed Delete never reached the store, so it removed nothing.
+			assertGet(t, s, "results/kept.json", record)
+			assertList(t, s, "results/", "", 10, []string{"results/kept.json"}, false)
 		})
 	}
 
@@ -220,6 +252,69 @@ func RunFaults(t *testing.T, newStore func(t *testing.T, faults *Faults) storage
 		}
 		faults.Set(First(1, Status503))
 		assertGet(t, s, "results/retried.json", record)
+		faults.Set(First(1, Status503))
+		assertList(t, s, "results/", "", 10, []string{"results/retried.json"}, false)
+		if n := faults.Requests(); n != 2 {
+			t.Errorf("List after one 503 sent %d requests, want 2", n)
+		}
+		faults.Set(First(1, Status500))
+		mustDelete(t, s, "results/retried.json")
+		if n := faults.Requests(); n != 2 {
+			t.Errorf("Delete after one 500 sent %d requests, want 2", n)
+		}
+		assertMissing(t, s, "results/retried.json")
+	})
+
+	t.Run("DeleteAnswerLost", func(t *testing.T) {
+		if opts.MaxAttempts < 2 {
+			t.Skip("the store does not retry")
+		}
+		faults := &Faults{}
+		s := newStore(t, faults)
+		mustCreate(t, s, "results/lost.json", record)
+		// The first DELETE lands but its answer is lost; the retry finds no object
+		// and succeeds, as an idempotent delete must.
+		faults.Set(First(1, LoseAnswer))
+		mustDelete(t, s, "results/lost.json")
+		if n := faults.Requests(); n != 2 {
+			t.Errorf("Delete after a lost answer sent %d requests, want 2", n)
+		}
+		assertMissing(t, s, "results/lost.json")
+
+		// Every answer lost: the Delete fails, yet the object is gone or whole.
+		mustCreate(t, s, "results/lost-all.json", record)
+		faults.Set(Always(LoseAnswer))
+		assertOutage(t, "Delete", s.Delete(t.Context(), "results/lost-all.json"), opts)
+		faults.Set(nil)
+		if data, err := s.Get(t.Context(), "results/lost-all.json"); !errors.Is(err, storage.ErrNotFound) && (err != nil || !bytes.Equal(data, record)) {
+			t.Fatalf("after a failed Delete: Get = %s, %v; want the whole object or ErrNotFound", preview(data), err)
+		}
+	})
+
+	t.Run("ListFailsMidway", func(t *testing.T) {
+		faults := &Faults{}
+		s := newStore(t, faults)
+		keys := make([]string, storage.MaxListLimit+1)
+		for i := range keys {
+			keys[i] = fmt.Sprintf("mid/%04d", i)
+		}
+		createAll(t, s, keys)
+		// A List of MaxListLimit keys needs a second request to know whether more
+		// follow; it fails after the first page has arrived.
+		faults.Set(func(n int) Fault {
+			if n == 1 {
+				return Pass
+			}
+			return Status503
+		})
+		got, more, err := s.List(t.Context(), "mid/", "", storage.MaxListLimit)
+		assertOutage(t, "List", err, opts)
+		assertNoKeys(t, got, more)
+		if n := faults.Requests(); n != 1+opts.MaxAttempts {
+			t.Errorf("List failing on its second page sent %d requests, want %d", n, 1+opts.MaxAttempts)
+		}
+		faults.Set(nil)
+		assertList(t, s, "mid/", "", storage.MaxListLimit, keys[:storage.MaxListLimit], true)
 	})
 
 	t.Run("ShareOfFailures", func(t *testing.T) {
@@ -229,6 +324,7 @@ func RunFaults(t *testing.T, newStore func(t *testing.T, faults *Faults) storage
 		faults := &Faults{}
 		s := newStore(t, faults)
 		faults.Set(Every(3, Status503))
+		var keys []string
 		for i := range 12 {
 			key := fmt.Sprintf("results/share-%d.json", i)
 			data := fmt.Appendf(nil, `{"n":%d}`, i)
@@ -236,7 +332,16 @@ func RunFaults(t *testing.T, newStore func(t *testing.T, faults *Faults) storage
 				t.Fatalf("Create %d with every third request failing: %v", i, err)
 			}
 			assertGet(t, s, key, data)
+			keys = append(keys, key)
 		}
+		slices.Sort(keys)
+		if got, _ := listAll(t, s, "results/share-", 5); !slices.Equal(got, keys) {
+			t.Fatalf("paged List with every third request failing = %s, want %s", keyList(got), keyList(keys))
+		}
+		for _, k := range keys {
+			mustDelete(t, s, k)
+		}
+		assertList(t, s, "results/share-", "", 10, nil, false)
 	})
 
 	t.Run("Slow", func(t *testing.T) {
@@ -245,6 +350,9 @@ func RunFaults(t *testing.T, newStore func(t *testing.T, faults *Faults) storage
 		faults.Set(Always(Slow))
 		mustCreate(t, s, "results/slow.json", record)
 		assertGet(t, s, "results/slow.json", record)
+		assertList(t, s, "results/", "", 10, []string{"results/slow.json"}, false)
+		mustDelete(t, s, "results/slow.json")
+		assertMissing(t, s, "results/slow.json")
 	})
 
 	t.Run("AnnouncedTooLarge", func(t *testing.T) {
@@ -262,6 +370,7 @@ func RunFaults(t *testing.T, newStore func(t *testing.T, faults *Faults) storage
 	t.Run("Deadline", func(t *testing.T) {
 		faults := &Faults{}
 		s := newStore(t, faults)
+		mustCreate(t, s, "results/kept.json", record)
 		faults.Set(Always(Stall))
 		ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
 		defer cancel()
@@ -276,10 +385,25 @@ func RunFaults(t *testing.T, newStore func(t *testing.T, faults *Faults) storage
 		if !errors.Is(err, context.DeadlineExceeded) {
 			t.Fatalf("Get against a stalled server: err = %v, want context.DeadlineExceeded", err)
 		}
+		ctx, cancel = context.WithTimeout(t.Context(), 100*time.Millisecond)
+		defer cancel()
+		err = s.Delete(ctx, "results/kept.json")
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("Delete against a stalled server: err = %v, want context.DeadlineExceeded", err)
+		}
+		assertOutage(t, "Delete", err, opts)
+		ctx, cancel = context.WithTimeout(t.Context(), 100*time.Millisecond)
+		defer cancel()
+		keys, more, err := s.List(ctx, "results/", "", 10)
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("List against a stalled server: err = %v, want context.DeadlineExceeded", err)
+		}
+		assertNoKeys(t, keys, more)
 		faults.Set(nil)
 		if _, err := s.Get(t.Context(), "results/stalled.json"); !errors.Is(err, storage.ErrNotFound) {
 			t.Fatalf("after the stall: Get err = %v, want ErrNotFound", err)
 		}
+		assertGet(t, s, "results/kept.json", record)
 	})
 }
 
@@ -297,6 +421,13 @@ func assertOutage(t *testing.T, op string, err error, opts FaultOptions) {
 		if secret != "" && strings.Contains(err.Error(), secret) {
 			t.Fatalf("%s error text contains a credential: %v", op, err)
 		}
+	}
+}
+
+func assertNoKeys(t *testing.T, keys []string, more bool) {
+	t.Helper()
+	if keys != nil || more {
+		t.Fatalf("a failed List returned %s, more %v; want no keys", keyList(keys), more)
 	}
 }
 
@@ -325,6 +456,8 @@ func (f Fault) String() string {
 		return "drop"
 	case Oversized:
 		return "oversized"
+	case LoseAnswer:
+		return "lose-answer"
 	}
 	return fmt.Sprintf("Fault(%d)", int(f))
 }

@@ -79,6 +79,33 @@ func RunMedia(t *testing.T, newFixture func(t *testing.T) MediaFixture) {
 		}
 	})
 
+	t.Run("ListAndDelete", func(t *testing.T) {
+		f := newFixture(t)
+		s, ok := f.Store.(storage.Store)
+		if !ok {
+			t.Fatalf("%T is a MediaStore but not a Store: its media cannot be listed or deleted", f.Store)
+		}
+		putMedia(t, f.Store, "media/s5/best-frame.jpg", []byte("frame"), "image/jpeg")
+		putMedia(t, f.Store, "media/s5/video.mp4", []byte("video"), "video/mp4")
+		putMedia(t, f.Store, "media/s50/video.mp4", []byte("another session"), "video/mp4")
+		link := mediaURL(t, f.Store, "media/s5/video.mp4", time.Minute)
+		want := []string{"media/s5/best-frame.jpg", "media/s5/video.mp4"}
+		assertList(t, s, "media/s5/", "", 100, want, false)
+		for _, k := range want {
+			mustDelete(t, s, k)
+		}
+		assertList(t, s, "media/s5/", "", 100, nil, false)
+		assertList(t, s, "media/", "", 100, []string{"media/s50/video.mp4"}, false)
+		if status, body, _ := fetch(t, f.Client, link); status != http.StatusNotFound {
+			t.Fatalf("GET of a deleted media object's link: status %d, body %s; want 404", status, preview(body))
+		}
+		// The key is free for new media.
+		putMedia(t, f.Store, "media/s5/video.mp4", []byte("new take"), "video/mp4")
+		if status, body, _ := fetch(t, f.Client, mediaURL(t, f.Store, "media/s5/video.mp4", time.Minute)); status != http.StatusOK || string(body) != "new take" {
+			t.Fatalf("GET after a new PutMedia: status %d, body %s", status, preview(body))
+		}
+	})
+
 	t.Run("InvalidKey", func(t *testing.T) {
 		f := newFixture(t)
 		if err := f.Store.PutMedia(t.Context(), "../x", strings.NewReader("x"), 1, "text/plain"); !errors.Is(err, storage.ErrInvalidKey) {

@@ -34,7 +34,10 @@ const (
 // enforces If-None-Match: * atomically. In front of it this layer records the headers
 // of every PUT and plays the one S3 check gofakes3 lacks that stores rely on: a presigned
 // URL past X-Amz-Date + X-Amz-Expires gets S3's 403 AccessDenied "Request has expired".
-// gofakes3 checks no signatures.
+// gofakes3 checks no signatures. It answers DeleteObject with 204 whether or not the key
+// held an object, as S3 does, and ListObjectsV2 honouring prefix, start-after, max-keys
+// and its continuation tokens, but it calls a full page truncated when any key of the
+// bucket follows it, matching the prefix or not.
 type S3Server struct {
 	// URL is the endpoint, for s3store.Config.Endpoint.
 	URL string

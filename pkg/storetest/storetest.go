@@ -152,6 +152,9 @@ func Run(t *testing.T, newStore func(t *testing.T) storage.Store) {
 			if _, err := s.Get(t.Context(), k); !errors.Is(err, storage.ErrInvalidKey) {
 				t.Errorf("Get(%q): err = %v, want ErrInvalidKey", k, err)
 			}
+			if err := s.Delete(t.Context(), k); !errors.Is(err, storage.ErrInvalidKey) {
+				t.Errorf("Delete(%q): err = %v, want ErrInvalidKey", k, err)
+			}
 		}
 	})
 
@@ -170,7 +173,16 @@ func Run(t *testing.T, newStore func(t *testing.T) storage.Store) {
 		if _, err := s.Get(ctx, "sessions/present.json"); !errors.Is(err, context.Canceled) {
 			t.Fatalf("Get with a canceled context: err = %v, want context.Canceled", err)
 		}
+		if err := s.Delete(ctx, "sessions/present.json"); !errors.Is(err, context.Canceled) {
+			t.Fatalf("Delete with a canceled context: err = %v, want context.Canceled", err)
+		}
+		assertGet(t, s, "sessions/present.json", []byte("x"))
+		if keys, _, err := s.List(ctx, "sessions/", "", 10); !errors.Is(err, context.Canceled) || keys != nil {
+			t.Fatalf("List with a canceled context = %q, %v; want no keys and context.Canceled", keys, err)
+		}
 	})
+
+	runDeleteList(t, newStore)
 }
 
 // PutRaw writes data under key straight into a store's backend, the way another
@@ -205,6 +217,23 @@ func RunRaw(t *testing.T, newStore func(t *testing.T) (storage.Store, PutRaw)) {
 		}
 		assertGet(t, s, "results/foreign.json", []byte("written elsewhere"))
 	})
+
+	t.Run("ListAndDeleteForeignObjects", func(t *testing.T) {
+		s, put := newStore(t)
+		put(t, "raw/b.json", []byte("written elsewhere"))
+		// Names no key can spell (a dot starts them, as the local store's temporary
+		// and content-type files): List skips them.
+		put(t, "raw/.hidden", []byte("x"))
+		put(t, "raw/.tmp-123", []byte("x"))
+		put(t, "raw/sub/.type-x", []byte("x"))
+		put(t, "raw/c/d.json", []byte("written elsewhere"))
+		assertList(t, s, "raw/", "", 10, []string{"raw/b.json", "raw/c/d.json"}, false)
+		assertList(t, s, "raw/", "", 1, []string{"raw/b.json"}, true)
+		assertList(t, s, "raw/", "raw/b.json", 1, []string{"raw/c/d.json"}, false)
+		mustDelete(t, s, "raw/b.json")
+		assertMissing(t, s, "raw/b.json")
+		assertList(t, s, "raw/", "", 10, []string{"raw/c/d.json"}, false)
+	})
 }
 
 // Bench measures one Create and one Get of a 2 KB record, the store's share of a
@@ -227,6 +256,33 @@ func Bench(b *testing.B, s storage.Store) {
 		}
 		if len(got) != len(record) {
 			b.Fatalf("Get returned %d bytes, want %d", len(got), len(record))
+		}
+	}
+}
+
+// BenchListDelete measures what removing one record costs a sweep: a List of the
+// folder the record is due in (finding it) and its Delete. Each iteration first creates
+// the record, whose Create the figure includes.
+func BenchListDelete(b *testing.B, s storage.Store) {
+	ctx := b.Context()
+	record := pattern(2<<10, 1)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		key := fmt.Sprintf("due/%d.json", i)
+		i++
+		if err := s.Create(ctx, key, record); err != nil {
+			b.Fatal(err)
+		}
+		keys, _, err := s.List(ctx, "due/", "", 10)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(keys) != 1 || keys[0] != key {
+			b.Fatalf("List returned %q, want [%q]", keys, key)
+		}
+		if err := s.Delete(ctx, key); err != nil {
+			b.Fatal(err)
 		}
 	}
 }
