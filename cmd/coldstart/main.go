@@ -129,6 +129,7 @@ func (m *meter) env() []string {
 		"FACEGATE_CALLBACK_URL=https://api.example.com/callback",
 		"FACEGATE_RETURN_TO=https://shop.example.com/done",
 		"FACEGATE_TICKET_SECRETS=coldstart-ticket-secret-0123456789abcdef",
+		"FACEGATE_TOKEN_KEYS=coldstart-token-key-0123456789abcdef0123",
 		"FACEGATE_MERCHANT_KEYS=coldstart-merchant-key",
 		"FACEGATE_SECRET_ID=AKIDcoldstart",
 		"FACEGATE_SECRET_KEY=coldstart-secret-key",

@@ -148,6 +148,7 @@ func emulate(ctx context.Context, o options, sb *sandboxtest.Server) ([]answer, 
 		"FACEGATE_CALLBACK_URL=https://api.example.com/callback",
 		"FACEGATE_RETURN_TO=https://shop.example.com/done",
 		"FACEGATE_TICKET_SECRETS=emulate-ticket-secret-0123456789abcdef",
+		"FACEGATE_TOKEN_KEYS=emulate-token-key-0123456789abcdef012345",
 		"FACEGATE_MERCHANT_KEYS=" + MerchantKey,
 	}
 

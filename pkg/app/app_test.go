@@ -32,6 +32,7 @@ func prodEnv(t *testing.T) map[string]string {
 		"FACEGATE_CALLBACK_URL":   "https://api.example.com/callback",
 		"FACEGATE_RETURN_TO":      "https://shop.example.com/verify/",
 		"FACEGATE_TICKET_SECRETS": "a-ticket-secret-of-at-least-32-characters",
+		"FACEGATE_TOKEN_KEYS":     "a-token-key-of-at-least-32-characters-long",
 		"FACEGATE_SECRET_ID":      "AKIDexample",
 		"FACEGATE_SECRET_KEY":     "example-secret-key",
 		"FACEGATE_STORE":          "local",

@@ -21,18 +21,23 @@ import (
 )
 
 // Functions are the names Build accepts: one per deployed function, and "all" for the
-// local stack, which mounts the three on their paths.
-var Functions = []string{"start", "callback", "result", "all"}
+// local stack, which mounts the three HTTP functions on their paths. "sweep" is the
+// scheduled function: it answers no HTTP request and runs Sweep on each timer event.
+var Functions = []string{"start", "callback", "result", "sweep", "all"}
 
-// Build returns the handler of one function ("start", "callback", "result", or "all"),
-// building only what it needs. It makes no network calls, so a cold start costs only
-// this process's own set-up. Warnings in cfg are logged here, loudly.
-func Build(ctx context.Context, function string, cfg Config, logger *slog.Logger) (http.Handler, error) {
+// Parts are what the functions are made of: the core service and its session store.
+type Parts struct {
+	Service *core.Service
+	Store   storage.Store
+	cfg     StoreConfig
+}
+
+// New builds the Tencent client, the store and the core service. It makes no network
+// calls, so a cold start costs only this process's own set-up. Warnings in cfg are
+// logged here, loudly.
+func New(ctx context.Context, cfg Config, logger *slog.Logger) (*Parts, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
-	}
-	if !slices.Contains(Functions, function) {
-		return nil, fmt.Errorf("app: unknown function %q (want start, callback, result or all)", function)
 	}
 	for _, w := range cfg.Warnings {
 		logger.WarnContext(ctx, "!!! "+w)
@@ -49,10 +54,32 @@ func Build(ctx context.Context, function string, cfg Config, logger *slog.Logger
 	if err != nil {
 		return nil, fmt.Errorf("app: %w", err)
 	}
-	if function == "all" {
-		return withLocalMedia(svc.Routes(), store, cfg.Store)
+	return &Parts{Service: svc, Store: store, cfg: cfg.Store}, nil
+}
+
+// Handler returns the HTTP handler of one function ("start", "callback", "result", or
+// "all"). The sweep function's handler answers every request 404: it is run by its
+// timer, never by a request.
+func (p *Parts) Handler(function string) (http.Handler, error) {
+	switch function {
+	case "all":
+		return withLocalMedia(p.Service.Routes(), p.Store, p.cfg)
+	case "sweep":
+		return http.NotFoundHandler(), nil
 	}
-	return svc.Handler(function)
+	return p.Service.Handler(function)
+}
+
+// Build returns the HTTP handler of one function, building only what it needs.
+func Build(ctx context.Context, function string, cfg Config, logger *slog.Logger) (http.Handler, error) {
+	if !slices.Contains(Functions, function) {
+		return nil, fmt.Errorf("app: unknown function %q (want start, callback, result, sweep or all)", function)
+	}
+	p, err := New(ctx, cfg, logger)
+	if err != nil {
+		return nil, err
+	}
+	return p.Handler(function)
 }
 
 // withLocalMedia mounts the local store's signed media links beside the functions when

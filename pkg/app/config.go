@@ -22,6 +22,9 @@ import (
 	"github.com/facegate/facegate/pkg/s3store"
 )
 
+// DefaultSweepInterval is how often the local stack sweeps (FACEGATE_SWEEP_INTERVAL).
+const DefaultSweepInterval = time.Minute
+
 // Store kinds for FACEGATE_STORE.
 const (
 	StoreLocal = "local"
@@ -37,6 +40,9 @@ type Config struct {
 	FaceID faceid.Config
 	// Store says where session records live.
 	Store StoreConfig
+	// SweepInterval is how often the local stack runs the sweeper (deployments run it on
+	// their platform's schedule); default 1 minute.
+	SweepInterval time.Duration
 	// Warnings are problems that do not stop a local run but must be seen (a generated
 	// secret, insecure cookies). Build logs them.
 	Warnings []string
@@ -145,6 +151,18 @@ func (e *envReader) getenvInt(name string, def int) int {
 	return n
 }
 
+func (e *envReader) getenvFloat(name string, def float64) float64 {
+	v := e.getenv(name)
+	if v == "" {
+		return def
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil {
+		e.fail(name, "want a number, got %q", v)
+	}
+	return f
+}
+
 func (e *envReader) getenvInts(name string) []int64 {
 	var out []int64
 	for _, item := range e.getenvList(name) {
@@ -176,6 +194,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	cfg.Core = e.coreConfig(&cfg)
 	cfg.FaceID = e.faceIDConfig()
 	cfg.Store = e.storeConfig()
+	cfg.SweepInterval = e.getenvDuration("FACEGATE_SWEEP_INTERVAL", DefaultSweepInterval)
 	if cfg.Core.StoreMedia && cfg.Store.Kind == StoreLocal {
 		// Local files have no address of their own: the local stack serves signed links.
 		cfg.Store.MediaBaseURL = e.getenvRequired("FACEGATE_MEDIA_BASE_URL",
@@ -215,6 +234,12 @@ var (
 		"SessionTTL":           "FACEGATE_SESSION_TTL",
 		"CallbackTimeout":      "FACEGATE_CALLBACK_TIMEOUT",
 		"MediaURLTTL":          "FACEGATE_MEDIA_URL_TTL",
+		"TokenKeys":            "FACEGATE_TOKEN_KEYS",
+		"Webhook.URL":          "FACEGATE_WEBHOOK_URL",
+		"Webhook.Secrets":      "FACEGATE_WEBHOOK_SECRETS",
+		"Webhook.Timeout":      "FACEGATE_WEBHOOK_TIMEOUT",
+		"Retention":            "FACEGATE_RETENTION",
+		"SweepRate":            "FACEGATE_SWEEP_RATE",
 	}
 	faceIDVariables = map[string]string{
 		"Credentials": "FACEGATE_SECRET_ID",
@@ -290,11 +315,26 @@ func (e *envReader) coreConfig(cfg *Config) core.Config {
 		CookieSecure:         e.getenvBool("FACEGATE_COOKIE_SECURE", true),
 		StoreMedia:           e.getenvBool("FACEGATE_STORE_MEDIA", false),
 		MediaURLTTL:          e.getenvDuration("FACEGATE_MEDIA_URL_TTL", core.DefaultMediaURLTTL),
+		TokenKeys:            e.getenvSecrets("FACEGATE_TOKEN_KEYS"),
+		Webhook: core.Webhook{
+			URL:     e.getenv("FACEGATE_WEBHOOK_URL"),
+			Secrets: e.getenvList("FACEGATE_WEBHOOK_SECRETS"),
+			Timeout: e.getenvDuration("FACEGATE_WEBHOOK_TIMEOUT", core.DefaultWebhookTimeout),
+		},
+		Retention: e.getenvDuration("FACEGATE_RETENTION", core.DefaultRetention),
+		SweepRate: e.getenvFloat("FACEGATE_SWEEP_RATE", core.DefaultSweepRate),
 	}
-	if len(c.TicketSecrets) == 0 && e.getenvBool("FACEGATE_DEV_SECRETS", false) {
-		c.TicketSecrets = [][]byte{generatedSecret()}
-		cfg.Warnings = append(cfg.Warnings, "FACEGATE_TICKET_SECRETS is not set: using a secret generated for this process only. "+
-			"Tickets die on restart and differ between processes. Never run like this in production.")
+	if e.getenvBool("FACEGATE_DEV_SECRETS", false) {
+		if len(c.TicketSecrets) == 0 {
+			c.TicketSecrets = [][]byte{generatedSecret()}
+			cfg.Warnings = append(cfg.Warnings, "FACEGATE_TICKET_SECRETS is not set: using a secret generated for this process only. "+
+				"Tickets die on restart and differ between processes. Never run like this in production.")
+		}
+		if len(c.TokenKeys) == 0 {
+			c.TokenKeys = [][]byte{generatedSecret()}
+			cfg.Warnings = append(cfg.Warnings, "FACEGATE_TOKEN_KEYS is not set: using a key generated for this process only. "+
+				"Sessions started before a restart cannot be finished by the sweeper. Never run like this in production.")
+		}
 	}
 	if !c.CookieSecure {
 		cfg.Warnings = append(cfg.Warnings, "FACEGATE_COOKIE_SECURE=false: the binding cookie is sent over plain HTTP. Local development only.")

@@ -20,13 +20,13 @@ func TestDeferredHandlerWaitsForConfiguration(t *testing.T) {
 	var logs bytes.Buffer
 	logger := slog.New(slog.NewJSONHandler(&logs, nil))
 	builds := 0
-	d := &deferredHandler{logger: logger, build: func() (http.Handler, error) {
+	d := &deferred{function: "result", logger: logger, build: func() (*Parts, error) {
 		cfg, err := LoadConfig(getenv)
 		if err != nil {
 			return nil, err
 		}
 		builds++
-		return Build(t.Context(), "result", cfg, logger)
+		return New(t.Context(), cfg, logger)
 	}}
 
 	rec := httptest.NewRecorder()
@@ -43,6 +43,7 @@ func TestDeferredHandlerWaitsForConfiguration(t *testing.T) {
 		"FACEGATE_CALLBACK_URL":   "https://api.example.com/callback",
 		"FACEGATE_RETURN_TO":      "https://shop.example.com/verify/",
 		"FACEGATE_TICKET_SECRETS": "a-ticket-secret-of-at-least-32-characters",
+		"FACEGATE_TOKEN_KEYS":     "a-token-key-of-at-least-32-characters-long",
 		"FACEGATE_SECRET_ID":      "AKIDexample",
 		"FACEGATE_SECRET_KEY":     "example-secret-key",
 		"FACEGATE_STORE":          "local",

@@ -15,9 +15,9 @@ import (
 	"github.com/facegate/facegate/pkg/sandbox"
 )
 
-// TestCallsPerVerification holds the design's floor: one write at start; one Tencent call
-// and one write at callback; one read (and no Tencent call) per result on a terminal
-// session.
+// TestCallsPerVerification holds the design's floor: at start one write of the session and
+// one of its first entry in the sweeper's schedule; one Tencent call and one write at
+// callback; one read (and no Tencent call) per result on a terminal session.
 func TestCallsPerVerification(t *testing.T) {
 	st := newStack(t, stackOptions{})
 	type counts struct{ creates, gets, tencent int64 }
@@ -29,8 +29,8 @@ func TestCallsPerVerification(t *testing.T) {
 	}
 	var b *browser
 	start := measure(func() { b = st.startPost(core.StartOptions{ReturnTo: returnTo, Mode: 3}) })
-	if start.creates != 1 || start.tencent != 1 || start.gets != 0 {
-		t.Fatalf("start: %+v, want 1 write, 1 Tencent call, no reads", start)
+	if start.creates != 2 || start.tencent != 1 || start.gets != 0 {
+		t.Fatalf("start: %+v, want 2 writes (session, schedule), 1 Tencent call, no reads", start)
 	}
 	st.setOutcome(b.token, sandbox.Outcome{Result: sandbox.ResultPass})
 	var land landing

@@ -20,6 +20,14 @@ const (
 	DefaultLegacyWindow    = 2 * time.Hour
 	DefaultCallbackTimeout = 3 * time.Second
 	DefaultMediaURLTTL     = 5 * time.Minute
+	// DefaultRetention, also the longest retention: Tencent keeps a result 72 hours, and
+	// nothing of a verification is kept longer than Tencent keeps it.
+	DefaultRetention = 72 * time.Hour
+	// DefaultSweepRate is how many Tencent calls per second a sweep makes at most: half of
+	// Tencent's 20 per second per action, leaving the rest to users at the callback.
+	DefaultSweepRate = 10
+	// DefaultWebhookTimeout bounds one webhook delivery.
+	DefaultWebhookTimeout = 10 * time.Second
 	// BindingFinishTime is how long the binding cookie outlives the start window: the time a
 	// user may take on Tencent's page after starting. The cookie lives StartWindow plus
 	// this (30 minutes for the intl flow, 2h20m for the legacy flow's 2-hour tokens).
@@ -79,6 +87,19 @@ type Config struct {
 	StoreMedia bool
 	// MediaURLTTL is the lifetime of those links; default 5 minutes.
 	MediaURLTTL time.Duration
+	// TokenKeys encrypt the BizToken kept in each session record (AES-256-GCM), so the
+	// sweeper can ask Tencent for results of users who never came back. The first
+	// encrypts, all decrypt (rotation). Required: a session without its token can only
+	// be finished by its user.
+	TokenKeys [][]byte
+	// Webhook is where the sweeper delivers signed events; an empty URL sends none.
+	Webhook Webhook
+	// Retention is how long anything of a verification is kept: the sweeper deletes a
+	// session, its result, media and index entries once it is older than this and
+	// finished. Default and maximum 72 hours.
+	Retention time.Duration
+	// SweepRate caps the sweeper's Tencent calls per second; default 10.
+	SweepRate float64
 }
 
 // Policy is what callers of /start may choose. A value outside it is refused with
@@ -144,6 +165,22 @@ func (c *Config) Validate() error {
 			}
 		}
 	}
+	if len(c.TokenKeys) == 0 {
+		fail("TokenKeys", "required: at least one key of %d+ characters to encrypt the BizTokens the sweeper reads (comma-separated; the first encrypts)", MinSecretLength)
+	}
+	for _, k := range c.TokenKeys {
+		if len(k) < MinSecretLength {
+			fail("TokenKeys", "each key must be at least %d characters (use: openssl rand -base64 32)", MinSecretLength)
+			break
+		}
+	}
+	c.Webhook.validate(fail)
+	if c.Retention > DefaultRetention {
+		fail("Retention", "at most %s: Tencent keeps results 72 hours, and so does this product", DefaultRetention)
+	}
+	if c.SweepRate < 0 || c.SweepRate > 20 {
+		fail("SweepRate", "want 0 (the default, %d) to 20 Tencent calls per second: Tencent allows 20 per second per action for the whole account", DefaultSweepRate)
+	}
 	for _, k := range c.MerchantKeys {
 		if len(k) < MinMerchantKeyLength {
 			fail("MerchantKeys", "each key must be at least %d characters", MinMerchantKeyLength)
@@ -181,6 +218,7 @@ func (c *Config) Validate() error {
 	for field, d := range map[string]time.Duration{
 		"TicketTTL": c.TicketTTL, "SessionTTL": c.SessionTTL, "StartWindow": c.StartWindow,
 		"CallbackTimeout": c.CallbackTimeout, "MediaURLTTL": c.MediaURLTTL,
+		"Retention": c.Retention, "Webhook.Timeout": c.Webhook.Timeout,
 	} {
 		if d < 0 {
 			fail(field, "must be positive (zero means the default)")
@@ -222,6 +260,11 @@ func (c Config) withDefaults() Config {
 	c.SessionTTL = orDefault(c.SessionTTL, DefaultSessionTTL)
 	c.CallbackTimeout = orDefault(c.CallbackTimeout, DefaultCallbackTimeout)
 	c.MediaURLTTL = orDefault(c.MediaURLTTL, DefaultMediaURLTTL)
+	c.Retention = orDefault(c.Retention, DefaultRetention)
+	c.Webhook.Timeout = orDefault(c.Webhook.Timeout, DefaultWebhookTimeout)
+	if c.SweepRate == 0 {
+		c.SweepRate = DefaultSweepRate
+	}
 	if c.Flow == FlowLegacy {
 		c.StartWindow = orDefault(c.StartWindow, DefaultLegacyWindow)
 	} else {

@@ -32,6 +32,7 @@ const (
 	CodeBindingMismatch       Code = "binding_mismatch"
 	CodeSessionNotFound       Code = "session_not_found"
 	CodeTokenExpired          Code = "token_expired"
+	CodeSessionDeleted        Code = "session_deleted"
 	CodeUpstreamUnavailable   Code = "upstream_unavailable"
 	CodeUpstreamRejected      Code = "upstream_rejected"
 	CodeUpstreamMisconfigured Code = "upstream_misconfigured"
@@ -58,6 +59,7 @@ var codeStatus = map[Code]int{
 	CodeBindingMismatch:       http.StatusForbidden,
 	CodeSessionNotFound:       http.StatusNotFound,
 	CodeTokenExpired:          http.StatusGone,
+	CodeSessionDeleted:        http.StatusGone,
 	CodeUpstreamUnavailable:   http.StatusServiceUnavailable,
 	CodeUpstreamRejected:      http.StatusBadGateway,
 	CodeUpstreamMisconfigured: http.StatusBadGateway,
@@ -71,7 +73,7 @@ func Codes() []Code {
 		CodeInvalidRequest, CodeInvalidToken, CodeInvalidReturnTo, CodeInvalidOption, CodeInvalidImage,
 		CodeImageNotFound, CodeImageTooLarge, CodeBodyTooLarge, CodeUnsupportedMediaType, CodeMethodNotAllowed,
 		CodeNotFound, CodeUnauthorized, CodeStartTokenRequired, CodeInvalidStartToken, CodeInvalidTicket,
-		CodeBindingMismatch, CodeSessionNotFound, CodeTokenExpired, CodeUpstreamUnavailable, CodeUpstreamRejected,
+		CodeBindingMismatch, CodeSessionNotFound, CodeTokenExpired, CodeSessionDeleted, CodeUpstreamUnavailable, CodeUpstreamRejected,
 		CodeUpstreamMisconfigured, CodeInternal,
 	}
 }

@@ -61,6 +61,11 @@ func (s *Service) fetchResult(ctx context.Context, token, hash string, sess *ses
 		return nil, err
 	}
 	s.log.InfoContext(ctx, "verification finished", "session", shortHash(hash), "status", saved.Status, "category", saved.Category)
+	// The merchant's event is due now, not when the sweeper next looks at the session;
+	// if queuing fails, that next look queues it.
+	if err := s.queueEvent(ctx, hash, saved); err != nil {
+		s.log.WarnContext(ctx, "webhook event not queued; the sweeper will queue it", "session", shortHash(hash), "err", err)
+	}
 	return saved, nil
 }
 

@@ -36,6 +36,7 @@ const (
 )
 
 var (
+	tokenKey     = []byte("token-key-0123456789abcdef-0123456789abcd")
 	ticketSecret = []byte("ticket-secret-0123456789abcdef-0123456789")
 	startSecret  = []byte("start-secret-0123456789abcdef-0123456789ab")
 )
@@ -87,6 +88,18 @@ type countingStore struct {
 	creates atomic.Int64
 	gets    atomic.Int64
 	puts    atomic.Int64
+	deletes atomic.Int64
+	lists   atomic.Int64
+}
+
+func (c *countingStore) Delete(ctx context.Context, key string) error {
+	c.deletes.Add(1)
+	return c.inner.Delete(ctx, key)
+}
+
+func (c *countingStore) List(ctx context.Context, prefix, after string, limit int) ([]string, bool, error) {
+	c.lists.Add(1)
+	return c.inner.List(ctx, prefix, after, limit)
 }
 
 func (c *countingStore) Create(ctx context.Context, key string, data []byte) error {
@@ -97,14 +110,6 @@ func (c *countingStore) Create(ctx context.Context, key string, data []byte) err
 func (c *countingStore) Get(ctx context.Context, key string) ([]byte, error) {
 	c.gets.Add(1)
 	return c.inner.Get(ctx, key)
-}
-
-func (c *countingStore) Delete(ctx context.Context, key string) error {
-	return c.inner.Delete(ctx, key)
-}
-
-func (c *countingStore) List(ctx context.Context, prefix, after string, limit int) ([]string, bool, error) {
-	return c.inner.List(ctx, prefix, after, limit)
 }
 
 func (c *countingStore) PutMedia(ctx context.Context, key string, body io.Reader, size int64, contentType string) error {
@@ -120,6 +125,8 @@ func (c *countingStore) reset() {
 	c.creates.Store(0)
 	c.gets.Store(0)
 	c.puts.Store(0)
+	c.deletes.Store(0)
+	c.lists.Store(0)
 }
 
 // countingFaceID counts Tencent calls of every kind, passing them to the real client. It
@@ -241,6 +248,7 @@ func testConfig() core.Config {
 		CallbackURL:   callbackURL,
 		ReturnTo:      []string{"https://shop.example.test/verify/"},
 		TicketSecrets: [][]byte{ticketSecret},
+		TokenKeys:     [][]byte{tokenKey},
 		MerchantKeys:  []string{merchantKey},
 		CORSOrigins:   []string{"https://shop.example.test"},
 		Policy: core.Policy{
@@ -311,17 +319,23 @@ func newStack(t testing.TB, o stackOptions) *stack {
 	if o.config != nil {
 		o.config(&st.cfg)
 	}
-	st.svc, err = core.New(st.cfg, core.Deps{
+	st.rebuild()
+	return st
+}
+
+// rebuild makes the service anew from st.cfg, on the same sandbox, client and store.
+func (st *stack) rebuild() {
+	st.t.Helper()
+	svc, err := core.New(st.cfg, core.Deps{
 		FaceID: st.faceid,
 		Store:  st.store,
 		Now:    st.clock.Now,
 		Logger: slog.New(slog.NewJSONHandler(st.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})
 	if err != nil {
-		t.Fatal(err)
+		st.t.Fatal(err)
 	}
-	st.handler = st.svc.Routes()
-	return st
+	st.svc, st.handler = svc, svc.Routes()
 }
 
 // do runs one request through the gateway-mounted handlers.

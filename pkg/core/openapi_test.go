@@ -427,10 +427,13 @@ func TestOpenAPIRequestsMatchHandlers(t *testing.T) {
 		t.Errorf("POST /start accepted an undocumented property: %s", rec.Body)
 	}
 
-	// GET /result: token and ticket, and nothing else.
+	// GET /result: token and ticket, session, reference and its paging, and nothing else.
 	resultParams := paramNames("/result", "get")
-	if !slices.Equal(resultParams, []string{"ticket", "token"}) {
+	if !slices.Equal(resultParams, []string{"after", "limit", "reference", "session", "ticket", "token"}) {
 		t.Errorf("GET /result documents %v", resultParams)
+	}
+	if del := paramNames("/result", "delete"); !slices.Equal(del, []string{"session", "token"}) {
+		t.Errorf("DELETE /result documents %v", del)
 	}
 	for name, documented := range map[string]bool{"ticket": true, "debug": false, "status": false} {
 		rec := st.get("/result?token=NOPE-1&"+name+"=x", "Authorization", "Bearer "+merchantKey)

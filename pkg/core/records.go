@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/facegate/facegate/pkg/storage"
@@ -21,6 +20,9 @@ const (
 	StatusPassed  Status = "passed"
 	StatusFailed  Status = "failed"
 	StatusExpired Status = "expired"
+	// StatusDeleted marks a verification the merchant deleted: its result object is a
+	// tombstone holding nothing else, so no late writer can bring the result back.
+	StatusDeleted Status = "deleted"
 )
 
 func (s Status) valid() bool {
@@ -38,24 +40,6 @@ func (s Status) Terminal() bool { return s == StatusPassed || s == StatusFailed 
 // not know rather than misreading them.
 const schemaVersion = 1
 
-// sessionKey and resultKey derive object names from the token hash, so no BizToken ever
-// appears in a key, a listing or an access log.
-func sessionKey(hash string) string { return "sessions/" + hash + ".json" }
-func resultKey(hash string) string  { return "results/" + hash + ".json" }
-func mediaPrefix(hash string) string {
-	return "media/" + hash + "/"
-}
-
-// reservedPrefix reports whether p would let a caller read the service's own objects.
-func reservedPrefix(p string) bool {
-	for _, r := range []string{"sessions/", "results/", "media/"} {
-		if strings.HasPrefix(r, p) || strings.HasPrefix(p, r) {
-			return true
-		}
-	}
-	return false
-}
-
 // sessionRecord is written once at /start.
 type sessionRecord struct {
 	Version   int       `json:"version"`
@@ -72,6 +56,10 @@ type sessionRecord struct {
 	// merchant backend started.
 	BindingHash string        `json:"bindingHash,omitempty"`
 	Options     recordOptions `json:"options"`
+	// Token is the BizToken, sealed (see tokenseal.go). Empty in sessions created before
+	// tokens were kept: those are finished only by their user's callback or a reader
+	// who has the token.
+	Token string `json:"token,omitempty"`
 }
 
 // recordOptions are the verification options as sent to Tencent (no image, only where
@@ -103,6 +91,8 @@ type resultRecord struct {
 	CompletedAt time.Time  `json:"completedAt"`
 	ExpiresAt   time.Time  `json:"expiresAt"`
 	Media       []mediaRef `json:"media,omitempty"`
+	// DeletedAt is set, and nothing else but Version and Status, in a deletion tombstone.
+	DeletedAt *time.Time `json:"deletedAt,omitempty"`
 }
 
 type mediaRef struct {
@@ -128,6 +118,11 @@ func (s *Service) createSession(ctx context.Context, hash string, rec *sessionRe
 func (s *Service) loadSession(ctx context.Context, hash string) (*sessionRecord, error) {
 	data, err := s.store.Get(ctx, sessionKey(hash))
 	if errors.Is(err, storage.ErrNotFound) {
+		// A deleted session leaves a tombstone where its result was; say so rather than
+		// "not found", so a merchant can tell a deletion from a wrong token.
+		if _, rerr := s.loadResult(ctx, hash); isDeleted(rerr) {
+			return nil, rerr
+		}
 		return nil, errorf(CodeSessionNotFound, "We could not find this verification. Please start again.")
 	}
 	if err != nil {
@@ -140,7 +135,8 @@ func (s *Service) loadSession(ctx context.Context, hash string) (*sessionRecord,
 	return &rec, nil
 }
 
-// loadResult returns the terminal result, or nil when there is none yet.
+// loadResult returns the terminal result, or nil when there is none yet. A deleted
+// session's tombstone is the session_deleted error.
 func (s *Service) loadResult(ctx context.Context, hash string) (*resultRecord, error) {
 	data, err := s.store.Get(ctx, resultKey(hash))
 	if errors.Is(err, storage.ErrNotFound) {
@@ -153,10 +149,22 @@ func (s *Service) loadResult(ctx context.Context, hash string) (*resultRecord, e
 	if err := decodeRecord(data, &rec, &rec.Version); err != nil {
 		return nil, internalError(fmt.Errorf("read result: %w", err))
 	}
+	if rec.Status == StatusDeleted {
+		return nil, errDeleted()
+	}
 	if !rec.Status.Terminal() {
 		return nil, internalError(errors.New("read result: stored status is not terminal"))
 	}
 	return &rec, nil
+}
+
+func errDeleted() *Error {
+	return errorf(CodeSessionDeleted, "This verification was deleted.")
+}
+
+func isDeleted(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Code == CodeSessionDeleted
 }
 
 // saveResult writes the terminal result once. If another writer got there first, its copy

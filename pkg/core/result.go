@@ -12,7 +12,10 @@ const pendingRetryAfter = 3 * time.Second
 
 // Result is the merchant's full result: GET /result with the merchant key.
 type Result struct {
-	Status Status `json:"status"`
+	// Session is the verification's opaque id: webhooks name it, and GET and DELETE
+	// /result?session= take it.
+	Session string `json:"session"`
+	Status  Status `json:"status"`
 	// Category says why a verification failed or expired: liveness, compare, document,
 	// timeout, user_exit, retry_limit, expired or system.
 	Category string `json:"category,omitempty"`
@@ -39,48 +42,61 @@ type Summary struct {
 }
 
 // ResultHandler returns the handler of the result function: GET /result?token= with
-// either the merchant key (full result) or ?ticket= (summary).
+// either the merchant key (full result) or ?ticket= (summary); with the merchant key also
+// GET /result?session= (full result), GET /result?reference= (the sessions of a merchant
+// reference) and DELETE /result?session= or ?token= (delete a verification).
 func (s *Service) ResultHandler() http.Handler {
 	methods := methodsOf("result")
-	return secure(s.cors(methods, s.endpoint(neverHTML, func(w http.ResponseWriter, r *http.Request) error {
-		if r.Method != http.MethodGet {
-			return methodNotAllowed(w, r, methods)
+	// Browsers read results; only a merchant's backend deletes, so CORS allows GET alone.
+	return secure(s.cors([]string{http.MethodGet}, s.endpoint(neverHTML, func(w http.ResponseWriter, r *http.Request) error {
+		switch r.Method {
+		case http.MethodGet:
+			return s.serveResult(w, r)
+		case http.MethodDelete:
+			return s.serveDelete(w, r)
 		}
-		return s.serveResult(w, r)
+		return methodNotAllowed(w, r, methods)
 	})))
 }
 
 func (s *Service) serveResult(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	full, err := s.merchantAuth(r)
+	merchant, err := s.merchantAuth(r)
 	if err != nil {
 		return err
 	}
-	token, ticket, err := resultParams(r.URL.RawQuery)
+	q, err := resultQuery(r.URL.RawQuery)
 	if err != nil {
 		return err
 	}
-	hash := tokenHash(token)
-	if !full {
-		if ticket == "" {
+	if q.reference != "" || q.session != "" {
+		if !merchant {
+			return errorf(CodeUnauthorized, "Looking up by session or reference needs the merchant key.")
+		}
+		if q.reference != "" {
+			return s.serveReference(w, r, q)
+		}
+	}
+	if !merchant {
+		if q.ticket == "" {
 			return errorf(CodeUnauthorized, "Send the merchant key, or the ticket the callback gave this browser.")
 		}
-		if _, err := verifyTicketHash(s.cfg.TicketSecrets, hash, ticket, s.now()); err != nil {
+		if _, err := verifyTicketHash(s.cfg.TicketSecrets, q.hash, q.ticket, s.now()); err != nil {
 			return errorf(CodeInvalidTicket, "The ticket is not valid for this verification or has expired.")
 		}
 	}
-	res, sess, err := s.lookup(ctx, token, hash)
+	res, sess, err := s.lookup(ctx, q.token, q.hash)
 	if err != nil {
 		return err
 	}
 	if res == nil {
 		w.Header().Set("Retry-After", strconv.Itoa(int(pendingRetryAfter/time.Second)))
 	}
-	if !full {
+	if !merchant {
 		writeJSON(w, http.StatusOK, summaryOf(res))
 		return nil
 	}
-	out, err := s.fullResult(ctx, res, sess)
+	out, err := s.fullResult(ctx, q.hash, res, sess)
 	if err != nil {
 		return err
 	}
@@ -88,9 +104,32 @@ func (s *Service) serveResult(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// lookup finds the result of a token: from the store when terminal (one read), else with
+func (s *Service) serveDelete(w http.ResponseWriter, r *http.Request) error {
+	merchant, err := s.merchantAuth(r)
+	if err != nil {
+		return err
+	}
+	if !merchant {
+		return errorf(CodeUnauthorized, "Deleting a verification needs the merchant key.")
+	}
+	q, err := resultQuery(r.URL.RawQuery)
+	if err != nil {
+		return err
+	}
+	if q.hash == "" || q.ticket != "" {
+		return errorf(CodeInvalidRequest, "DELETE /result takes session or token, and nothing else.")
+	}
+	if err := s.deleteSession(r.Context(), q.hash); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// lookup finds the result of a session: from the store when terminal (one read), else with
 // one Tencent call, storing the result if it has become terminal. A nil result with its
-// session means pending.
+// session means pending. token may be empty (a lookup by session id), and is then opened
+// from the session record.
 func (s *Service) lookup(ctx context.Context, token, hash string) (*resultRecord, *sessionRecord, error) {
 	res, err := s.loadResult(ctx, hash)
 	if err != nil || res != nil {
@@ -102,6 +141,13 @@ func (s *Service) lookup(ctx context.Context, token, hash string) (*resultRecord
 	}
 	if !s.now().Before(sess.ExpiresAt) {
 		return nil, nil, errorf(CodeTokenExpired, "This verification has expired.")
+	}
+	if token == "" {
+		if token, err = s.tokens.open(sess.Token, hash); err != nil {
+			// Without its token (a session from before tokens were kept) only the stored
+			// state can answer, and it says pending.
+			return nil, sess, nil
+		}
 	}
 	// The merchant's backend can wait for the client's own timeout.
 	res, err = s.fetchResult(ctx, token, hash, sess, 0)
@@ -120,9 +166,10 @@ func summaryOf(res *resultRecord) Summary {
 	return Summary{Status: res.Status, Category: res.Category, Message: res.Message}
 }
 
-func (s *Service) fullResult(ctx context.Context, res *resultRecord, sess *sessionRecord) (*Result, error) {
+func (s *Service) fullResult(ctx context.Context, hash string, res *resultRecord, sess *sessionRecord) (*Result, error) {
 	if res == nil {
 		return &Result{
+			Session:   hash,
 			Status:    StatusPending,
 			Message:   pendingMessage,
 			Flow:      sess.Flow,
@@ -138,6 +185,7 @@ func (s *Service) fullResult(ctx context.Context, res *resultRecord, sess *sessi
 	}
 	completed := res.CompletedAt
 	return &Result{
+		Session:     hash,
 		Status:      res.Status,
 		Category:    res.Category,
 		Code:        res.Code,

@@ -21,6 +21,7 @@ func RouteTable() []Route {
 		{"start", http.MethodOptions, "/start"},
 		{"callback", http.MethodGet, "/callback"},
 		{"result", http.MethodGet, "/result"},
+		{"result", http.MethodDelete, "/result"},
 		{"result", http.MethodOptions, "/result"},
 	}
 }

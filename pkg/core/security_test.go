@@ -416,8 +416,8 @@ func TestMethodsAndUnknownPaths(t *testing.T) {
 		{http.MethodPut, "/start", "GET, POST"},
 		{http.MethodDelete, "/start", "GET, POST"},
 		{http.MethodPost, "/callback", "GET"},
-		{http.MethodPost, "/result", "GET"},
-		{"PROPFIND", "/result", "GET"},
+		{http.MethodPost, "/result", "GET, DELETE"},
+		{"PROPFIND", "/result", "GET, DELETE"},
 	} {
 		rec := st.do(httptest.NewRequest(c.method, c.path, nil))
 		if rec.Code != 405 || errorCode(t, rec) != "method_not_allowed" || rec.Header().Get("Allow") != c.allow {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/url"
 	"time"
 
@@ -32,8 +33,11 @@ type Deps struct {
 	Now func() time.Time
 	// Logger receives request logs; default discards. Nothing secret is ever logged.
 	Logger *slog.Logger
-	// Rand is the source of binding nonces; default crypto/rand.
+	// Rand is the source of binding nonces and token-sealing nonces; default crypto/rand.
 	Rand io.Reader
+	// HTTPClient delivers webhooks; default a client of its own (timeouts come from
+	// Config.Webhook.Timeout).
+	HTTPClient *http.Client
 }
 
 // Service is the verification core: it starts sessions, takes Tencent's callback and
@@ -50,6 +54,8 @@ type Service struct {
 	cookie    cookieSpec
 	merchants [][]byte // SHA-256 of each merchant key
 	flows     map[Flow]flow
+	tokens    *tokenSealer
+	http      *http.Client
 }
 
 // New checks cfg and returns a Service. It makes no network calls.
@@ -77,7 +83,17 @@ func New(cfg Config, deps Deps) (*Service, error) {
 	if s.rand == nil {
 		s.rand = rand.Reader
 	}
+	if s.http = deps.HTTPClient; s.http == nil {
+		s.http = &http.Client{
+			Transport: http.DefaultTransport.(*http.Transport).Clone(),
+			// A merchant's redirect is not followed: the event goes to the configured URL only.
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		}
+	}
 	var err error
+	if s.tokens, err = newTokenSealer(cfg.TokenKeys); err != nil {
+		return nil, fmt.Errorf("core: %w", err)
+	}
 	if s.allow, err = NewAllowlist(cfg.ReturnTo); err != nil {
 		return nil, fmt.Errorf("core: %w", err) // Validate has checked it; kept for safety
 	}

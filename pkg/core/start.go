@@ -45,6 +45,8 @@ type StartOptions struct {
 type StartResponse struct {
 	// Token is the BizToken; a merchant backend keeps it to ask /result later.
 	Token string `json:"token"`
+	// Session is the verification's opaque id, as webhooks and /result?session= name it.
+	Session string `json:"session"`
 	// VerificationURL is Tencent's page, where the user's browser goes next.
 	VerificationURL string `json:"verificationUrl"`
 	// ExpiresAt is when the verification can no longer be started on that page.
@@ -177,10 +179,31 @@ func (s *Service) start(ctx context.Context, opts StartOptions, backend bool) (*
 		},
 	}
 	hash := tokenHash(token)
+	if rec.Token, err = s.tokens.seal(token, hash, s.rand); err != nil {
+		return nil, "", internalError(err)
+	}
 	if err := s.createSession(ctx, hash, rec); err != nil {
 		return nil, "", err
 	}
+	s.index(ctx, hash, rec)
 	s.log.InfoContext(ctx, "verification started", "session", shortHash(hash), "flow", s.cfg.Flow,
 		"mode", p.mode, "lang", p.opts.Language, "bound", !backend)
-	return &StartResponse{Token: token, VerificationURL: verifyURL, ExpiresAt: rec.StartBy, Flow: s.cfg.Flow, Bound: !backend}, nonce, nil
+	return &StartResponse{Token: token, Session: hash, VerificationURL: verifyURL, ExpiresAt: rec.StartBy, Flow: s.cfg.Flow, Bound: !backend}, nonce, nil
+}
+
+// index writes a new session's entries in the sweeper's schedule and, when it has one,
+// its reference's folder. The session is already recorded and the user already on the
+// way, so a failure here is logged (with the session's short hash, for an operator) rather
+// than answered: without its schedule the session is still finished by its user's callback
+// or a merchant's read.
+func (s *Service) index(ctx context.Context, hash string, rec *sessionRecord) {
+	keys := []string{firstDue(hash, rec.CreatedAt)}
+	if rec.Reference != "" {
+		keys = append(keys, refKey(rec.Reference, rec.CreatedAt, hash))
+	}
+	for _, key := range keys {
+		if err := s.createMarker(ctx, key, nil); err != nil {
+			s.log.ErrorContext(ctx, "session recorded, but not indexed", "session", shortHash(hash), "err", err)
+		}
+	}
 }

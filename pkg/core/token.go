@@ -33,15 +33,66 @@ func callbackToken(raw string) (string, error) {
 	return checkedToken(q.Get("token"))
 }
 
-// resultParams reads the token and the optional ticket of a /result query; nothing else
-// is accepted.
-func resultParams(raw string) (token, ticket string, err error) {
-	q, err := parseQuery(raw, maxShortQuery, []string{"token", "ticket"}, false)
+// resultRequest is a /result query: exactly one of token (with an optional ticket),
+// session, or reference (with its paging parameters).
+type resultRequest struct {
+	token, ticket string
+	hash          string // the session: the token's hash, or the session id given
+	session       string
+	reference     string
+	after         string
+	limit         int
+}
+
+// resultQuery reads a /result query; nothing but its parameters is accepted.
+func resultQuery(raw string) (resultRequest, error) {
+	var r resultRequest
+	q, err := parseQuery(raw, maxShortQuery, []string{"token", "ticket", "session", "reference", "after", "limit"}, false)
 	if err != nil {
-		return "", "", err
+		return r, err
 	}
-	token, err = checkedToken(q.Get("token"))
-	return token, q.Get("ticket"), err
+	given := 0
+	for _, k := range []string{"token", "session", "reference"} {
+		if q.Has(k) {
+			given++
+		}
+	}
+	switch {
+	case given > 1:
+		return r, errorf(CodeInvalidRequest, "Give one of token, session or reference.")
+	case q.Has("reference"):
+		return referenceQuery(q.Get("reference"), q.Get("after"), q.Get("limit"), q.Has("ticket"))
+	case q.Has("after") || q.Has("limit"):
+		return r, errorf(CodeInvalidRequest, "after and limit page a lookup by reference.")
+	case q.Has("session"):
+		r.session = q.Get("session")
+		if !validSessionID(r.session) {
+			return r, errorf(CodeInvalidRequest, "session must be the 64 hexadecimal characters webhooks and results name.")
+		}
+		if q.Has("ticket") {
+			return r, errorf(CodeInvalidRequest, "A ticket goes with its token.")
+		}
+		r.hash = r.session
+		return r, nil
+	}
+	if r.token, err = checkedToken(q.Get("token")); err != nil {
+		return r, err
+	}
+	r.ticket, r.hash = q.Get("ticket"), tokenHash(r.token)
+	return r, nil
+}
+
+// validSessionID accepts what tokenHash produces: 64 lower-case hexadecimal characters.
+func validSessionID(id string) bool {
+	if len(id) != 64 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		if c := id[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 func checkedToken(token string) (string, error) {

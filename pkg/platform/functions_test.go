@@ -58,6 +58,7 @@ func functionEnv(sb *sandboxtest.Server, storeDir string) []string {
 		"FACEGATE_CALLBACK_URL=" + flowCallbackURL,
 		"FACEGATE_RETURN_TO=" + flowReturnTo,
 		"FACEGATE_TICKET_SECRETS=platform-test-ticket-secret-0123456789abcdef",
+		"FACEGATE_TOKEN_KEYS=platform-test-token-key-0123456789abcdef",
 		"FACEGATE_MERCHANT_KEYS=" + flowMerchantKey,
 		"FACEGATE_MODES=2,3",
 	}

@@ -112,6 +112,10 @@ type Options struct {
 	Listener net.Listener
 	// Kind forces a runtime (a command-line flag, say); empty means Detect.
 	Kind Kind
+	// Scheduled, when set, runs for each scheduled event: an SCF timer trigger, an
+	// EventBridge Scheduler or CloudWatch scheduled event on Lambda. Its error marks the
+	// invocation failed. Functions without it treat such events as malformed.
+	Scheduled func(ctx context.Context) error
 }
 
 // Run serves h on the runtime chosen by opts (or detected), logs that choice once,

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/facegate/facegate/pkg/app"
+	"github.com/facegate/facegate/pkg/core"
 	"github.com/facegate/facegate/pkg/demo"
 	"github.com/facegate/facegate/pkg/platform"
 	"github.com/facegate/facegate/pkg/sandbox"
@@ -66,6 +67,9 @@ type Stack struct {
 	// Env is the configuration the functions were given: the user's, over the webhook
 	// settings the stack generated for this run, over LocalDefaults.
 	Env func(string) string
+	// Sweep runs the sweeper once, as the stack's own timer does every
+	// FACEGATE_SWEEP_INTERVAL (tests call it to sweep at once).
+	Sweep func(context.Context) (core.SweepReport, error)
 
 	done chan struct{}
 	err  error
@@ -148,11 +152,18 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 	}
 	st.Store = cfg.Store.Kind
 	st.StoreDir = cfg.Store.LocalDir
-	functions, err := app.Build(ctx, "all", cfg, logger)
+	built, err := app.New(ctx, cfg, logger)
 	if err != nil {
 		gatewayLis.Close()
 		return fail(err)
 	}
+	functions, err := built.Handler("all")
+	if err != nil {
+		gatewayLis.Close()
+		return fail(err)
+	}
+	st.Sweep = built.Service.Sweep
+	parts = append(parts, sweepEvery(ctx, cfg.SweepInterval, built.Service.Sweep, logger))
 
 	gateway := make(chan error, 1)
 	go func() {
@@ -184,6 +195,30 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 		close(st.done)
 	}()
 	return st, nil
+}
+
+// sweepEvery runs the sweeper every interval, each run bounded by the interval, as a
+// platform's timer would, until ctx is done. The channel yields nil once it has stopped.
+func sweepEvery(ctx context.Context, interval time.Duration, sweep func(context.Context) (core.SweepReport, error), logger *slog.Logger) <-chan error {
+	done := make(chan error, 1)
+	go func() {
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				done <- nil
+				return
+			case <-t.C:
+			}
+			rctx, cancel := context.WithTimeout(ctx, interval)
+			if _, err := sweep(rctx); err != nil && ctx.Err() == nil {
+				logger.WarnContext(ctx, "sweep failed; the next one retries", "err", err)
+			}
+			cancel()
+		}
+	}()
+	return done
 }
 
 // Wait blocks until the stack has shut down and returns the servers' errors, if any.
