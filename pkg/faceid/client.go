@@ -15,7 +15,10 @@ import (
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/profile"
 )
 
-// Defaults used for zero Config fields.
+// Defaults used for zero Config fields. DefaultEndpoint is the host Tencent's current
+// international documentation and its Java, Python and C++ intl SDKs use; the Go intl
+// SDK defaults to faceid.tencentcloudapi.com, which Config.Endpoint still reaches, as it
+// does the region hosts faceid.<region>.tencentcloudapi.com.
 const (
 	DefaultRegion           = "ap-singapore"
 	DefaultEndpoint         = "faceid.intl.tencentcloudapi.com"
@@ -26,7 +29,10 @@ const (
 
 // Config configures a Client. Zero values mean the documented defaults.
 type Config struct {
-	// Region is the API region, default "ap-singapore".
+	// Region is the API region, default "ap-singapore". Both web actions are offered in
+	// ap-bangkok, ap-hongkong, ap-jakarta, ap-singapore and sa-saopaulo (confirmed
+	// 2025-11); the legacy flow only ever in ap-singapore. Another region is not refused
+	// here, since Tencent may add some: Tencent answers UnsupportedRegion, a KindConfig error.
 	Region string
 	// Endpoint is the API host (optionally with a port), default
 	// "faceid.intl.tencentcloudapi.com"; e.g. "127.0.0.1:8090" for the sandbox.
@@ -173,6 +179,8 @@ func (c *Client) GetWebVerificationResultIntl(ctx context.Context, bizToken stri
 
 // CreateUploadUrl asks for a presigned PUT target for an image that targetAction (for
 // example ActionApplyWebVerificationToken) will consume. Uploads are kept two hours.
+// Tencent removed the web target, with the legacy web actions, on 2026-03-09; the
+// method stays for accounts that still have them.
 func (c *Client) CreateUploadUrl(ctx context.Context, targetAction string) (*CreateUploadUrlResponse, error) {
 	if strings.TrimSpace(targetAction) == "" {
 		return nil, &ValidationError{Field: "TargetAction", Reason: "required"}
@@ -188,7 +196,8 @@ func (c *Client) CreateUploadUrl(ctx context.Context, targetAction string) (*Cre
 }
 
 // ApplyWebVerificationToken validates req and starts a verification of the legacy
-// upload-URL flow.
+// upload-URL flow. Tencent removed the legacy web actions on 2026-03-09 (from its SDKs
+// and documentation); the method stays for accounts that still have them.
 func (c *Client) ApplyWebVerificationToken(ctx context.Context, req *ApplyWebVerificationTokenRequest) (*ApplyWebVerificationTokenResponse, error) {
 	if req == nil {
 		return nil, &ValidationError{Field: "request", Reason: "missing"}
@@ -206,8 +215,8 @@ func (c *Client) ApplyWebVerificationToken(ctx context.Context, req *ApplyWebVer
 	return resp, nil
 }
 
-// GetWebVerificationResult reads a result of the legacy flow. Its media URLs are
-// valid for ten minutes.
+// GetWebVerificationResult reads a result of the legacy flow (removed by Tencent on
+// 2026-03-09, see ApplyWebVerificationToken). Its media URLs are valid for ten minutes.
 func (c *Client) GetWebVerificationResult(ctx context.Context, bizToken string) (*GetWebVerificationResultResponse, error) {
 	if err := validateBizToken(bizToken); err != nil {
 		return nil, err
