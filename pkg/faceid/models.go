@@ -30,13 +30,16 @@ type WebVerificationConfigIntl struct {
 	IdCardCutReturn         *bool   `json:"IdCardCutReturn,omitempty"`
 	ThemeColor              *string `json:"ThemeColor,omitempty"`
 	Language                *string `json:"Language,omitempty"`
-	AutoDowngrade           *int64  `json:"AutoDowngrade,omitempty"`
-	ActionList              *string `json:"ActionList,omitempty"`
-	LivenessRetryLimit      *int64  `json:"LivenessRetryLimit,omitempty"`
-	LivenessTimeout         *int64  `json:"LivenessTimeout,omitempty"`
-	SelectedWarningCodes    *string `json:"SelectedWarningCodes,omitempty"`
-	AllowExpiredDocument    *bool   `json:"AllowExpiredDocument,omitempty"`
-	Version                 *string `json:"Version,omitempty"`
+	// AutoDowngrade 1 (Tencent's default) lets Tencent fall back to silent liveness, on
+	// a trigger it does not document; 2 never does. It is not the video-recording liveness
+	// the page itself uses in a browser without WebRTC.
+	AutoDowngrade        *int64  `json:"AutoDowngrade,omitempty"`
+	ActionList           *string `json:"ActionList,omitempty"`
+	LivenessRetryLimit   *int64  `json:"LivenessRetryLimit,omitempty"`
+	LivenessTimeout      *int64  `json:"LivenessTimeout,omitempty"`
+	SelectedWarningCodes *string `json:"SelectedWarningCodes,omitempty"`
+	AllowExpiredDocument *bool   `json:"AllowExpiredDocument,omitempty"`
+	Version              *string `json:"Version,omitempty"`
 }
 
 // ApplyWebVerificationBizTokenIntlRequest starts a web verification.
