@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -128,7 +129,7 @@ func copyTemplate(t *testing.T, tpl map[string]any) map[string]any {
 // ---- The schema, made to accept intrinsic functions ----
 
 const (
-	// samSchemaURL names the schema inside the compiler; nothing is fetched from it.
+	// samSchemaURL names the schemas inside the compiler; nothing is fetched from it.
 	samSchemaURL = "https://goformation.invalid/sam.schema.json"
 	// intrinsicDef is the definition added to the schema for an intrinsic function.
 	intrinsicDef = "facegate.Intrinsic"
@@ -151,9 +152,10 @@ var schemaLag = map[string]map[string]any{
 }
 
 // templateSchema validates a template's top level with one compiled schema and each
-// resource with the definition of its type, compiled on first use.
+// resource with the definition of its type, compiled on first use. Each is compiled from
+// only the definitions it refers to: compiling all 7,000 of them would take seconds.
 type templateSchema struct {
-	compiler      *jsonschema.Compiler
+	defs          map[string]any // the schema's definitions, made to accept intrinsics
 	top           *jsonschema.Schema
 	resourceTypes map[string]bool
 
@@ -234,19 +236,53 @@ func compileSAMSchema() (*templateSchema, error) {
 		"properties": intrinsic, "additionalProperties": false,
 	}
 
+	s.defs = defs
+	delete(doc, "definitions")
+	var err error
+	if s.top, err = s.compile(samSchemaURL, doc); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// compile compiles root with the definitions it refers to, directly or through others.
+func (s *templateSchema) compile(url string, root map[string]any) (*jsonschema.Schema, error) {
+	used := map[string]any{}
+	seen := map[string]bool{}
+	var visit func(v any)
+	visit = func(v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			if name, ok := strings.CutPrefix(str(v["$ref"]), "#/definitions/"); ok && !seen[name] {
+				seen[name] = true
+				// A definition the schema lacks is left out, for the compiler to report.
+				if def, ok := s.defs[name]; ok {
+					used[name] = def
+					visit(def)
+				}
+			}
+			for _, sub := range v {
+				visit(sub)
+			}
+		case []any:
+			for _, sub := range v {
+				visit(sub)
+			}
+		}
+	}
+	visit(root)
+	doc := maps.Clone(root)
+	doc["definitions"] = used
 	b, err := json.Marshal(doc)
 	if err != nil {
 		return nil, err
 	}
-	s.compiler = jsonschema.NewCompiler()
-	s.compiler.Draft = jsonschema.Draft4
-	if err := s.compiler.AddResource(samSchemaURL, bytes.NewReader(b)); err != nil {
+	c := jsonschema.NewCompiler()
+	c.Draft = jsonschema.Draft4
+	if err := c.AddResource(url, bytes.NewReader(b)); err != nil {
 		return nil, err
 	}
-	if s.top, err = s.compiler.Compile(samSchemaURL); err != nil {
-		return nil, err
-	}
-	return s, nil
+	return c.Compile(url)
 }
 
 // acceptIntrinsics lets an intrinsic function stand wherever the schema node describes
@@ -336,7 +372,7 @@ func (s *templateSchema) resourceSchema(typ string) (*jsonschema.Schema, error) 
 	if sch, ok := s.byType[typ]; ok {
 		return sch, nil
 	}
-	sch, err := s.compiler.Compile(samSchemaURL + "#/definitions/" + typ)
+	sch, err := s.compile(samSchemaURL+"/"+typ, map[string]any{"$ref": "#/definitions/" + typ})
 	if err != nil {
 		return nil, err
 	}
