@@ -3,6 +3,7 @@ package faceid
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"math"
 	"net/http"
 	"strconv"
@@ -14,7 +15,10 @@ import (
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/profile"
 )
 
-// Defaults used for zero Config fields.
+// Defaults used for zero Config fields. DefaultEndpoint is the host Tencent's current
+// international documentation and its Java, Python and C++ intl SDKs use; the Go intl
+// SDK defaults to faceid.tencentcloudapi.com, which Config.Endpoint still reaches, as it
+// does the region hosts faceid.<region>.tencentcloudapi.com.
 const (
 	DefaultRegion           = "ap-singapore"
 	DefaultEndpoint         = "faceid.intl.tencentcloudapi.com"
@@ -25,7 +29,10 @@ const (
 
 // Config configures a Client. Zero values mean the documented defaults.
 type Config struct {
-	// Region is the API region, default "ap-singapore".
+	// Region is the API region, default "ap-singapore". Both web actions are offered in
+	// ap-bangkok, ap-hongkong, ap-jakarta, ap-singapore and sa-saopaulo (confirmed
+	// 2025-11); the legacy flow only ever in ap-singapore. Another region is not refused
+	// here, since Tencent may add some: Tencent answers UnsupportedRegion, a KindConfig error.
 	Region string
 	// Endpoint is the API host (optionally with a port), default
 	// "faceid.intl.tencentcloudapi.com"; e.g. "127.0.0.1:8090" for the sandbox.
@@ -36,8 +43,8 @@ type Config struct {
 	Timeout time.Duration
 	// Credentials is required; New fails with a KindConfig error naming it when nil.
 	Credentials Credentials
-	// RateLimitRetries is how often a call answered RequestLimitExceeded is retried
-	// (the SDK's ClientProfile.RateLimitExceededMaxRetries); default 2, negative for none.
+	// RateLimitRetries is how often a throttled call (KindThrottled: RequestLimitExceeded,
+	// FailedOperation.RequestLimitExceeded) is retried; default 2, negative for none.
 	RateLimitRetries int
 	// RateLimitBackoff is the wait before throttling retry n (0-based); default
 	// 1s, 2s, 4s... as in the SDK. The wait ends early when the call's context is done.
@@ -160,7 +167,8 @@ func (c *Client) ApplyWebVerificationBizTokenIntl(ctx context.Context, req *Appl
 }
 
 // GetWebVerificationResultIntl reads the result of bizToken. A nil ErrorCode in the
-// answer means the user has not finished; use Interpret or InterpretResult.
+// answer, or 17 ("process not finished"), means the user has not finished; pkg/core's
+// InterpretResult reads the answer.
 func (c *Client) GetWebVerificationResultIntl(ctx context.Context, bizToken string) (*GetWebVerificationResultIntlResponse, error) {
 	if err := validateBizToken(bizToken); err != nil {
 		return nil, err
@@ -171,6 +179,8 @@ func (c *Client) GetWebVerificationResultIntl(ctx context.Context, bizToken stri
 
 // CreateUploadUrl asks for a presigned PUT target for an image that targetAction (for
 // example ActionApplyWebVerificationToken) will consume. Uploads are kept two hours.
+// Tencent removed the web target, with the legacy web actions, on 2026-03-09; the
+// method stays for accounts that still have them.
 func (c *Client) CreateUploadUrl(ctx context.Context, targetAction string) (*CreateUploadUrlResponse, error) {
 	if strings.TrimSpace(targetAction) == "" {
 		return nil, &ValidationError{Field: "TargetAction", Reason: "required"}
@@ -186,7 +196,8 @@ func (c *Client) CreateUploadUrl(ctx context.Context, targetAction string) (*Cre
 }
 
 // ApplyWebVerificationToken validates req and starts a verification of the legacy
-// upload-URL flow.
+// upload-URL flow. Tencent removed the legacy web actions on 2026-03-09 (from its SDKs
+// and documentation); the method stays for accounts that still have them.
 func (c *Client) ApplyWebVerificationToken(ctx context.Context, req *ApplyWebVerificationTokenRequest) (*ApplyWebVerificationTokenResponse, error) {
 	if req == nil {
 		return nil, &ValidationError{Field: "request", Reason: "missing"}
@@ -204,8 +215,8 @@ func (c *Client) ApplyWebVerificationToken(ctx context.Context, req *ApplyWebVer
 	return resp, nil
 }
 
-// GetWebVerificationResult reads a result of the legacy flow. Its media URLs are
-// valid for ten minutes.
+// GetWebVerificationResult reads a result of the legacy flow (removed by Tencent on
+// 2026-03-09, see ApplyWebVerificationToken). Its media URLs are valid for ten minutes.
 func (c *Client) GetWebVerificationResult(ctx context.Context, bizToken string) (*GetWebVerificationResultResponse, error) {
 	if err := validateBizToken(bizToken); err != nil {
 		return nil, err
@@ -254,17 +265,37 @@ type sdkResponse[T any] struct {
 	Response *T `json:"Response"`
 }
 
-// send signs and performs one call. A new SDK client is built per call because the
-// credential may change between calls and the SDK client holds it unsynchronised; the
-// transport (and its connection pool) is shared.
+// send performs one call within the client's timeout, retrying it while Tencent
+// throttles it. The retries are ours, not the SDK's: the SDK retries only
+// RequestLimitExceeded, and Tencent also throttles with FailedOperation.RequestLimitExceeded.
+// Each attempt is signed anew, with the credential of that moment.
 func send[T any](ctx context.Context, c *Client, action string, params any, scrub string) (*T, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	for retry := 0; ; retry++ {
+		resp, err := sendOnce[T](ctx, c, action, params, scrub)
+		var fe *Error
+		if err == nil || !errors.As(err, &fe) || fe.Kind != KindThrottled || retry >= c.retries {
+			return resp, err
+		}
+		t := time.NewTimer(c.backoff(retry))
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return nil, translate(action, ctx.Err(), 0)
+		}
+	}
+}
+
+// sendOnce signs and performs one attempt. A new SDK client is built per attempt because
+// the credential may change between attempts and the SDK client holds it unsynchronised;
+// the transport (and its connection pool) is shared.
+func sendOnce[T any](ctx context.Context, c *Client, action string, params any, scrub string) (*T, error) {
 	cred, err := c.credential(action)
 	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := context.WithTimeout(ctx, c.timeout)
-	defer cancel()
-
 	req := &sdkRequest{BaseRequest: &tchttp.BaseRequest{}, params: params}
 	req.Init().WithApiInfo(Service, Version, action)
 	req.SetContext(ctx)
@@ -280,18 +311,8 @@ func send[T any](ctx context.Context, c *Client, action string, params any, scru
 	prof.Language = "en-US"
 	// The region breaker would send calls to a backup host, never right for a fixed endpoint.
 	prof.DisableRegionBreaker = true
-	prof.RateLimitExceededMaxRetries = c.retries
-	prof.RateLimitExceededRetryDuration = func(retry int) time.Duration {
-		// The SDK sleeps without watching the context; waiting here instead, and
-		// returning zero, lets a cancelled call stop at once.
-		t := time.NewTimer(c.backoff(retry))
-		defer t.Stop()
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-		}
-		return 0
-	}
+	// Throttling is retried by send, for every throttling code and watching the context.
+	prof.RateLimitExceededMaxRetries = 0
 
 	rec := &statusRecorder{next: c.transport}
 	client := common.NewCommonClient(cred, c.region, prof).WithHttpTransport(rec)

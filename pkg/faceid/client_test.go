@@ -126,8 +126,10 @@ var tencentCodes = []struct {
 	{"UnauthorizedOperation.Activating", faceid.KindNotActivated},
 	{"UnauthorizedOperation.ActivateError", faceid.KindNotActivated},
 	{"UnauthorizedOperation.Arrears", faceid.KindNotActivated},
+	{"UnauthorizedOperation.NonAuthorize", faceid.KindNotActivated},
 	{"InternalError", faceid.KindUnavailable},
 	{"RequestLimitExceeded", faceid.KindThrottled},
+	{"FailedOperation.RequestLimitExceeded", faceid.KindThrottled},
 	{"AuthFailure.SignatureExpire", faceid.KindAuth},
 	{"AuthFailure.SignatureFailure", faceid.KindAuth},
 	{"AuthFailure.SecretIdNotFound", faceid.KindAuth},
@@ -302,29 +304,73 @@ func TestTimeoutIsUnavailable(t *testing.T) {
 	}
 }
 
+// TestThrottlingIsRetried: both of Tencent's throttling codes, alone or mixed, are
+// retried with the same count and backoff; the SDK itself retries only the first.
 func TestThrottlingIsRetried(t *testing.T) {
-	var n atomic.Int32
-	api := newFakeAPI(t, func(apiCall) (int, string) {
-		if n.Add(1) <= 2 {
-			return 200, errorEnvelope("RequestLimitExceeded", "slow down")
-		}
-		return 200, applyOK
-	})
-	resp, err := api.client(t, nil).ApplyWebVerificationBizTokenIntl(context.Background(), validApply())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if resp.BizToken != "TOKEN-1" || n.Load() != 3 {
-		t.Fatalf("token %q after %d requests", resp.BizToken, n.Load())
-	}
+	for _, tt := range []struct {
+		name  string
+		codes []string // the answers before success
+	}{
+		{"RequestLimitExceeded", []string{"RequestLimitExceeded", "RequestLimitExceeded"}},
+		{"FailedOperation.RequestLimitExceeded", []string{"FailedOperation.RequestLimitExceeded", "FailedOperation.RequestLimitExceeded"}},
+		{"mixed", []string{"FailedOperation.RequestLimitExceeded", "RequestLimitExceeded"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var n atomic.Int32
+			api := newFakeAPI(t, func(apiCall) (int, string) {
+				if i := int(n.Add(1)) - 1; i < len(tt.codes) {
+					return 200, errorEnvelope(tt.codes[i], "slow down")
+				}
+				return 200, applyOK
+			})
+			var waits []int
+			resp, err := api.client(t, func(cfg *faceid.Config) {
+				cfg.RateLimitBackoff = func(retry int) time.Duration {
+					waits = append(waits, retry)
+					return time.Millisecond
+				}
+			}).ApplyWebVerificationBizTokenIntl(context.Background(), validApply())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if resp.BizToken != "TOKEN-1" || n.Load() != 3 || fmt.Sprint(waits) != "[0 1]" {
+				t.Fatalf("token %q after %d requests, backoffs %v", resp.BizToken, n.Load(), waits)
+			}
 
-	// One retry configured: the second throttled answer is returned as throttled.
-	n.Store(0)
-	_, err = api.client(t, func(cfg *faceid.Config) { cfg.RateLimitRetries = 1 }).
-		ApplyWebVerificationBizTokenIntl(context.Background(), validApply())
-	var fe *faceid.Error
-	if !errors.As(err, &fe) || fe.Kind != faceid.KindThrottled || n.Load() != 2 {
-		t.Fatalf("got %v after %d requests", err, n.Load())
+			// One retry configured: the second throttled answer is returned as throttled.
+			n.Store(0)
+			_, err = api.client(t, func(cfg *faceid.Config) { cfg.RateLimitRetries = 1 }).
+				ApplyWebVerificationBizTokenIntl(context.Background(), validApply())
+			var fe *faceid.Error
+			if !errors.As(err, &fe) || fe.Kind != faceid.KindThrottled || fe.Code != tt.codes[1] || n.Load() != 2 {
+				t.Fatalf("got %v after %d requests", err, n.Load())
+			}
+
+			// Retries off: the first throttled answer is returned.
+			n.Store(0)
+			_, err = api.client(t, func(cfg *faceid.Config) { cfg.RateLimitRetries = -1 }).
+				ApplyWebVerificationBizTokenIntl(context.Background(), validApply())
+			if !errors.As(err, &fe) || fe.Kind != faceid.KindThrottled || fe.Code != tt.codes[0] || n.Load() != 1 {
+				t.Fatalf("without retries: %v after %d requests", err, n.Load())
+			}
+		})
+	}
+}
+
+// TestOnlyThrottlingIsRetried: other retryable failures are the caller's to retry, as
+// only the caller knows whether repeating the call is safe.
+func TestOnlyThrottlingIsRetried(t *testing.T) {
+	for _, code := range []string{"InternalError", "FailedOperation.ImageSizeTooLarge", "UnauthorizedOperation.NonAuthorize"} {
+		var n atomic.Int32
+		api := newFakeAPI(t, func(apiCall) (int, string) {
+			n.Add(1)
+			return 200, errorEnvelope(code, "no")
+		})
+		_, err := api.client(t, nil).GetWebVerificationResultIntl(context.Background(), "TOKEN-1")
+		var fe *faceid.Error
+		if !errors.As(err, &fe) || fe.Code != code || n.Load() != 1 {
+			t.Errorf("%s: %v after %d requests", code, err, n.Load())
+		}
 	}
 }
 

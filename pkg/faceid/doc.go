@@ -2,10 +2,15 @@
 //
 // It covers the current flow (ApplyWebVerificationBizTokenIntl, then
 // GetWebVerificationResultIntl) and the legacy upload-URL flow (CreateUploadUrl, a PUT of
-// the compare image, ApplyWebVerificationToken, GetWebVerificationResult). Signing,
-// profiles and throttling retries come from the tencentcloud-sdk-go common module; this
-// package adds typed models, validation before any network call, typed errors the caller
-// can act on, and the interpretation of result codes.
+// the compare image, ApplyWebVerificationToken, GetWebVerificationResult). Tencent
+// removed the legacy web actions, and CreateUploadUrl's web target, on 2026-03-09; they
+// stay here for accounts that still have them.
+//
+// Signing and profiles come from the tencentcloud-sdk-go common module; this package
+// adds typed models, validation before any network call, retries of both of Tencent's
+// throttling codes (the SDK's own retry knows only RequestLimitExceeded), and typed
+// errors the caller can act on. What a result's codes mean is pkg/core's to say
+// (outcome.go).
 //
 // Requests are validated locally first, so a bad parameter never costs a billed call.
 // Credentials are fetched for every call, because the temporary keys of a Tencent SCF

@@ -20,11 +20,13 @@ const (
 	KindTokenExpired Kind = "token_expired"
 	// KindTokenIllegal is InvalidParameterValue.BizTokenIllegal: Tencent does not know the BizToken.
 	KindTokenIllegal Kind = "token_illegal"
-	// KindThrottled is RequestLimitExceeded (20 requests/second per action); retryable.
+	// KindThrottled is RequestLimitExceeded (20 requests/second per action) and
+	// FailedOperation.RequestLimitExceeded; retryable, and retried by the Client.
 	KindThrottled Kind = "throttled"
 	// KindAuth is AuthFailure.*: wrong, unknown or expired keys, a bad signature or clock skew.
 	KindAuth Kind = "auth"
-	// KindNotActivated is UnauthorizedOperation.*: the service is not activated or in arrears.
+	// KindNotActivated is UnauthorizedOperation.*: the service is not activated or in
+	// arrears, or (NonAuthorize) the account's identity verification is not done.
 	KindNotActivated Kind = "not_activated"
 	// KindBadParameter is a request Tencent (or the upload target) refused as invalid.
 	KindBadParameter Kind = "bad_parameter"
@@ -133,6 +135,10 @@ func KindOf(code string) Kind {
 		return KindTokenIllegal
 	case "FailedOperation.ImageSizeTooLarge", "OperationDenied", "RequestSizeLimitExceeded":
 		return KindBadParameter
+	case "FailedOperation.RequestLimitExceeded":
+		// Throttling too, though outside the RequestLimitExceeded family (and so not
+		// retried by the SDK's own throttling retry).
+		return KindThrottled
 	case "UnsupportedRegion", "InvalidAction", "NoSuchVersion", "UnsupportedProtocol":
 		// Tencent's common codes for a wrong Region, Endpoint or API version: the
 		// deployment's settings are wrong, and retrying cannot help.

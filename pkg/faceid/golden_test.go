@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -157,6 +158,37 @@ func TestGoldenResultPassed(t *testing.T) {
 	last := got.VerificationDetailList[1]
 	if last.Similarity == nil || *last.Similarity != 92.37 || len(last.LivenessInfoTag) != 2 || *last.ReqTimestamp != 1772353860456 {
 		t.Fatalf("detail %+v", last)
+	}
+	if d := faceid.LivenessInfoTag(last.LivenessInfoTag[1]).Description(); d != "Action not completed" {
+		t.Fatalf("tag %q reads %q", last.LivenessInfoTag[1], d)
+	}
+}
+
+// TestLivenessInfoTags: the fourteen documented reasons, "01" to "14" in order, each
+// described; an undocumented tag has no description.
+func TestLivenessInfoTags(t *testing.T) {
+	tags := faceid.LivenessInfoTags()
+	if len(tags) != 14 {
+		t.Fatalf("%d tags, the doc lists 14", len(tags))
+	}
+	seen := map[string]bool{}
+	for i, tag := range tags {
+		if want := fmt.Sprintf("%02d", i+1); string(tag) != want {
+			t.Errorf("tag %d is %q, want %q", i, tag, want)
+		}
+		d := tag.Description()
+		if d == "" || seen[d] {
+			t.Errorf("tag %s: description %q empty or repeated", tag, d)
+		}
+		seen[d] = true
+	}
+	if faceid.LivenessEyesOrMouthCovered.Description() != "Eyes or mouth covered" {
+		t.Error(faceid.LivenessEyesOrMouthCovered.Description())
+	}
+	for _, unknown := range []faceid.LivenessInfoTag{"15", "1", "", "00"} {
+		if d := unknown.Description(); d != "" {
+			t.Errorf("undocumented tag %q described as %q", unknown, d)
+		}
 	}
 }
 

@@ -30,13 +30,16 @@ type WebVerificationConfigIntl struct {
 	IdCardCutReturn         *bool   `json:"IdCardCutReturn,omitempty"`
 	ThemeColor              *string `json:"ThemeColor,omitempty"`
 	Language                *string `json:"Language,omitempty"`
-	AutoDowngrade           *int64  `json:"AutoDowngrade,omitempty"`
-	ActionList              *string `json:"ActionList,omitempty"`
-	LivenessRetryLimit      *int64  `json:"LivenessRetryLimit,omitempty"`
-	LivenessTimeout         *int64  `json:"LivenessTimeout,omitempty"`
-	SelectedWarningCodes    *string `json:"SelectedWarningCodes,omitempty"`
-	AllowExpiredDocument    *bool   `json:"AllowExpiredDocument,omitempty"`
-	Version                 *string `json:"Version,omitempty"`
+	// AutoDowngrade 1 (Tencent's default) lets Tencent fall back to silent liveness, on
+	// a trigger it does not document; 2 never does. It is not the video-recording liveness
+	// the page itself uses in a browser without WebRTC.
+	AutoDowngrade        *int64  `json:"AutoDowngrade,omitempty"`
+	ActionList           *string `json:"ActionList,omitempty"`
+	LivenessRetryLimit   *int64  `json:"LivenessRetryLimit,omitempty"`
+	LivenessTimeout      *int64  `json:"LivenessTimeout,omitempty"`
+	SelectedWarningCodes *string `json:"SelectedWarningCodes,omitempty"`
+	AllowExpiredDocument *bool   `json:"AllowExpiredDocument,omitempty"`
+	Version              *string `json:"Version,omitempty"`
 }
 
 // ApplyWebVerificationBizTokenIntlRequest starts a web verification.
@@ -76,7 +79,9 @@ type VerificationDetail struct {
 	ReqTimestamp      *int64   `json:"ReqTimestamp"`
 	Similarity        *float64 `json:"Similarity"`
 	Seq               *string  `json:"Seq"`
-	LivenessInfoTag   []string `json:"LivenessInfoTag"`
+	// LivenessInfoTag holds the reasons of the liveness verdict (PLUS edition), such as
+	// "01"; LivenessInfoTag(s).Description() says what each means.
+	LivenessInfoTag []string `json:"LivenessInfoTag"`
 }
 
 // OCRResult is the document data of one attempt. Card data stays raw JSON so that
@@ -151,4 +156,67 @@ type GetWebVerificationResultResponse struct {
 	VideoMd5               *string              `json:"VideoMd5"`
 	VerificationDetailList []VerificationDetail `json:"VerificationDetailList"`
 	RequestId              string               `json:"RequestId"`
+}
+
+// LivenessInfoTag is one reason in VerificationDetail.LivenessInfoTag (PLUS edition): a
+// two-digit code for what the liveness check saw in the attempt. The detail keeps the raw
+// strings, so tags Tencent adds later still arrive; convert with LivenessInfoTag(s).
+type LivenessInfoTag string
+
+// The reasons Tencent documents (2026-12).
+const (
+	LivenessEyesClosed          LivenessInfoTag = "01"
+	LivenessActionNotCompleted  LivenessInfoTag = "02"
+	LivenessSuspectedRephoto    LivenessInfoTag = "03"
+	LivenessSuspectedSynthesis  LivenessInfoTag = "04"
+	LivenessSuspectedTemplate   LivenessInfoTag = "05"
+	LivenessSuspectedWatermark  LivenessInfoTag = "06"
+	LivenessReflectionFailed    LivenessInfoTag = "07"
+	LivenessPersonChanged       LivenessInfoTag = "08"
+	LivenessPoorFaceQuality     LivenessInfoTag = "09"
+	LivenessDistanceCheckFailed LivenessInfoTag = "10"
+	LivenessAdversarialSample   LivenessInfoTag = "11"
+	LivenessAttackAroundMouth   LivenessInfoTag = "12"
+	LivenessAttackAroundEyes    LivenessInfoTag = "13"
+	LivenessEyesOrMouthCovered  LivenessInfoTag = "14"
+)
+
+var livenessInfoTags = []struct {
+	tag         LivenessInfoTag
+	description string
+}{
+	{LivenessEyesClosed, "Eyes closed throughout"},
+	{LivenessActionNotCompleted, "Action not completed"},
+	{LivenessSuspectedRephoto, "Suspected re-photography"},
+	{LivenessSuspectedSynthesis, "Suspected synthesis"},
+	{LivenessSuspectedTemplate, "Suspected fraudulent template"},
+	{LivenessSuspectedWatermark, "Suspected watermark"},
+	{LivenessReflectionFailed, "Reflection check failed"},
+	{LivenessPersonChanged, "Person changed mid-way"},
+	{LivenessPoorFaceQuality, "Poor face quality"},
+	{LivenessDistanceCheckFailed, "Distance check failed"},
+	{LivenessAdversarialSample, "Adversarial sample"},
+	{LivenessAttackAroundMouth, "Attack traces around the mouth"},
+	{LivenessAttackAroundEyes, "Attack traces around the eyes"},
+	{LivenessEyesOrMouthCovered, "Eyes or mouth covered"},
+}
+
+// LivenessInfoTags returns the documented reasons in code order.
+func LivenessInfoTags() []LivenessInfoTag {
+	out := make([]LivenessInfoTag, len(livenessInfoTags))
+	for i, t := range livenessInfoTags {
+		out[i] = t.tag
+	}
+	return out
+}
+
+// Description returns Tencent's meaning of the tag in English, or "" for a tag it does
+// not document. It describes the check, not what to tell the user.
+func (t LivenessInfoTag) Description() string {
+	for _, known := range livenessInfoTags {
+		if known.tag == t {
+			return known.description
+		}
+	}
+	return ""
 }

@@ -508,6 +508,71 @@ func TestRoundTripThrottling(t *testing.T) {
 	}
 }
 
+// TestRoundTripFailedOperationThrottling: the sandbox throttles with the code the SDK's
+// own retry does not retry; the client retries it with its count and backoff.
+func TestRoundTripFailedOperationThrottling(t *testing.T) {
+	throttle := sandbox.Faults{ThrottleRate: 1, ThrottleCode: "FailedOperation.RequestLimitExceeded"}
+
+	// Throttled twice, then let through: the default two retries reach the answer.
+	var retries []int
+	release := true // lift the throttling before the second retry
+	var r *rig
+	r = newRig(t, sandbox.Options{Faults: throttle}, func(cfg *faceid.Config) {
+		cfg.RateLimitBackoff = func(retry int) time.Duration {
+			retries = append(retries, retry)
+			if release && retry == 1 {
+				r.sb.SetFaults(sandbox.Faults{})
+			}
+			return time.Millisecond
+		}
+	})
+	start := r.apply(t, nil)
+	if start.BizToken == "" || fmt.Sprint(retries) != "[0 1]" {
+		t.Fatalf("token %q after retries %v", start.BizToken, retries)
+	}
+
+	// Throttled throughout: after the retries the call is throttled, with the code.
+	retries, release = nil, false
+	r.sb.SetFaults(throttle)
+	_, err := r.client.GetWebVerificationResultIntl(context.Background(), start.BizToken)
+	var fe *faceid.Error
+	if !errors.As(err, &fe) || fe.Kind != faceid.KindThrottled || fe.Code != "FailedOperation.RequestLimitExceeded" || !fe.Retryable() {
+		t.Fatalf("got %v", err)
+	}
+	if fmt.Sprint(retries) != "[0 1]" {
+		t.Fatalf("retries %v, want the default two", retries)
+	}
+}
+
+// TestRoundTripMalformedBizToken: GetWebVerificationResultIntl answers plain
+// InvalidParameterValue for a value that cannot be a BizToken, a bad parameter (not
+// BizTokenIllegal, which is a well-formed token Tencent did not issue).
+func TestRoundTripMalformedBizToken(t *testing.T) {
+	r := newRig(t, sandbox.Options{}, nil)
+	_, err := r.client.GetWebVerificationResultIntl(context.Background(), "not-a-token")
+	var fe *faceid.Error
+	if !errors.As(err, &fe) || fe.Kind != faceid.KindBadParameter || fe.Code != "InvalidParameterValue" || fe.Retryable() {
+		t.Fatalf("got %v", err)
+	}
+}
+
+// TestRoundTripNotFinishedCode: ErrorCode 17 ("process not finished") reaches the caller
+// as 17, which the core reads as pending with its code kept, like a null ErrorCode.
+func TestRoundTripNotFinishedCode(t *testing.T) {
+	r := newRig(t, sandbox.Options{}, nil)
+	start := r.apply(t, nil)
+	if err := r.sb.SetOutcome(start.BizToken, sandbox.Outcome{Result: sandbox.ResultPass, ErrorCode: new(int64(17))}); err != nil {
+		t.Fatal(err)
+	}
+	res := r.get(t, start.BizToken)
+	if res.ErrorCode == nil || *res.ErrorCode != 17 {
+		t.Fatalf("ErrorCode arrived as %v, want 17", res.ErrorCode)
+	}
+	if o := core.InterpretResult(res); o.Status != core.StatusPending || o.Code == nil || *o.Code != 17 {
+		t.Fatalf("17 is read as %+v, want pending with code 17", o)
+	}
+}
+
 func TestRoundTripInjectedFaults(t *testing.T) {
 	for _, tt := range []struct {
 		name   string

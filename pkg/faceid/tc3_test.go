@@ -390,3 +390,34 @@ func TestSignatureVectorAgainstSandbox(t *testing.T) {
 	h.Del("Authorization")
 	refused("no Authorization", send(vec.Host, h, vec.Body))
 }
+
+// TestOtherPublicHostByConfiguration: the default is faceid.intl.tencentcloudapi.com;
+// faceid.tencentcloudapi.com (the Go intl SDK's default) and region hosts stay reachable
+// through Config.Endpoint, and the request is sent to and signed for that host.
+func TestOtherPublicHostByConfiguration(t *testing.T) {
+	if faceid.DefaultEndpoint != "faceid.intl.tencentcloudapi.com" {
+		t.Fatalf("DefaultEndpoint = %q", faceid.DefaultEndpoint)
+	}
+	for _, host := range []string{"faceid.tencentcloudapi.com", "faceid.ap-singapore.tencentcloudapi.com"} {
+		rt := &recordingTransport{body: `{"Response":{"ErrorCode":null,"RequestId":"r"}}`}
+		c, err := faceid.New(faceid.Config{
+			Endpoint:    host,
+			Credentials: faceid.StaticCredentials(vectorID, vectorKey, ""),
+			HTTPClient:  &http.Client{Transport: rt},
+			Now:         func() time.Time { return vectorTime },
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.GetWebVerificationResultIntl(context.Background(), "TOKEN-1"); err != nil {
+			t.Fatal(err)
+		}
+		req := rt.last(t)
+		if req.Host != host {
+			t.Fatalf("sent to %q, want %q", req.Host, host)
+		}
+		if err := verifyTC3(req.tc3(), req.Header.Get("Authorization"), map[string]string{vectorID: vectorKey}, vectorTime); err != nil {
+			t.Fatalf("%s: %v", host, err)
+		}
+	}
+}

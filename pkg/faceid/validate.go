@@ -23,15 +23,19 @@ const (
 
 // Allowed values of WebVerificationConfigIntl fields.
 var (
-	languages   = []string{"th", "en", "zh-cn", "zh-tc", "id"}
+	languages = []string{"th", "en", "zh-cn", "zh-tc", "id"}
+	// idCardTypes is the request enum as of 2026-12 (it once had 20 types). Result card
+	// data can carry other types and stays raw JSON (OCRResult.NormalCardInfo).
 	idCardTypes = []string{
 		"HKIDCard", "MLIDCard", "IndonesiaIDCard", "PhilippinesVoteID", "PhilippinesDrivingLicense",
 		"PhilippinesTinID", "PhilippinesSSSID", "PhilippinesUMID", "InternationalIDPassport",
 		"ThailandIDCard", "SingaporeIDCard", "MainlandIDCard",
 	}
 	livenessActions = []string{"blink", "mouth", "nod", "shake"}
-	warningCodes    = []string{"-9101", "-9102", "-9103", "-9104", "-9107", "-9108", "-9109"}
-	versions        = []string{"BASIC", "PLUS"}
+	// warningCodes are the H5 alarms; -9901 is the App SDK's only. Tencent does not
+	// confirm the separator of SelectedWarningCodes; they are taken comma-separated.
+	warningCodes = []string{"-9101", "-9102", "-9103", "-9104", "-9107", "-9108", "-9109"}
+	versions     = []string{"BASIC", "PLUS"}
 )
 
 // Languages returns the page languages Config.Language accepts.

@@ -105,6 +105,9 @@ func applyCases() []applyCase {
 		}, ""},
 		{"checkmode 1 without card", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) { r.Config = &cfg{CheckMode: new(int64(1))} }, "Config.IDCardType"},
 		{"card unknown", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) { r.Config = &cfg{IDCardType: new("HKIdCard")} }, "Config.IDCardType"},
+		{"card dropped from the enum", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) {
+			r.Config = &cfg{IDCardType: new("JapanIDCard")}
+		}, "Config.IDCardType"},
 		{"card every listed", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) {
 			r.Config = &cfg{IDCardType: new("MainlandIDCard")}
 		}, ""},
@@ -189,6 +192,9 @@ func applyCases() []applyCase {
 		}, "Config.SelectedWarningCodes"},
 		{"warnings empty", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) {
 			r.Config = &cfg{SelectedWarningCodes: new("")}
+		}, "Config.SelectedWarningCodes"},
+		{"warnings -9901", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) {
+			r.Config = &cfg{SelectedWarningCodes: new("-9101,-9901")} // App SDK only, not H5
 		}, "Config.SelectedWarningCodes"},
 		{"warnings with checks off", func(r *faceid.ApplyWebVerificationBizTokenIntlRequest) {
 			r.Config = &cfg{SelectedWarningCodes: new("-9101"), DisableCheckOcrWarnings: new(true)}

@@ -124,13 +124,20 @@ func loadYAML(t *testing.T, path string) map[string]any {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return parseYAML(t, path, b)
+}
+
+// parseYAML is loadYAML for YAML that is not a file of its own, such as a README
+// example; name says where it came from.
+func parseYAML(t *testing.T, name string, b []byte) map[string]any {
+	t.Helper()
 	var doc yaml.Node
 	if err := yaml.Unmarshal(b, &doc); err != nil {
-		t.Fatalf("%s: %v", path, err)
+		t.Fatalf("%s: %v", name, err)
 	}
 	v, ok := nodeValue(&doc).(map[string]any)
 	if !ok {
-		t.Fatalf("%s is not a mapping", path)
+		t.Fatalf("%s is not a mapping", name)
 	}
 	return v
 }
