@@ -147,4 +147,5 @@ func (id MessageID) Text(lang string) string {
 // catalogue holds every user-facing sentence, by language.
 var catalogue = map[string]map[MessageID]string{
 	"en": english,
+	"th": thai,
 }
