@@ -148,4 +148,5 @@ func (id MessageID) Text(lang string) string {
 var catalogue = map[string]map[MessageID]string{
 	"en": english,
 	"th": thai,
+	"id": indonesian,
 }
