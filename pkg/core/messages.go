@@ -146,7 +146,8 @@ func (id MessageID) Text(lang string) string {
 
 // catalogue holds every user-facing sentence, by language.
 var catalogue = map[string]map[MessageID]string{
-	"en": english,
-	"th": thai,
-	"id": indonesian,
+	"en":    english,
+	"th":    thai,
+	"id":    indonesian,
+	"zh-cn": simplifiedChinese,
 }
