@@ -150,4 +150,5 @@ var catalogue = map[string]map[MessageID]string{
 	"th":    thai,
 	"id":    indonesian,
 	"zh-cn": simplifiedChinese,
+	"zh-tc": traditionalChinese,
 }
