@@ -358,3 +358,38 @@ func TestChineseScripts(t *testing.T) {
 		}
 	}
 }
+
+func TestLanguages(t *testing.T) {
+	langs := Languages()
+	if langs[0] != DefaultLanguage {
+		t.Errorf("Languages() starts with %q, not English", langs[0])
+	}
+	if got, want := slices.Sorted(slices.Values(langs)), slices.Sorted(slices.Values(faceid.Languages())); !slices.Equal(got, want) {
+		t.Errorf("Languages() = %v; Tencent's page speaks %v", got, want)
+	}
+	if len(catalogue) != len(langs) {
+		t.Errorf("%d catalogues for %d languages", len(catalogue), len(langs))
+	}
+	for _, lang := range langs {
+		if catalogue[lang] == nil {
+			t.Errorf("%s has no catalogue", lang)
+		}
+		if LanguageName(lang) == "" {
+			t.Errorf("%s has no name", lang)
+		}
+	}
+	if Catalogue("fr") != nil || LanguageName("fr") != "" {
+		t.Error("a language outside Languages has words")
+	}
+}
+
+func TestCatalogueIsACopy(t *testing.T) {
+	c := Catalogue("th")
+	if c[MsgPassed] != thai[MsgPassed] || len(c) != len(thai) {
+		t.Fatal("Catalogue(th) is not the Thai catalogue")
+	}
+	c[MsgPassed] = "changed"
+	if MsgPassed.Text("th") == "changed" {
+		t.Error("changing the copy changed the catalogue")
+	}
+}
