@@ -1,5 +1,7 @@
 package core
 
+import "maps"
+
 // MessageID names a sentence the product shows the end user. The words live in the
 // catalogue, one table per language, so every page and answer says the same thing in the
 // user's language.
@@ -146,5 +148,46 @@ func (id MessageID) Text(lang string) string {
 
 // catalogue holds every user-facing sentence, by language.
 var catalogue = map[string]map[MessageID]string{
-	"en": english,
+	"en":    english,
+	"th":    thai,
+	"id":    indonesian,
+	"zh-cn": simplifiedChinese,
+	"zh-tc": traditionalChinese,
+}
+
+// languages are the languages of the catalogue, Tencent's five, English first, each with
+// its name in itself for a language picker.
+var languages = []struct{ code, name string }{
+	{"en", "English"},
+	{"zh-cn", "简体中文"},
+	{"zh-tc", "繁體中文"},
+	{"th", "ไทย"},
+	{"id", "Bahasa Indonesia"},
+}
+
+// Languages returns the languages every page and message is written in: the five of
+// Tencent's verification page, English first.
+func Languages() []string {
+	codes := make([]string, len(languages))
+	for i, l := range languages {
+		codes[i] = l.code
+	}
+	return codes
+}
+
+// LanguageName returns the name of lang written in lang, for a language picker, or "" for
+// a language not in Languages.
+func LanguageName(lang string) string {
+	for _, l := range languages {
+		if l.code == lang {
+			return l.name
+		}
+	}
+	return ""
+}
+
+// Catalogue returns a copy of every message in lang, for a page that says them all in the
+// user's language, or nil for a language not in Languages.
+func Catalogue(lang string) map[MessageID]string {
+	return maps.Clone(catalogue[lang])
 }

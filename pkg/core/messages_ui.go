@@ -1,0 +1,281 @@
+package core
+
+// The last part of a message ID names its kind: title (a page title or heading), button,
+// label, option or status are one short line; an ID without a kind is a message of at
+// most two lines.
+
+// Titles and messages of the API's error codes, for the pages that show them to a user.
+// They say what to do in plain words and never show the code.
+const (
+	MsgErrInvalidRequestTitle        MessageID = "error.invalid_request.title"
+	MsgErrInvalidRequest             MessageID = "error.invalid_request.message"
+	MsgErrInvalidTokenTitle          MessageID = "error.invalid_token.title"
+	MsgErrInvalidToken               MessageID = "error.invalid_token.message"
+	MsgErrInvalidReturnToTitle       MessageID = "error.invalid_return_to.title"
+	MsgErrInvalidReturnTo            MessageID = "error.invalid_return_to.message"
+	MsgErrInvalidOptionTitle         MessageID = "error.invalid_option.title"
+	MsgErrInvalidOption              MessageID = "error.invalid_option.message"
+	MsgErrInvalidImageTitle          MessageID = "error.invalid_image.title"
+	MsgErrInvalidImage               MessageID = "error.invalid_image.message"
+	MsgErrImageNotFoundTitle         MessageID = "error.image_not_found.title"
+	MsgErrImageNotFound              MessageID = "error.image_not_found.message"
+	MsgErrImageTooLargeTitle         MessageID = "error.image_too_large.title"
+	MsgErrImageTooLarge              MessageID = "error.image_too_large.message"
+	MsgErrBodyTooLargeTitle          MessageID = "error.body_too_large.title"
+	MsgErrBodyTooLarge               MessageID = "error.body_too_large.message"
+	MsgErrUnsupportedMediaTypeTitle  MessageID = "error.unsupported_media_type.title"
+	MsgErrUnsupportedMediaType       MessageID = "error.unsupported_media_type.message"
+	MsgErrMethodNotAllowedTitle      MessageID = "error.method_not_allowed.title"
+	MsgErrMethodNotAllowed           MessageID = "error.method_not_allowed.message"
+	MsgErrNotFoundTitle              MessageID = "error.not_found.title"
+	MsgErrNotFound                   MessageID = "error.not_found.message"
+	MsgErrUnauthorizedTitle          MessageID = "error.unauthorized.title"
+	MsgErrUnauthorized               MessageID = "error.unauthorized.message"
+	MsgErrStartTokenRequiredTitle    MessageID = "error.start_token_required.title"
+	MsgErrStartTokenRequired         MessageID = "error.start_token_required.message"
+	MsgErrInvalidStartTokenTitle     MessageID = "error.invalid_start_token.title"
+	MsgErrInvalidStartToken          MessageID = "error.invalid_start_token.message"
+	MsgErrInvalidTicketTitle         MessageID = "error.invalid_ticket.title"
+	MsgErrInvalidTicket              MessageID = "error.invalid_ticket.message"
+	MsgErrBindingMismatchTitle       MessageID = "error.binding_mismatch.title"
+	MsgErrBindingMismatch            MessageID = "error.binding_mismatch.message"
+	MsgErrSessionNotFoundTitle       MessageID = "error.session_not_found.title"
+	MsgErrSessionNotFound            MessageID = "error.session_not_found.message"
+	MsgErrSessionDeletedTitle        MessageID = "error.session_deleted.title"
+	MsgErrSessionDeleted             MessageID = "error.session_deleted.message"
+	MsgErrTokenExpiredTitle          MessageID = "error.token_expired.title"
+	MsgErrTokenExpired               MessageID = "error.token_expired.message"
+	MsgErrUpstreamUnavailableTitle   MessageID = "error.upstream_unavailable.title"
+	MsgErrUpstreamUnavailable        MessageID = "error.upstream_unavailable.message"
+	MsgErrUpstreamRejectedTitle      MessageID = "error.upstream_rejected.title"
+	MsgErrUpstreamRejected           MessageID = "error.upstream_rejected.message"
+	MsgErrUpstreamMisconfiguredTitle MessageID = "error.upstream_misconfigured.title"
+	MsgErrUpstreamMisconfigured      MessageID = "error.upstream_misconfigured.message"
+	MsgErrInternalTitle              MessageID = "error.internal.title"
+	MsgErrInternal                   MessageID = "error.internal.message"
+)
+
+// codeText is what a page says about an error code.
+type codeText struct{ title, message MessageID }
+
+// codeTexts gives every error code its page title and user message.
+var codeTexts = map[Code]codeText{
+	CodeInvalidRequest:        {MsgErrInvalidRequestTitle, MsgErrInvalidRequest},
+	CodeInvalidToken:          {MsgErrInvalidTokenTitle, MsgErrInvalidToken},
+	CodeInvalidReturnTo:       {MsgErrInvalidReturnToTitle, MsgErrInvalidReturnTo},
+	CodeInvalidOption:         {MsgErrInvalidOptionTitle, MsgErrInvalidOption},
+	CodeInvalidImage:          {MsgErrInvalidImageTitle, MsgErrInvalidImage},
+	CodeImageNotFound:         {MsgErrImageNotFoundTitle, MsgErrImageNotFound},
+	CodeImageTooLarge:         {MsgErrImageTooLargeTitle, MsgErrImageTooLarge},
+	CodeBodyTooLarge:          {MsgErrBodyTooLargeTitle, MsgErrBodyTooLarge},
+	CodeUnsupportedMediaType:  {MsgErrUnsupportedMediaTypeTitle, MsgErrUnsupportedMediaType},
+	CodeMethodNotAllowed:      {MsgErrMethodNotAllowedTitle, MsgErrMethodNotAllowed},
+	CodeNotFound:              {MsgErrNotFoundTitle, MsgErrNotFound},
+	CodeUnauthorized:          {MsgErrUnauthorizedTitle, MsgErrUnauthorized},
+	CodeStartTokenRequired:    {MsgErrStartTokenRequiredTitle, MsgErrStartTokenRequired},
+	CodeInvalidStartToken:     {MsgErrInvalidStartTokenTitle, MsgErrInvalidStartToken},
+	CodeInvalidTicket:         {MsgErrInvalidTicketTitle, MsgErrInvalidTicket},
+	CodeBindingMismatch:       {MsgErrBindingMismatchTitle, MsgErrBindingMismatch},
+	CodeSessionNotFound:       {MsgErrSessionNotFoundTitle, MsgErrSessionNotFound},
+	CodeTokenExpired:          {MsgErrTokenExpiredTitle, MsgErrTokenExpired},
+	CodeUpstreamUnavailable:   {MsgErrUpstreamUnavailableTitle, MsgErrUpstreamUnavailable},
+	CodeUpstreamRejected:      {MsgErrUpstreamRejectedTitle, MsgErrUpstreamRejected},
+	CodeUpstreamMisconfigured: {MsgErrUpstreamMisconfiguredTitle, MsgErrUpstreamMisconfigured},
+	CodeInternal:              {MsgErrInternalTitle, MsgErrInternal},
+
+	// The answer about a deleted session, whose Code is declared with the deletion.
+	"session_deleted": {MsgErrSessionDeletedTitle, MsgErrSessionDeleted},
+}
+
+// Title returns the page title of a page that shows c to a user; an unknown code gets
+// the title of an internal error.
+func (c Code) Title() MessageID { return c.text().title }
+
+// UserMessage returns what a page that shows c tells the user to do; an unknown code
+// gets the message of an internal error.
+func (c Code) UserMessage() MessageID { return c.text().message }
+
+func (c Code) text() codeText {
+	if t, ok := codeTexts[c]; ok {
+		return t
+	}
+	return codeTexts[CodeInternal]
+}
+
+// Headlines of the result categories, for the page the user returns to.
+const (
+	MsgCategoryLiveness   MessageID = "category.liveness.title"
+	MsgCategoryCompare    MessageID = "category.compare.title"
+	MsgCategoryDocument   MessageID = "category.document.title"
+	MsgCategoryTimeout    MessageID = "category.timeout.title"
+	MsgCategoryUserExit   MessageID = "category.user_exit.title"
+	MsgCategoryRetryLimit MessageID = "category.retry_limit.title"
+	MsgCategoryExpired    MessageID = "category.expired.title"
+	MsgCategorySystem     MessageID = "category.system.title"
+)
+
+var categoryHeadlines = map[Category]MessageID{
+	CategoryLiveness:   MsgCategoryLiveness,
+	CategoryCompare:    MsgCategoryCompare,
+	CategoryDocument:   MsgCategoryDocument,
+	CategoryTimeout:    MsgCategoryTimeout,
+	CategoryUserExit:   MsgCategoryUserExit,
+	CategoryRetryLimit: MsgCategoryRetryLimit,
+	CategoryExpired:    MsgCategoryExpired,
+	CategorySystem:     MsgCategorySystem,
+}
+
+// Headline returns the one-line headline of a failure in category c; an unknown
+// category gets the headline of a system failure.
+func (c Category) Headline() MessageID {
+	if id, ok := categoryHeadlines[c]; ok {
+		return id
+	}
+	return MsgCategorySystem
+}
+
+// Words of facegate's own pages: the waiting and retry pages, the cross-device handoff
+// and the advice for in-app browsers.
+const (
+	MsgUIBackToShop       MessageID = "ui.back_to_shop.button"
+	MsgUIStartAgain       MessageID = "ui.start_again.button"
+	MsgUITryAgain         MessageID = "ui.try_again.button"
+	MsgUICheckAgain       MessageID = "ui.check_again.button"
+	MsgUICheckingAgain    MessageID = "ui.checking_again.status"
+	MsgUIStillWorking     MessageID = "ui.still_working.title"
+	MsgUISafeToClose      MessageID = "ui.safe_to_close"
+	MsgUIRetryPage        MessageID = "ui.retry_page"
+	MsgUIBackToComputer   MessageID = "ui.handoff.back_to_computer"
+	MsgUIWaitingForPhone  MessageID = "ui.handoff.waiting.title"
+	MsgUIInProgressPhone  MessageID = "ui.handoff.in_progress.title"
+	MsgUIScanCode         MessageID = "ui.handoff.scan"
+	MsgUILinkUsedTitle    MessageID = "ui.link_used.title"
+	MsgUILinkUsed         MessageID = "ui.link_used"
+	MsgUILinkExpiredTitle MessageID = "ui.link_expired.title"
+	MsgUILinkExpired      MessageID = "ui.link_expired"
+	MsgUIOpenInPhone      MessageID = "ui.open_in_phone_browser"
+	MsgUICopyLink         MessageID = "ui.copy_link.button"
+	MsgUILinkCopied       MessageID = "ui.link_copied.status"
+	MsgUIInApp            MessageID = "ui.in_app"
+	// MsgUIInAppLINE goes with MsgUIOpenInBrowser, a link to the page with
+	// openExternalBrowser=1, which makes LINE open it in the system browser.
+	MsgUIInAppLINE     MessageID = "ui.in_app_line"
+	MsgUIOpenInBrowser MessageID = "ui.open_in_browser.button"
+)
+
+// Words of the demo merchant's start and return pages. The return page's buttons are
+// MsgUICheckAgain, MsgUIStartAgain and MsgUIBackToShop; its advice for in-app browsers
+// is MsgUIInApp and MsgUIInAppLINE.
+const (
+	MsgDemoShop          MessageID = "demo.shop.title"
+	MsgDemoStartTitle    MessageID = "demo.start.title"
+	MsgDemoStartLead     MessageID = "demo.start.lead"
+	MsgDemoLanguageLabel MessageID = "demo.language.label"
+	MsgDemoModeLabel     MessageID = "demo.mode.label"
+	MsgDemoDocumentLabel MessageID = "demo.document.label"
+	MsgDemoStartButton   MessageID = "demo.start.button"
+	MsgDemoAnywayButton  MessageID = "demo.anyway.button"
+	MsgDemoFooter        MessageID = "demo.footer"
+
+	// The four check modes (Tencent's CheckMode).
+	MsgDemoModeDocumentFace MessageID = "demo.mode.document_face.option" // 1
+	MsgDemoModeCompare      MessageID = "demo.mode.compare.option"       // 2
+	MsgDemoModeLiveness     MessageID = "demo.mode.liveness.option"      // 3
+	MsgDemoModeDocument     MessageID = "demo.mode.document.option"      // 4
+
+	// The document types (Tencent's IDCardType).
+	MsgDemoDocHK          MessageID = "demo.document.hk_id_card.option"
+	MsgDemoDocMalaysia    MessageID = "demo.document.malaysia_id_card.option"
+	MsgDemoDocIndonesia   MessageID = "demo.document.indonesia_id_card.option"
+	MsgDemoDocPHVoter     MessageID = "demo.document.philippines_voter_id.option"
+	MsgDemoDocPHDriving   MessageID = "demo.document.philippines_driving_licence.option"
+	MsgDemoDocPHTIN       MessageID = "demo.document.philippines_tin_id.option"
+	MsgDemoDocPHSSS       MessageID = "demo.document.philippines_sss_id.option"
+	MsgDemoDocPHUMID      MessageID = "demo.document.philippines_umid.option"
+	MsgDemoDocPassport    MessageID = "demo.document.passport.option"
+	MsgDemoDocThailand    MessageID = "demo.document.thailand_id_card.option"
+	MsgDemoDocSingapore   MessageID = "demo.document.singapore_id_card.option"
+	MsgDemoDocMainlandChn MessageID = "demo.document.mainland_id_card.option"
+
+	// Browser compatibility: a verdict per level of compat.js, then the explanation.
+	MsgDemoCompatOKTitle          MessageID = "demo.compat.ok.title"
+	MsgDemoCompatOK               MessageID = "demo.compat.ok"
+	MsgDemoCompatDegradedTitle    MessageID = "demo.compat.degraded.title"
+	MsgDemoCompatUnsupportedTitle MessageID = "demo.compat.unsupported.title"
+	MsgDemoCompatDesktop          MessageID = "demo.compat.desktop"
+	MsgDemoCompatIOSOld           MessageID = "demo.compat.ios_old"
+	MsgDemoCompatIOSOtherBrowser  MessageID = "demo.compat.ios_other_browser"
+	MsgDemoCompatWeChatOld        MessageID = "demo.compat.wechat_old"
+	MsgDemoCompatAndroidOld       MessageID = "demo.compat.android_old"
+	MsgDemoCompatQQ               MessageID = "demo.compat.qq_browser"
+	MsgDemoCompatUC               MessageID = "demo.compat.uc_browser"
+	MsgDemoCompatHuawei           MessageID = "demo.compat.huawei"
+	MsgDemoCompatXiaomi           MessageID = "demo.compat.xiaomi"
+
+	// The camera advice: Tencent's three camera messages and what to do about each.
+	MsgDemoCameraHelpTitle       MessageID = "demo.camera_help.title"
+	MsgDemoCameraBusyTitle       MessageID = "demo.camera_busy.title"
+	MsgDemoCameraBusy            MessageID = "demo.camera_busy"
+	MsgDemoCameraPermissionTitle MessageID = "demo.camera_permission.title"
+	MsgDemoCameraPermission      MessageID = "demo.camera_permission"
+	MsgDemoCameraNoPrompt        MessageID = "demo.camera_no_prompt"
+	MsgDemoCameraCheckTitle      MessageID = "demo.camera_check.title"
+	MsgDemoCameraCheck           MessageID = "demo.camera_check"
+
+	// The return page: a heading and a message per status it shows.
+	MsgDemoReturnTitle         MessageID = "demo.return.title"
+	MsgDemoReturnCheckingTitle MessageID = "demo.return.checking.title"
+	MsgDemoReturnPassedTitle   MessageID = "demo.return.passed.title"
+	MsgDemoReturnPassed        MessageID = "demo.return.passed"
+	MsgDemoReturnFailedTitle   MessageID = "demo.return.failed.title"
+	MsgDemoReturnFailed        MessageID = "demo.return.failed"
+	MsgDemoReturnPendingTitle  MessageID = "demo.return.pending.title"
+	MsgDemoReturnPending       MessageID = "demo.return.pending"
+	MsgDemoReturnExpiredTitle  MessageID = "demo.return.expired.title"
+	MsgDemoReturnExpired       MessageID = "demo.return.expired"
+	MsgDemoReturnErrorTitle    MessageID = "demo.return.error.title"
+	MsgDemoReturnError         MessageID = "demo.return.error"
+	MsgDemoReturnMissingTitle  MessageID = "demo.return.missing.title"
+	MsgDemoReturnMissing       MessageID = "demo.return.missing"
+	// MsgDemoReturnReason carries the placeholder {code}.
+	MsgDemoReturnReason     MessageID = "demo.return.reason.label"
+	MsgDemoReturnCameraHelp MessageID = "demo.return.camera_help"
+)
+
+// checkModeNames names the check modes, by Tencent's CheckMode.
+var checkModeNames = map[int64]MessageID{
+	1: MsgDemoModeDocumentFace,
+	2: MsgDemoModeCompare,
+	3: MsgDemoModeLiveness,
+	4: MsgDemoModeDocument,
+}
+
+// CheckModeName returns the name of a check mode (Tencent's CheckMode, 1-4) for a picker,
+// and false for another number.
+func CheckModeName(mode int64) (MessageID, bool) {
+	id, ok := checkModeNames[mode]
+	return id, ok
+}
+
+// documentNames names the document types, by Tencent's IDCardType.
+var documentNames = map[string]MessageID{
+	"HKIDCard":                  MsgDemoDocHK,
+	"MLIDCard":                  MsgDemoDocMalaysia,
+	"IndonesiaIDCard":           MsgDemoDocIndonesia,
+	"PhilippinesVoteID":         MsgDemoDocPHVoter,
+	"PhilippinesDrivingLicense": MsgDemoDocPHDriving,
+	"PhilippinesTinID":          MsgDemoDocPHTIN,
+	"PhilippinesSSSID":          MsgDemoDocPHSSS,
+	"PhilippinesUMID":           MsgDemoDocPHUMID,
+	"InternationalIDPassport":   MsgDemoDocPassport,
+	"ThailandIDCard":            MsgDemoDocThailand,
+	"SingaporeIDCard":           MsgDemoDocSingapore,
+	"MainlandIDCard":            MsgDemoDocMainlandChn,
+}
+
+// DocumentName returns the name of a document type (Tencent's IDCardType) for a picker,
+// and false for a type it does not know.
+func DocumentName(idCardType string) (MessageID, bool) {
+	id, ok := documentNames[idCardType]
+	return id, ok
+}
