@@ -2,12 +2,15 @@ package core_test
 
 import (
 	"context"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/facegate/facegate/pkg/storage"
 
@@ -190,4 +193,55 @@ func BenchmarkResultMerchant(b *testing.B) {
 			b.Fatalf("result = %d", rec.Code)
 		}
 	})
+}
+
+// BenchmarkSweep is one sweeper run over 1,000 due sessions whose users finished and
+// closed the tab: for each, one Tencent read, the result stored, the event queued and
+// delivered to a webhook receiver, the purge scheduled. The store is in memory and the
+// run unpaced, so the figures are the sweeper's own work; per-session metrics count what
+// a sweep adds to a verification.
+func BenchmarkSweep(b *testing.B) {
+	const sessions = 1000
+	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	b.Cleanup(rcv.Close)
+	st := newStack(b, stackOptions{
+		newStore: func(testing.TB) storage.Store { return &benchMemStore{m: map[string][]byte{}} },
+		config: func(c *core.Config) {
+			c.SweepRate = core.Unpaced
+			c.Webhook = core.Webhook{URL: rcv.URL, Secrets: []string{webhookSecret}}
+		},
+	})
+	b.ReportAllocs()
+	var elapsed time.Duration
+	var reads, writes, deletes, lists, calls int64
+	for i := 0; i < b.N; i++ {
+		for range sessions {
+			rec := st.postJSON("/start", core.StartOptions{ReturnTo: returnTo, Mode: 3}, "Authorization", "Bearer "+merchantKey)
+			st.setOutcome(tokenOf(b, rec), sandbox.Outcome{Result: sandbox.ResultPass})
+		}
+		st.clock.Advance(3 * time.Minute)
+		st.store.reset()
+		before := st.faceid.calls.Load()
+		started := time.Now()
+		rep, err := st.svc.Sweep(context.Background())
+		elapsed += time.Since(started)
+		if err != nil || rep.Finished != sessions || rep.Delivered != sessions || rep.Remaining {
+			b.Fatalf("sweep: %+v %v", rep, err)
+		}
+		reads += st.store.gets.Load()
+		writes += st.store.creates.Load()
+		deletes += st.store.deletes.Load()
+		lists += st.store.lists.Load()
+		calls += st.faceid.calls.Load() - before
+	}
+	n := float64(b.N * sessions)
+	b.ReportMetric(float64(elapsed.Milliseconds())/float64(b.N), "ms/run")
+	b.ReportMetric(float64(calls)/n, "tencent-calls/session")
+	b.ReportMetric(float64(reads)/n, "reads/session")
+	b.ReportMetric(float64(writes)/n, "writes/session")
+	b.ReportMetric(float64(deletes)/n, "deletes/session")
+	b.ReportMetric(float64(lists)/float64(b.N), "lists/run")
 }

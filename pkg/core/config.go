@@ -26,6 +26,9 @@ const (
 	// DefaultSweepRate is how many Tencent calls per second a sweep makes at most: half of
 	// Tencent's 20 per second per action, leaving the rest to users at the callback.
 	DefaultSweepRate = 10
+	// Unpaced is the SweepRate of a sweeper that does not pace its Tencent calls: only for
+	// benchmarks against the sandbox, never against Tencent.
+	Unpaced = -1
 	// DefaultWebhookTimeout bounds one webhook delivery.
 	DefaultWebhookTimeout = 10 * time.Second
 	// BindingFinishTime is how long the binding cookie outlives the start window: the time a
@@ -98,7 +101,8 @@ type Config struct {
 	// session, its result, media and index entries once it is older than this and
 	// finished. Default and maximum 72 hours.
 	Retention time.Duration
-	// SweepRate caps the sweeper's Tencent calls per second; default 10.
+	// SweepRate caps the sweeper's Tencent calls per second; default 10, at most 20.
+	// Unpaced turns the cap off, for benchmarks against the sandbox.
 	SweepRate float64
 }
 
@@ -178,7 +182,7 @@ func (c *Config) Validate() error {
 	if c.Retention > DefaultRetention {
 		fail("Retention", "at most %s: Tencent keeps results 72 hours, and so does this product", DefaultRetention)
 	}
-	if c.SweepRate < 0 || c.SweepRate > 20 {
+	if (c.SweepRate < 0 && c.SweepRate != Unpaced) || c.SweepRate > 20 {
 		fail("SweepRate", "want 0 (the default, %d) to 20 Tencent calls per second: Tencent allows 20 per second per action for the whole account", DefaultSweepRate)
 	}
 	for _, k := range c.MerchantKeys {

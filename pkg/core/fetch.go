@@ -61,12 +61,21 @@ func (s *Service) fetchResult(ctx context.Context, token, hash string, sess *ses
 		return nil, err
 	}
 	s.log.InfoContext(ctx, "verification finished", "session", shortHash(hash), "status", saved.Status, "category", saved.Category)
-	// The merchant's event is due now, not when the sweeper next looks at the session;
-	// if queuing fails, that next look queues it.
-	if err := s.queueEvent(ctx, hash, saved); err != nil {
+	return saved, nil
+}
+
+// fetchAndQueue is fetchResult for the callback and /result: a terminal result's event is
+// queued at once, so the merchant hears of it at the next sweep rather than when the
+// sweeper next looks at the session; if queuing fails, that look queues it.
+func (s *Service) fetchAndQueue(ctx context.Context, token, hash string, sess *sessionRecord, timeout time.Duration) (*resultRecord, error) {
+	res, err := s.fetchResult(ctx, token, hash, sess, timeout)
+	if err != nil || res == nil {
+		return res, err
+	}
+	if err := s.queueEvent(ctx, hash, res); err != nil {
 		s.log.WarnContext(ctx, "webhook event not queued; the sweeper will queue it", "session", shortHash(hash), "err", err)
 	}
-	return saved, nil
+	return res, nil
 }
 
 // readTencent calls Tencent once, through the session's flow, and turns a terminal answer

@@ -2,6 +2,7 @@ package core_test
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -193,4 +194,62 @@ func clip(s string) string {
 		return s[:24] + "..."
 	}
 	return s
+}
+
+// TestSweepAndWebhooksCarryNoSecrets: the sweeper's logs and the webhook bodies it sends
+// hold no token, token key, secret, image, video or document field. Webhooks carry the
+// merchant's own reference and Extra by design; those stay out of the logs.
+func TestSweepAndWebhooksCarryNoSecrets(t *testing.T) {
+	st, rcv := sweepStack(t, stackOptions{config: func(c *core.Config) { c.StoreMedia = true }, newStore: s3Store})
+	var bodies []string
+	rcv.srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		bodies = append(bodies, string(b))
+		w.WriteHeader(http.StatusNoContent)
+	})
+	var inLogs, inWebhooks secretSet
+	mine := map[string]bool{} // the merchant's own Extra and reference, which webhooks carry
+	both := func(v ...string) {
+		inLogs.keep(v...)
+		for _, x := range v {
+			if !mine[x] {
+				inWebhooks.keep(x)
+			}
+		}
+	}
+	both(string(ticketSecret), string(tokenKey), webhookSecret, merchantKey, sandbox.TestSecretKey)
+	for _, c := range outcomeCases {
+		opts := c.opts
+		opts.ReturnTo, opts.Extra, opts.Reference = returnTo, "private extra "+c.name, "private-ref-"+strings.ReplaceAll(c.name, " ", "-")
+		rec := st.postJSON("/start", opts, "Authorization", "Bearer "+merchantKey)
+		var resp core.StartResponse
+		decodeBody(t, rec, &resp)
+		both(resp.Token, resp.VerificationURL)
+		inLogs.keep(opts.Extra, opts.Reference)
+		mine[opts.Extra], mine[opts.Reference] = true, true
+		st.setOutcome(resp.Token, sandbox.Outcome{Result: c.outcome, ErrorCode: c.code})
+	}
+	st.sweepUntilQuiet(3*time.Minute, 5)
+	if len(bodies) != len(outcomeCases) {
+		t.Fatalf("%d webhooks for %d verifications", len(bodies), len(outcomeCases))
+	}
+	// Every stored session record holds its token sealed: nothing in the bucket spells it.
+	for _, key := range st.keys("sessions/") {
+		data, err := st.store.Get(t.Context(), key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tok := range inWebhooks.vals {
+			if len(tok) == 36 && strings.Contains(string(data), tok) {
+				t.Fatalf("a session record holds a BizToken in clear")
+			}
+		}
+	}
+	seen := st.faceid.seen()
+	if len(seen) < len(outcomeCases) {
+		t.Fatalf("only %d sensitive values seen in Tencent's answers; the sweeps did not run", len(seen))
+	}
+	both(seen...)
+	inLogs.check(t, st.logs.String(), "verification started", "verification finished", "webhook delivered", "sweep finished")
+	inWebhooks.check(t, strings.Join(bodies, "\n"), `"type":"verification.passed"`, `"type":"verification.failed"`)
 }

@@ -170,6 +170,9 @@ type pacer struct {
 }
 
 func newPacer(rate float64) *pacer {
+	if rate <= 0 { // Unpaced
+		return &pacer{}
+	}
 	return &pacer{interval: time.Duration(float64(time.Second) / rate)}
 }
 

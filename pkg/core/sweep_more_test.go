@@ -268,7 +268,7 @@ func TestSweepStopsBeforeItsDeadline(t *testing.T) {
 	}
 }
 
-func tokenOf(t *testing.T, rec *httptest.ResponseRecorder) string {
+func tokenOf(t testing.TB, rec *httptest.ResponseRecorder) string {
 	t.Helper()
 	var sr core.StartResponse
 	if rec.Code != http.StatusCreated {
