@@ -19,16 +19,17 @@ import (
 )
 
 // TestCallsPerVerification holds the design's floor: at start one write of the session and
-// one of its first entry in the sweeper's schedule; one Tencent call and one write at
-// callback; one read (and no Tencent call) per result on a terminal session.
+// one of its first entry in the sweeper's schedule; at callback one read of the session,
+// one of the result (absent), the claim of the Tencent read, one Tencent call and one
+// write; one read (and no Tencent call) per result on a terminal session.
 func TestCallsPerVerification(t *testing.T) {
 	st := newStack(t, stackOptions{})
-	type counts struct{ creates, gets, tencent int64 }
+	type counts struct{ creates, claims, gets, tencent int64 }
 	measure := func(f func()) counts {
 		st.store.reset()
 		before := st.faceid.calls.Load()
 		f()
-		return counts{st.store.creates.Load(), st.store.gets.Load(), st.faceid.calls.Load() - before}
+		return counts{st.store.creates.Load(), st.store.claims.Load(), st.store.gets.Load(), st.faceid.calls.Load() - before}
 	}
 	var b *browser
 	start := measure(func() { b = st.startPost(core.StartOptions{ReturnTo: returnTo, Mode: 3}) })
@@ -38,8 +39,8 @@ func TestCallsPerVerification(t *testing.T) {
 	st.setOutcome(b.token, sandbox.Outcome{Result: sandbox.ResultPass})
 	var land landing
 	cb := measure(func() { land = st.mustCallback(b) })
-	if cb.creates != 1 || cb.tencent != 1 {
-		t.Fatalf("callback: %+v, want 1 write and 1 Tencent call", cb)
+	if cb.creates != 1 || cb.claims != 1 || cb.tencent != 1 || cb.gets != 2 {
+		t.Fatalf("callback: %+v, want 2 reads, 1 claim, 1 write and 1 Tencent call", cb)
 	}
 	for i := 0; i < 3; i++ {
 		res := measure(func() {

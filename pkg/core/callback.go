@@ -60,7 +60,7 @@ func (s *Service) callback(ctx context.Context, r *http.Request, token string) (
 		if !s.now().Before(sess.ExpiresAt) {
 			return "", errorf(CodeTokenExpired, "This verification has expired. Please start again.")
 		}
-		res, err = s.fetchAndQueue(ctx, token, hash, sess, s.cfg.CallbackTimeout)
+		res, err = s.checkTencent(ctx, token, hash, sess, s.cfg.CallbackTimeout)
 		if err != nil {
 			e := asError(err)
 			s.log.WarnContext(ctx, "result not available at callback; answering pending",

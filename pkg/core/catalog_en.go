@@ -90,6 +90,8 @@ var english = map[MessageID]string{
 	MsgErrTokenExpired:               "It wasn't finished in time. Go back to the shop and start again.",
 	MsgErrUpstreamUnavailableTitle:   "Verification is busy right now",
 	MsgErrUpstreamUnavailable:        "The verification service is busy. Please wait a minute and try again.",
+	MsgErrStorageUnavailableTitle:    "We can't reach our records right now",
+	MsgErrStorageUnavailable:         "Your verification is safe. Please try again in a minute.",
 	MsgErrUpstreamRejectedTitle:      "Verification couldn't go ahead",
 	MsgErrUpstreamRejected:           "The verification service declined this request. Please try again later.",
 	MsgErrUpstreamMisconfiguredTitle: "Verification is unavailable",

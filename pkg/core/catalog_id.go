@@ -89,6 +89,8 @@ var indonesian = map[MessageID]string{
 	MsgErrTokenExpired:               "Verifikasi tidak selesai tepat waktu. Kembali ke toko, lalu mulai lagi.",
 	MsgErrUpstreamUnavailableTitle:   "Layanan verifikasi sedang sibuk",
 	MsgErrUpstreamUnavailable:        "Layanan verifikasi sedang sibuk. Tunggu sebentar, lalu coba lagi.",
+	MsgErrStorageUnavailableTitle:    "Data kami sedang tidak dapat diakses",
+	MsgErrStorageUnavailable:         "Verifikasi Anda aman. Silakan coba lagi sebentar lagi.",
 	MsgErrUpstreamRejectedTitle:      "Verifikasi tidak dapat dilanjutkan",
 	MsgErrUpstreamRejected:           "Layanan verifikasi menolak permintaan ini. Silakan coba lagi nanti.",
 	MsgErrUpstreamMisconfiguredTitle: "Verifikasi tidak tersedia",

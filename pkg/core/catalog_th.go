@@ -89,6 +89,8 @@ var thai = map[MessageID]string{
 	MsgErrTokenExpired:               "การยืนยันตัวตนไม่เสร็จภายในเวลาที่กำหนด กรุณากลับไปที่ร้านค้าแล้วเริ่มใหม่",
 	MsgErrUpstreamUnavailableTitle:   "ระบบยืนยันตัวตนไม่ว่างในขณะนี้",
 	MsgErrUpstreamUnavailable:        "บริการยืนยันตัวตนมีผู้ใช้จำนวนมาก กรุณารอสักครู่แล้วลองอีกครั้ง",
+	MsgErrStorageUnavailableTitle:    "ขณะนี้ไม่สามารถเข้าถึงข้อมูลได้",
+	MsgErrStorageUnavailable:         "การยืนยันตัวตนของคุณไม่สูญหาย กรุณาลองใหม่อีกครั้งในอีกสักครู่",
 	MsgErrUpstreamRejectedTitle:      "ไม่สามารถดำเนินการยืนยันตัวตนได้",
 	MsgErrUpstreamRejected:           "บริการยืนยันตัวตนปฏิเสธคำขอนี้ กรุณาลองใหม่ภายหลัง",
 	MsgErrUpstreamMisconfiguredTitle: "ไม่สามารถใช้การยืนยันตัวตนได้",

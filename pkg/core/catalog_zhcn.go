@@ -89,6 +89,8 @@ var simplifiedChinese = map[MessageID]string{
 	MsgErrTokenExpired:               "验证未在规定时间内完成，请返回商家页面重新开始。",
 	MsgErrUpstreamUnavailableTitle:   "验证服务繁忙",
 	MsgErrUpstreamUnavailable:        "验证服务当前繁忙，请稍等片刻后重试。",
+	MsgErrStorageUnavailableTitle:    "暂时无法读取记录",
+	MsgErrStorageUnavailable:         "您的验证记录安全无虞，请稍后再试。",
 	MsgErrUpstreamRejectedTitle:      "无法进行验证",
 	MsgErrUpstreamRejected:           "验证服务拒绝了此请求，请稍后重试。",
 	MsgErrUpstreamMisconfiguredTitle: "验证暂不可用",

@@ -89,6 +89,8 @@ var traditionalChinese = map[MessageID]string{
 	MsgErrTokenExpired:               "驗證未能在限時內完成，請返回商戶頁面重新開始。",
 	MsgErrUpstreamUnavailableTitle:   "驗證服務繁忙",
 	MsgErrUpstreamUnavailable:        "驗證服務現正繁忙，請稍等片刻再試。",
+	MsgErrStorageUnavailableTitle:    "暫時無法讀取紀錄",
+	MsgErrStorageUnavailable:         "你的驗證紀錄安全無虞，請稍後再試。",
 	MsgErrUpstreamRejectedTitle:      "未能進行驗證",
 	MsgErrUpstreamRejected:           "驗證服務拒絕了此要求，請稍後再試。",
 	MsgErrUpstreamMisconfiguredTitle: "暫時未能提供驗證",

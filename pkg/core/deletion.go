@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/facegate/facegate/pkg/storage"
@@ -68,7 +67,7 @@ func (s *Service) layTombstone(ctx context.Context, hash string, now time.Time) 
 			return nil
 		}
 		if !errors.Is(err, storage.ErrExists) {
-			return internalError(fmt.Errorf("write tombstone: %w", err))
+			return storeError("write tombstone", err)
 		}
 		if _, err := s.loadResult(ctx, hash); isDeleted(err) {
 			return nil
@@ -76,7 +75,7 @@ func (s *Service) layTombstone(ctx context.Context, hash string, now time.Time) 
 			return err
 		}
 		if err := s.store.Delete(ctx, resultKey(hash)); err != nil {
-			return internalError(fmt.Errorf("delete result: %w", err))
+			return storeError("delete result", err)
 		}
 	}
 	return internalError(errors.New("write tombstone: the result kept coming back"))
@@ -95,7 +94,7 @@ func (s *Service) purge(ctx context.Context, hash string) error {
 		return err
 	}
 	if err := s.store.Delete(ctx, resultKey(hash)); err != nil {
-		return internalError(fmt.Errorf("purge result: %w", err))
+		return storeError("purge result", err)
 	}
 	return nil
 }
@@ -106,7 +105,7 @@ func (s *Service) purge(ctx context.Context, hash string) error {
 func (s *Service) removeData(ctx context.Context, hash string, sess *sessionRecord) error {
 	if sess != nil && sess.Reference != "" {
 		if err := s.store.Delete(ctx, refKey(sess.Reference, sess.CreatedAt, hash)); err != nil {
-			return internalError(fmt.Errorf("delete reference entry: %w", err))
+			return storeError("delete reference entry", err)
 		}
 	}
 	for _, prefix := range []string{mediaPrefix(hash), checksPrefix(hash)} {
@@ -116,7 +115,7 @@ func (s *Service) removeData(ctx context.Context, hash string, sess *sessionReco
 	}
 	for _, key := range []string{deliveredKey(hash), sessionKey(hash)} {
 		if err := s.store.Delete(ctx, key); err != nil {
-			return internalError(fmt.Errorf("delete %s: %w", keyFolder(key), err))
+			return storeError("delete "+keyFolder(key), err)
 		}
 	}
 	return nil
@@ -127,11 +126,11 @@ func (s *Service) deleteAll(ctx context.Context, prefix string) error {
 	for {
 		keys, more, err := s.store.List(ctx, prefix, "", storage.MaxListLimit)
 		if err != nil {
-			return internalError(fmt.Errorf("list %s: %w", keyFolder(prefix), err))
+			return storeError("list "+keyFolder(prefix), err)
 		}
 		for _, k := range keys {
 			if err := s.store.Delete(ctx, k); err != nil {
-				return internalError(fmt.Errorf("delete %s: %w", keyFolder(k), err))
+				return storeError("delete "+keyFolder(k), err)
 			}
 		}
 		if !more || len(keys) == 0 {

@@ -34,6 +34,7 @@ const (
 	CodeTokenExpired          Code = "token_expired"
 	CodeSessionDeleted        Code = "session_deleted"
 	CodeUpstreamUnavailable   Code = "upstream_unavailable"
+	CodeStorageUnavailable    Code = "storage_unavailable"
 	CodeUpstreamRejected      Code = "upstream_rejected"
 	CodeUpstreamMisconfigured Code = "upstream_misconfigured"
 	CodeInternal              Code = "internal"
@@ -61,6 +62,7 @@ var codeStatus = map[Code]int{
 	CodeTokenExpired:          http.StatusGone,
 	CodeSessionDeleted:        http.StatusGone,
 	CodeUpstreamUnavailable:   http.StatusServiceUnavailable,
+	CodeStorageUnavailable:    http.StatusServiceUnavailable,
 	CodeUpstreamRejected:      http.StatusBadGateway,
 	CodeUpstreamMisconfigured: http.StatusBadGateway,
 	CodeInternal:              http.StatusInternalServerError,
@@ -73,7 +75,7 @@ func Codes() []Code {
 		CodeInvalidRequest, CodeInvalidToken, CodeInvalidReturnTo, CodeInvalidOption, CodeInvalidImage,
 		CodeImageNotFound, CodeImageTooLarge, CodeBodyTooLarge, CodeUnsupportedMediaType, CodeMethodNotAllowed,
 		CodeNotFound, CodeUnauthorized, CodeStartTokenRequired, CodeInvalidStartToken, CodeInvalidTicket,
-		CodeBindingMismatch, CodeSessionNotFound, CodeTokenExpired, CodeSessionDeleted, CodeUpstreamUnavailable, CodeUpstreamRejected,
+		CodeBindingMismatch, CodeSessionNotFound, CodeTokenExpired, CodeSessionDeleted, CodeUpstreamUnavailable, CodeStorageUnavailable, CodeUpstreamRejected,
 		CodeUpstreamMisconfigured, CodeInternal,
 	}
 }
@@ -116,6 +118,16 @@ func errorf(code Code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
 }
 
+// storageRetryAfter is when a caller may retry after the store failed.
+const storageRetryAfter = 2 * time.Second
+
+// storeError is a failure of the session store (a permission, a full disk, an outage):
+// nothing of ours, and retrying helps, so it is a 503 with Retry-After, never a 500.
+// what names the operation for the log; it never holds a key.
+func storeError(what string, err error) *Error {
+	return &Error{Code: CodeStorageUnavailable, Message: "unavailable", RetryAfter: storageRetryAfter, Err: fmt.Errorf("%s: %w", what, err)}
+}
+
 // internalError wraps an unexpected failure; the client sees only a generic message.
 func internalError(err error) *Error {
 	return &Error{Code: CodeInternal, Message: errbody.InternalMessage, Err: err}
@@ -128,6 +140,8 @@ func publicMessage(e *Error) string {
 		switch e.Code {
 		case CodeUpstreamUnavailable:
 			return "The verification service is busy or unavailable. Please try again shortly."
+		case CodeStorageUnavailable:
+			return "We cannot reach our records right now. Nothing was lost; please try again shortly."
 		case CodeUpstreamRejected:
 			return "The verification service rejected the request."
 		case CodeUpstreamMisconfigured:

@@ -64,10 +64,17 @@ func (s *Service) fetchResult(ctx context.Context, token, hash string, sess *ses
 	return saved, nil
 }
 
-// fetchAndQueue is fetchResult for the callback and /result: a terminal result's event is
-// queued at once, so the merchant hears of it at the next sweep rather than when the
-// sweeper next looks at the session; if queuing fails, that look queues it.
-func (s *Service) fetchAndQueue(ctx context.Context, token, hash string, sess *sessionRecord, timeout time.Duration) (*resultRecord, error) {
+// checkTencent is the Tencent read of the callback and /result. It draws from the same
+// budget as the sweeper: one read per session and 5-second slot, whoever asks, so a
+// client polling its own verification (or 200 racing readers) costs Tencent at most one
+// call per slot and nobody else's share. A caller that does not win the slot gets the
+// stored state: pending. A terminal result's event is queued at once, so the merchant
+// hears of it at the next sweep; if queuing fails, the sweeper queues it later.
+func (s *Service) checkTencent(ctx context.Context, token, hash string, sess *sessionRecord, timeout time.Duration) (*resultRecord, error) {
+	claimed, err := s.claimCheck(ctx, hash, s.now())
+	if err != nil || !claimed {
+		return nil, err
+	}
 	res, err := s.fetchResult(ctx, token, hash, sess, timeout)
 	if err != nil || res == nil {
 		return res, err

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
-	"fmt"
 	"strings"
 
 	"github.com/facegate/facegate/pkg/faceid"
@@ -44,7 +43,7 @@ func (s *Service) loadImage(ctx context.Context, p *plan) error {
 		case errors.Is(err, storage.ErrTooLarge):
 			return errorf(CodeImageTooLarge, "The object at compareImageKey is too large.")
 		case err != nil:
-			return internalError(fmt.Errorf("read compare image: %w", err))
+			return storeError("read compare image", err)
 		}
 		if base64.StdEncoding.EncodedLen(len(raw)) > faceid.MaxCompareImageBase64 {
 			return errorf(CodeImageTooLarge, "The object at compareImageKey is larger than Tencent's 8 MB base64 limit.")

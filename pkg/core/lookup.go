@@ -87,7 +87,7 @@ func (s *Service) referencePage(ctx context.Context, reference, after string, li
 	}
 	keys, more, err := s.store.List(ctx, folder, start, limit)
 	if err != nil {
-		return nil, internalError(err)
+		return nil, storeError("list reference", err)
 	}
 	page := &ReferencePage{Sessions: []SessionSummary{}}
 	for _, key := range keys {

@@ -56,7 +56,7 @@ func (s *Service) putMedia(ctx context.Context, hash string, items []mediaItem) 
 		ct := http.DetectContentType(data)
 		key := mediaPrefix(hash) + it.name + extensionOf(ct)
 		if err := s.media.PutMedia(ctx, key, bytes.NewReader(data), int64(len(data)), ct); err != nil {
-			return nil, internalError(fmt.Errorf("store media: %w", err))
+			return nil, storeError("store media", err)
 		}
 		refs = append(refs, mediaRef{Name: it.name, Key: key, ContentType: ct, Size: int64(len(data))})
 	}
@@ -102,7 +102,7 @@ func (s *Service) mediaLinks(ctx context.Context, refs []mediaRef) ([]MediaLink,
 	for _, r := range refs {
 		u, err := ms.MediaURL(ctx, r.Key, s.cfg.MediaURLTTL)
 		if err != nil {
-			return nil, internalError(fmt.Errorf("media link: %w", err))
+			return nil, storeError("media link", err)
 		}
 		links = append(links, MediaLink{Name: r.Name, ContentType: r.ContentType, Size: r.Size, URL: u, ExpiresAt: exp})
 	}

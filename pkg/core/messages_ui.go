@@ -47,6 +47,8 @@ const (
 	MsgErrTokenExpired               MessageID = "error.token_expired.message"
 	MsgErrUpstreamUnavailableTitle   MessageID = "error.upstream_unavailable.title"
 	MsgErrUpstreamUnavailable        MessageID = "error.upstream_unavailable.message"
+	MsgErrStorageUnavailableTitle    MessageID = "error.storage_unavailable.title"
+	MsgErrStorageUnavailable         MessageID = "error.storage_unavailable.message"
 	MsgErrUpstreamRejectedTitle      MessageID = "error.upstream_rejected.title"
 	MsgErrUpstreamRejected           MessageID = "error.upstream_rejected.message"
 	MsgErrUpstreamMisconfiguredTitle MessageID = "error.upstream_misconfigured.title"
@@ -84,7 +86,8 @@ var codeTexts = map[Code]codeText{
 	CodeInternal:              {MsgErrInternalTitle, MsgErrInternal},
 
 	// The answer about a deleted session, whose Code is declared with the deletion.
-	"session_deleted": {MsgErrSessionDeletedTitle, MsgErrSessionDeleted},
+	"session_deleted":      {MsgErrSessionDeletedTitle, MsgErrSessionDeleted},
+	CodeStorageUnavailable: {MsgErrStorageUnavailableTitle, MsgErrStorageUnavailable},
 }
 
 // Title returns the page title of a page that shows c to a user; an unknown code gets

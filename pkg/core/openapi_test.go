@@ -320,6 +320,7 @@ func TestOpenAPIResponsesOfRealFlows(t *testing.T) {
 	st.setOutcome(b.token, sandbox.Outcome{Result: sandbox.ResultDocument})
 	cb := st.callback(b)
 	check("callback 302", "/callback", "get", cb)
+	st.nextSlot()
 	full := st.get("/result?token="+b.token, "Authorization", "Bearer "+merchantKey)
 	check("full result", "/result", "get", full)
 	if !strings.Contains(full.Body.String(), `"media"`) || !strings.Contains(full.Body.String(), `"documents"`) {

@@ -109,7 +109,9 @@ func TestLogsCarryNoSecrets(t *testing.T) {
 
 	// Upstream failure paths log their causes; those must be clean too.
 	st.sandbox.SetFaults(sandbox.Faults{InternalErrorRate: 1})
+	st.nextSlot()
 	st.summary(b.token, land.ticket)
+	st.nextSlot()
 	st.mustCallback(&browser{token: b.token, cookie: b.cookie})
 	st.sandbox.SetFaults(sandbox.Faults{})
 

@@ -110,7 +110,7 @@ func (s *Service) createSession(ctx context.Context, hash string, rec *sessionRe
 	if err := s.store.Create(ctx, sessionKey(hash), data); err != nil {
 		// A fresh BizToken whose session already exists would mean Tencent reused a
 		// token; either way it is not the caller's fault.
-		return internalError(fmt.Errorf("create session: %w", err))
+		return storeError("create session", err)
 	}
 	return nil
 }
@@ -126,7 +126,7 @@ func (s *Service) loadSession(ctx context.Context, hash string) (*sessionRecord,
 		return nil, errorf(CodeSessionNotFound, "We could not find this verification. Please start again.")
 	}
 	if err != nil {
-		return nil, internalError(fmt.Errorf("read session: %w", err))
+		return nil, storeError("read session", err)
 	}
 	var rec sessionRecord
 	if err := decodeRecord(data, &rec, &rec.Version); err != nil {
@@ -143,7 +143,7 @@ func (s *Service) loadResult(ctx context.Context, hash string) (*resultRecord, e
 		return nil, nil
 	}
 	if err != nil {
-		return nil, internalError(fmt.Errorf("read result: %w", err))
+		return nil, storeError("read result", err)
 	}
 	var rec resultRecord
 	if err := decodeRecord(data, &rec, &rec.Version); err != nil {
@@ -187,7 +187,7 @@ func (s *Service) saveResult(ctx context.Context, hash string, rec *resultRecord
 		return winner, nil
 	}
 	if err != nil {
-		return nil, internalError(fmt.Errorf("create result: %w", err))
+		return nil, storeError("create result", err)
 	}
 	return rec, nil
 }

@@ -150,7 +150,7 @@ func (s *Service) lookup(ctx context.Context, token, hash string) (*resultRecord
 		}
 	}
 	// The merchant's backend can wait for the client's own timeout.
-	res, err = s.fetchAndQueue(ctx, token, hash, sess, 0)
+	res, err = s.checkTencent(ctx, token, hash, sess, 0)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -119,7 +119,7 @@ func (r *sweepRun) each(ctx context.Context, prefix string, step func(context.Co
 				r.count(func(rep *SweepReport) { rep.Remaining = true })
 				return nil
 			}
-			return internalError(err)
+			return storeError("list "+keyFolder(prefix), err)
 		}
 		for _, key := range keys {
 			at, name, ok := parseTimedKey(prefix, key)

@@ -112,13 +112,13 @@ func (s *Service) claimCheck(ctx context.Context, hash string, now time.Time) (b
 	case errors.Is(err, storage.ErrExists):
 		return false, nil
 	}
-	return false, internalError(fmt.Errorf("claim a check: %w", err))
+	return false, storeError("claim a check", err)
 }
 
 // createMarker creates key if it does not exist yet.
 func (s *Service) createMarker(ctx context.Context, key string, data []byte) error {
 	if err := s.store.Create(ctx, key, data); err != nil && !errors.Is(err, storage.ErrExists) {
-		return internalError(fmt.Errorf("write %s entry: %w", keyFolder(key), err))
+		return storeError("write "+keyFolder(key)+" entry", err)
 	}
 	return nil
 }

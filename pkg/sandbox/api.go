@@ -254,6 +254,7 @@ func (s *Sandbox) resultIntl(token, requestID string, now time.Time) (any, *apiE
 	if !ok || ss.legacy {
 		return nil, errorf(codeBizTokenIllegal, "The BizToken is not valid.")
 	}
+	ss.reads++
 	st := s.state(ss, now)
 	if st == stateExpired {
 		return nil, errorf(codeBizTokenExpired, "The BizToken has expired.")
@@ -299,6 +300,7 @@ func (s *Sandbox) resultLegacy(token, requestID string, now time.Time) (any, *ap
 	if !ok || !ss.legacy {
 		return nil, errorf(codeBizTokenIllegal, "The BizToken is not valid.")
 	}
+	ss.reads++
 	st := s.state(ss, now)
 	if st == stateExpired {
 		return nil, errorf(codeBizTokenExpired, "The BizToken has expired.")

@@ -56,6 +56,7 @@ type TokenState struct {
 	AutoSkip        bool
 	HasCompareImage bool
 	Outcomes        []string // the outcomes that fit this token
+	ResultReads     int      // result actions the sandbox answered for this token
 }
 
 // TokenState reports the state of bizToken, or ErrUnknownToken.
@@ -99,7 +100,7 @@ func (s *Sandbox) tokenStateLocked(ss *session, now time.Time) TokenState {
 		StartDeadline: s.startDeadline(ss), ResultDeadline: s.resultDeadline(ss),
 		CheckMode: ss.cfg.checkMode, IDCardType: ss.cfg.idCardType, Language: ss.cfg.language,
 		ThemeColor: ss.cfg.themeColor, AutoSkip: ss.cfg.autoSkip, HasCompareImage: ss.cfg.hasCompareImage,
-		Outcomes: outcomesFor(ss),
+		Outcomes: outcomesFor(ss), ResultReads: ss.reads,
 	}
 	if ss.legacy {
 		st.Action = actionApplyLegacy

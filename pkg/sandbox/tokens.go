@@ -23,6 +23,7 @@ type session struct {
 	outcome  Outcome
 	verdict  *verdict // the stored result, so that repeated reads agree
 	mediaID  string   // legacy media links name this, never the token
+	reads    int      // result actions answered for this token
 }
 
 // Token states, as the control API reports them.
