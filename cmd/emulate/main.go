@@ -150,6 +150,8 @@ func emulate(ctx context.Context, o options, sb *sandboxtest.Server) ([]answer, 
 		"FACEGATE_TICKET_SECRETS=emulate-ticket-secret-0123456789abcdef",
 		"FACEGATE_TOKEN_KEYS=emulate-token-key-0123456789abcdef012345",
 		"FACEGATE_MERCHANT_KEYS=" + MerchantKey,
+		// The recorded start events are a browser's navigation without a start token.
+		"FACEGATE_ANONYMOUS_STARTS=true",
 	}
 
 	var answers []answer
@@ -267,8 +269,9 @@ func replay(ctx context.Context, o options, runtimeName, fn string, p *runtimete
 	return answers, nil
 }
 
-// htmlCode finds the code on the error page a browser navigation gets.
-var htmlCode = regexp.MustCompile(`Error code: ([a-z_]+)`)
+// htmlCode finds the code on the error page a browser navigation gets (in a meta tag:
+// the page itself never shows it).
+var htmlCode = regexp.MustCompile(`<meta name="facegate-error" content="([a-z_]+)">`)
 
 // read takes the status, Location and error code from a gateway response document: API
 // Gateway payload 1.0 or 2.0, a Function URL's, or SCF's integrated response. All four

@@ -80,7 +80,7 @@ func TestAnswerReadsEveryResponseShape(t *testing.T) {
 	}{
 		{"payload 1.0 redirect", `{"statusCode":302,"headers":{},"multiValueHeaders":{"Location":["https://x/"]},"body":""}`, "302 Location: https://x/", false},
 		{"payload 2.0 json error", `{"statusCode":401,"headers":{"Content-Type":"application/json"},"body":"{\"error\":{\"code\":\"unauthorized\",\"message\":\"m\"}}"}`, "401 unauthorized", false},
-		{"scf html error", `{"isBase64Encoded":false,"statusCode":404,"headers":{},"body":"<p class=\"code\">Error code: session_not_found</p>"}`, "404 session_not_found", false},
+		{"scf html error", `{"isBase64Encoded":false,"statusCode":404,"headers":{},"body":"<meta name=\"facegate-error\" content=\"session_not_found\">"}`, "404 session_not_found", false},
 		{"base64 body", `{"statusCode":503,"body":"eyJlcnJvciI6eyJjb2RlIjoidXBzdHJlYW1fdW5hdmFpbGFibGUifX0=","isBase64Encoded":true}`, "503 upstream_unavailable", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

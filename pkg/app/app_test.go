@@ -243,6 +243,7 @@ func sandboxEnv(t *testing.T) (map[string]string, *sandbox.Sandbox) {
 	env["FACEGATE_SECRET_ID"] = sandbox.TestSecretID
 	env["FACEGATE_SECRET_KEY"] = sandbox.TestSecretKey
 	env["FACEGATE_MERCHANT_KEYS"] = "merchant-key-0123456789"
+	env["FACEGATE_ANONYMOUS_STARTS"] = "true" // the flows below start from a browser
 	return env, sb
 }
 

@@ -240,6 +240,9 @@ var (
 		"Webhook.Timeout":      "FACEGATE_WEBHOOK_TIMEOUT",
 		"Retention":            "FACEGATE_RETENTION",
 		"SweepRate":            "FACEGATE_SWEEP_RATE",
+		"Brand.Name":           "FACEGATE_MERCHANT_NAME",
+		"Brand.Color":          "FACEGATE_BRAND_COLOR",
+		"Brand.HomeURL":        "FACEGATE_HOME_URL",
 	}
 	faceIDVariables = map[string]string{
 		"Credentials": "FACEGATE_SECRET_ID",
@@ -321,8 +324,14 @@ func (e *envReader) coreConfig(cfg *Config) core.Config {
 			Secrets: e.getenvList("FACEGATE_WEBHOOK_SECRETS"),
 			Timeout: e.getenvDuration("FACEGATE_WEBHOOK_TIMEOUT", core.DefaultWebhookTimeout),
 		},
-		Retention: e.getenvDuration("FACEGATE_RETENTION", core.DefaultRetention),
-		SweepRate: e.getenvFloat("FACEGATE_SWEEP_RATE", core.DefaultSweepRate),
+		Retention:       e.getenvDuration("FACEGATE_RETENTION", core.DefaultRetention),
+		SweepRate:       e.getenvFloat("FACEGATE_SWEEP_RATE", core.DefaultSweepRate),
+		AnonymousStarts: e.getenvBool("FACEGATE_ANONYMOUS_STARTS", false),
+		Brand: core.Brand{
+			Name:    e.getenv("FACEGATE_MERCHANT_NAME"),
+			Color:   e.getenv("FACEGATE_BRAND_COLOR"),
+			HomeURL: e.getenv("FACEGATE_HOME_URL"),
+		},
 	}
 	if e.getenvBool("FACEGATE_DEV_SECRETS", false) {
 		if len(c.TicketSecrets) == 0 {

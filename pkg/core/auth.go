@@ -34,3 +34,13 @@ func (s *Service) merchantAuth(r *http.Request) (bool, error) {
 	}
 	return true, nil
 }
+
+// merchantKeyHashes returns the SHA-256 of each merchant key, the form keys are compared in.
+func merchantKeyHashes(keys []string) [][]byte {
+	out := make([][]byte, 0, len(keys))
+	for _, k := range keys {
+		sum := sha256.Sum256([]byte(k))
+		out = append(out, sum[:])
+	}
+	return out
+}

@@ -18,23 +18,24 @@ import (
 	"github.com/facegate/facegate/pkg/sandbox"
 )
 
-// TestCallsPerVerification holds the design's floor: at start one write of the session and
+// TestCallsPerVerification holds the design's floor: at start the write that proves the
+// store takes writes before the billed Apply (removed again), one write of the session and
 // one of its first entry in the sweeper's schedule; at callback one read of the session,
 // one of the result (absent), the claim of the Tencent read, one Tencent call and one
 // write; one read (and no Tencent call) per result on a terminal session.
 func TestCallsPerVerification(t *testing.T) {
 	st := newStack(t, stackOptions{})
-	type counts struct{ creates, claims, gets, tencent int64 }
+	type counts struct{ creates, claims, probes, gets, tencent int64 }
 	measure := func(f func()) counts {
 		st.store.reset()
 		before := st.faceid.calls.Load()
 		f()
-		return counts{st.store.creates.Load(), st.store.claims.Load(), st.store.gets.Load(), st.faceid.calls.Load() - before}
+		return counts{st.store.creates.Load(), st.store.claims.Load(), st.store.probes.Load(), st.store.gets.Load(), st.faceid.calls.Load() - before}
 	}
 	var b *browser
 	start := measure(func() { b = st.startPost(core.StartOptions{ReturnTo: returnTo, Mode: 3}) })
-	if start.creates != 2 || start.tencent != 1 || start.gets != 0 {
-		t.Fatalf("start: %+v, want 2 writes (session, schedule), 1 Tencent call, no reads", start)
+	if start.creates != 2 || start.probes != 1 || start.tencent != 1 || start.gets != 0 {
+		t.Fatalf("start: %+v, want a write-ahead, 2 writes (session, schedule), 1 Tencent call, no reads", start)
 	}
 	st.setOutcome(b.token, sandbox.Outcome{Result: sandbox.ResultPass})
 	var land landing

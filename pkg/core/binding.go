@@ -65,18 +65,6 @@ func (c cookieSpec) set(w http.ResponseWriter, nonce string) {
 	})
 }
 
-func (c cookieSpec) clear(w http.ResponseWriter) {
-	http.SetCookie(w, &http.Cookie{
-		Name:     c.name,
-		Value:    "",
-		Path:     c.path,
-		MaxAge:   -1,
-		HttpOnly: true,
-		Secure:   c.secure,
-		SameSite: http.SameSiteLaxMode,
-	})
-}
-
 // bound reports whether the request holds the nonce whose hash is want. Comparison is in
 // constant time over the hashes.
 func (c cookieSpec) bound(r *http.Request, want string) bool {

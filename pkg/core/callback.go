@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 )
 
@@ -20,10 +21,14 @@ func (s *Service) CallbackHandler() http.Handler {
 			return err
 		}
 		loc, err := s.callback(r.Context(), r, token)
+		if isCode(err, CodeStorageUnavailable) && callbackPage(r) {
+			s.logRefusal(r, asError(err))
+			s.waitingPage(w, r)
+			return nil
+		}
 		if err != nil {
 			return err
 		}
-		s.cookie.clear(w)
 		redirect(w, loc)
 		return nil
 	}))
@@ -42,29 +47,37 @@ func callbackPage(r *http.Request) bool {
 // callback finishes the browser's part: it checks the binding, reads the result once (a
 // stored terminal result needs no Tencent call), stores a terminal result and returns
 // where to send the browser. Pending or an unavailable Tencent is not an error here: the
-// browser goes back with status pending and a ticket to poll /result with.
+// browser goes back with status pending and a ticket to poll /result with. Once the
+// session is known, every refusal goes back to the merchant's page too, with
+// status=error and its code, so the user never meets a dead end.
+//
+// The binding cookie is not cleared: it lives as long as a user may take on Tencent's page
+// (StartWindow plus BindingFinishTime) and no longer, so a user who comes back pending,
+// finishes and opens the link again is still recognised, and so is one who reopens the
+// callback of a finished verification.
 func (s *Service) callback(ctx context.Context, r *http.Request, token string) (string, error) {
 	hash := tokenHash(token)
 	sess, err := s.loadSession(ctx, hash)
 	if err != nil {
 		return "", err
 	}
+	back := func(err error) (string, error) { return "", &returnError{returnTo: sess.ReturnTo, err: err} }
 	if sess.BindingHash != "" && !s.cookie.bound(r, sess.BindingHash) {
-		return "", errorf(CodeBindingMismatch, "This verification was started in another browser. Please start again on this device.")
+		return back(errorf(CodeBindingMismatch, "This verification was started in another browser. Please start again on this device."))
 	}
 	res, err := s.loadResult(ctx, hash)
 	if err != nil {
-		return "", err
+		return back(err)
 	}
 	if res == nil {
 		if !s.now().Before(sess.ExpiresAt) {
-			return "", errorf(CodeTokenExpired, "This verification has expired. Please start again.")
+			return back(errorf(CodeTokenExpired, "This verification has expired. Please start again."))
 		}
 		res, err = s.checkTencent(ctx, token, hash, sess, s.cfg.CallbackTimeout)
 		if err != nil {
 			e := asError(err)
 			s.log.WarnContext(ctx, "result not available at callback; answering pending",
-				"session", shortHash(hash), "code", e.Code, "err", e.Err)
+				"session", shortHash(hash), "code", e.Code, "err", logErr(e.Err))
 			res = nil
 		}
 	}
@@ -78,4 +91,30 @@ func (s *Service) callback(ctx context.Context, r *http.Request, token string) (
 		"ticket": {ticket},
 		"status": {string(status)},
 	}), nil
+}
+
+// maxCallbackRetries is how often the waiting page reloads before it gives up.
+const maxCallbackRetries = 3
+
+// waitingPage answers a callback that could not read the store: the page reloads itself a
+// few times (the parameter fg_retry counts, and the callback ignores it), then tells the
+// user their verification is safe and where to go.
+func (s *Service) waitingPage(w http.ResponseWriter, r *http.Request) {
+	lang := pageLanguage(r, "")
+	attempt, _ := strconv.Atoi(r.URL.Query().Get("fg_retry"))
+	w.Header().Set("Retry-After", strconv.Itoa(refreshSeconds))
+	p := page{
+		status: http.StatusServiceUnavailable, lang: lang, code: CodeStorageUnavailable,
+		title: CodeStorageUnavailable.Title().Text(lang),
+		link:  s.homeLink(lang),
+	}
+	if attempt < maxCallbackRetries {
+		q := r.URL.Query()
+		q.Set("fg_retry", strconv.Itoa(attempt+1))
+		p.lines = []string{MsgUIRetryPage.Text(lang)}
+		p.refresh = &pageLink{href: "?" + q.Encode()}
+	} else {
+		p.lines = []string{MsgUISafeToClose.Text(lang)}
+	}
+	s.writePage(w, p)
 }

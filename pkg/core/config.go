@@ -1,7 +1,6 @@
 package core
 
 import (
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"net/url"
@@ -59,9 +58,12 @@ type Config struct {
 	TicketTTL time.Duration
 	// MerchantKeys are the bearer keys of merchant backends (full results; start without binding).
 	MerchantKeys []string
-	// StartTokenSecrets, when set, make /start require a merchant-signed start token
-	// (or a merchant key). The first signs, all verify.
+	// StartTokenSecrets verify merchant-signed start tokens, which a browser needs to
+	// start a verification (a backend sends the merchant key). The first signs, all verify.
 	StartTokenSecrets [][]byte
+	// AnonymousStarts lets a browser start a verification with neither: every such start
+	// can be billed by Tencent, so it is off unless the merchant switches it on.
+	AnonymousStarts bool
 	// CORSOrigins are the exact origins (scheme://host[:port]) allowed to call /start and
 	// /result from a browser.
 	CORSOrigins []string
@@ -101,6 +103,8 @@ type Config struct {
 	// session, its result, media and index entries once it is older than this and
 	// finished. Default and maximum 72 hours.
 	Retention time.Duration
+	// Brand is how facegate's own pages show the merchant.
+	Brand Brand
 	// SweepRate caps the sweeper's Tencent calls per second; default 10, at most 20.
 	// Unpaced turns the cap off, for benchmarks against the sandbox.
 	SweepRate float64
@@ -179,6 +183,7 @@ func (c *Config) Validate() error {
 		}
 	}
 	c.Webhook.validate(fail)
+	c.Brand.validate(fail)
 	if c.Retention > DefaultRetention {
 		fail("Retention", "at most %s: Tencent keeps results 72 hours, and so does this product", DefaultRetention)
 	}
@@ -282,14 +287,4 @@ func orDefault(d, def time.Duration) time.Duration {
 		return def
 	}
 	return d
-}
-
-// merchantKeyHashes returns the SHA-256 of each merchant key, the form keys are compared in.
-func merchantKeyHashes(keys []string) [][]byte {
-	out := make([][]byte, 0, len(keys))
-	for _, k := range keys {
-		sum := sha256.Sum256([]byte(k))
-		out = append(out, sum[:])
-	}
-	return out
 }

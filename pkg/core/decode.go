@@ -1,12 +1,14 @@
 package core
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
 	"mime"
 	"net/http"
 	"net/url"
+	"reflect"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -28,8 +30,9 @@ const (
 	maxAuthHeader = 1 << 10
 )
 
-// decodeJSON reads a capped JSON body strictly: the media type must be JSON, the size within
-// limit, no unknown fields and nothing after the value.
+// decodeJSON reads a capped JSON object strictly: the media type must be JSON, the size
+// within limit, every key one of v's JSON field names exactly as written (Go's decoder
+// alone would take "RETURNTO" for "returnTo") and given once, and nothing after the value.
 func decodeJSON(w http.ResponseWriter, r *http.Request, limit int64, v any) error {
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mt != "application/json" {
@@ -38,21 +41,65 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, limit int64, v any) erro
 	if r.ContentLength > limit {
 		return errorf(CodeBodyTooLarge, "The request body is larger than %d bytes.", limit)
 	}
-	body := http.MaxBytesReader(w, r.Body, limit)
-	dec := json.NewDecoder(body)
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
+		return jsonError(err, limit)
+	}
+	if err := checkObjectKeys(data, jsonFieldNames(v)); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return jsonError(err, limit)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		if err != nil {
-			if e := jsonError(err, limit); e.Code == CodeBodyTooLarge {
-				return e
-			}
-		}
 		return errorf(CodeInvalidRequest, "The request body must hold exactly one JSON object.")
 	}
 	return nil
+}
+
+// checkObjectKeys walks the top level of a JSON object and refuses a key that is not in
+// names (compared exactly) or that comes twice. Values are skipped unread; what is not an
+// object is left to the decoder to refuse.
+func checkObjectKeys(data []byte, names []string) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil
+	}
+	seen := make(map[string]bool, len(names))
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil
+		}
+		key, _ := tok.(string)
+		if !slices.Contains(names, key) {
+			return errorf(CodeInvalidRequest, "Unknown field %q.", clip(key, 64))
+		}
+		if seen[key] {
+			return errorf(CodeInvalidRequest, "The field %q is given twice.", key)
+		}
+		seen[key] = true
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return nil
+		}
+	}
+	return nil
+}
+
+// jsonFieldNames lists the JSON names of the fields of the struct v points to.
+func jsonFieldNames(v any) []string {
+	t := reflect.TypeOf(v).Elem()
+	names := make([]string, 0, t.NumField())
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		if name != "" && name != "-" {
+			names = append(names, name)
+		}
+	}
+	return names
 }
 
 func jsonError(err error, limit int64) *Error {

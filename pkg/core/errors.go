@@ -28,6 +28,9 @@ const (
 	CodeUnauthorized          Code = "unauthorized"
 	CodeStartTokenRequired    Code = "start_token_required"
 	CodeInvalidStartToken     Code = "invalid_start_token"
+	CodeStartTokenUsed        Code = "start_token_used"
+	CodeIdempotencyKeyReused  Code = "idempotency_key_reused"
+	CodeIdempotencyInProgress Code = "idempotency_in_progress"
 	CodeInvalidTicket         Code = "invalid_ticket"
 	CodeBindingMismatch       Code = "binding_mismatch"
 	CodeSessionNotFound       Code = "session_not_found"
@@ -56,6 +59,9 @@ var codeStatus = map[Code]int{
 	CodeUnauthorized:          http.StatusUnauthorized,
 	CodeStartTokenRequired:    http.StatusUnauthorized,
 	CodeInvalidStartToken:     http.StatusUnauthorized,
+	CodeStartTokenUsed:        http.StatusConflict,
+	CodeIdempotencyKeyReused:  http.StatusConflict,
+	CodeIdempotencyInProgress: http.StatusConflict,
 	CodeInvalidTicket:         http.StatusUnauthorized,
 	CodeBindingMismatch:       http.StatusForbidden,
 	CodeSessionNotFound:       http.StatusNotFound,
@@ -74,7 +80,8 @@ func Codes() []Code {
 	return []Code{
 		CodeInvalidRequest, CodeInvalidToken, CodeInvalidReturnTo, CodeInvalidOption, CodeInvalidImage,
 		CodeImageNotFound, CodeImageTooLarge, CodeBodyTooLarge, CodeUnsupportedMediaType, CodeMethodNotAllowed,
-		CodeNotFound, CodeUnauthorized, CodeStartTokenRequired, CodeInvalidStartToken, CodeInvalidTicket,
+		CodeNotFound, CodeUnauthorized, CodeStartTokenRequired, CodeInvalidStartToken, CodeStartTokenUsed,
+		CodeIdempotencyKeyReused, CodeIdempotencyInProgress, CodeInvalidTicket,
 		CodeBindingMismatch, CodeSessionNotFound, CodeTokenExpired, CodeSessionDeleted, CodeUpstreamUnavailable, CodeStorageUnavailable, CodeUpstreamRejected,
 		CodeUpstreamMisconfigured, CodeInternal,
 	}

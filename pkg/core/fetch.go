@@ -80,7 +80,7 @@ func (s *Service) checkTencent(ctx context.Context, token, hash string, sess *se
 		return res, err
 	}
 	if err := s.queueEvent(ctx, hash, res); err != nil {
-		s.log.WarnContext(ctx, "webhook event not queued; the sweeper will queue it", "session", shortHash(hash), "err", err)
+		s.log.WarnContext(ctx, "webhook event not queued; the sweeper will queue it", "session", shortHash(hash), "err", logErr(err))
 	}
 	return res, nil
 }

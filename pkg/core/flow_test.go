@@ -265,9 +265,10 @@ func TestFlowExpired(t *testing.T) {
 		b := st.startPost(core.StartOptions{ReturnTo: returnTo, Mode: 3})
 		st.clock.Advance(73 * time.Hour)
 		creates, calls := st.store.creates.Load(), st.faceid.calls.Load()
+		// The browser goes back to the merchant's page, told that the link expired.
 		rec := st.callback(b)
-		if rec.Code != http.StatusGone || !strings.Contains(rec.Header().Get("Content-Type"), "text/html") {
-			t.Fatalf("callback = %d %s", rec.Code, rec.Header().Get("Content-Type"))
+		if rec.Code != http.StatusFound || !strings.HasSuffix(rec.Header().Get("Location"), "?code=token_expired&status=error") {
+			t.Fatalf("callback = %d %s", rec.Code, rec.Header().Get("Location"))
 		}
 		if _, rec := st.fullResult(b.token); rec.Code != http.StatusGone || errorCode(t, rec) != "token_expired" {
 			t.Fatalf("result = %d %s", rec.Code, rec.Body)

@@ -90,9 +90,11 @@ type countingStore struct {
 	puts    atomic.Int64
 	deletes atomic.Int64
 	lists   atomic.Int64
-	// claims counts the creates of Tencent-read claims (checks/), which creates leaves
+	// claims counts the creates of Tencent-read claims (checks/) and probes the writes
+	// a start makes before its billed Apply (probes/, deleted again), which creates leaves
 	// out: they are markers, not records.
 	claims atomic.Int64
+	probes atomic.Int64
 }
 
 func (c *countingStore) Delete(ctx context.Context, key string) error {
@@ -106,9 +108,12 @@ func (c *countingStore) List(ctx context.Context, prefix, after string, limit in
 }
 
 func (c *countingStore) Create(ctx context.Context, key string, data []byte) error {
-	if strings.HasPrefix(key, "checks/") {
+	switch {
+	case strings.HasPrefix(key, "checks/"):
 		c.claims.Add(1)
-	} else {
+	case strings.HasPrefix(key, "probes/"):
+		c.probes.Add(1)
+	default:
 		c.creates.Add(1)
 	}
 	return c.inner.Create(ctx, key, data)
@@ -135,6 +140,7 @@ func (c *countingStore) reset() {
 	c.deletes.Store(0)
 	c.lists.Store(0)
 	c.claims.Store(0)
+	c.probes.Store(0)
 }
 
 // nextSlot moves the clock past the current Tencent-read slot, so the next read of a
@@ -263,6 +269,9 @@ func testConfig() core.Config {
 		TokenKeys:     [][]byte{tokenKey},
 		MerchantKeys:  []string{merchantKey},
 		CORSOrigins:   []string{"https://shop.example.test"},
+		// Most flows here start from a browser without a start token: a merchant who has
+		// switched anonymous starts on. TestAnonymousStartsAreOffByDefault covers the rest.
+		AnonymousStarts: true,
 		Policy: core.Policy{
 			Languages:     faceid.Languages(),
 			Modes:         []int64{1, 2, 3, 4},

@@ -17,19 +17,29 @@ import (
 //	outbox/<unix>/<event id>.<n>    a webhook delivery due at <unix>, attempt n
 //	refs/<reference hash>/<inverted unix ms>-<hash> the sessions of a merchant reference, newest first
 //	checks/<hash>/<slot>            a claim on one Tencent read of a session in one time slot
+//	starttokens/<expiry>/<hash>     a spent start token, until it expires
+//	probes/<unix>/<id>              a start in progress (the write made before a billed Apply)
+//	idem/<key hash>.json, .done     an idempotent start's request and answer, for 24 hours
 func sessionKey(hash string) string   { return "sessions/" + hash + ".json" }
 func resultKey(hash string) string    { return "results/" + hash + ".json" }
 func mediaPrefix(hash string) string  { return "media/" + hash + "/" }
 func checksPrefix(hash string) string { return "checks/" + hash + "/" }
 
 const (
-	duePrefix    = "due/"
-	outboxPrefix = "outbox/"
-	refsPrefix   = "refs/"
+	duePrefix         = "due/"
+	outboxPrefix      = "outbox/"
+	refsPrefix        = "refs/"
+	startTokensPrefix = "starttokens/"
+	probesPrefix      = "probes/"
+	idemPrefix        = "idem/"
 )
 
+func idemKey(id string) string       { return idemPrefix + id + ".json" }
+func idemAnswerKey(id string) string { return idemPrefix + id + ".done" }
+
 // reservedPrefixes are the service's own folders; a compare-image prefix may not reach them.
-var reservedPrefixes = []string{"sessions/", "results/", "media/", duePrefix, outboxPrefix, refsPrefix, "checks/"}
+var reservedPrefixes = []string{"sessions/", "results/", "media/", duePrefix, outboxPrefix, refsPrefix, "checks/",
+	"delivered/", startTokensPrefix, probesPrefix, idemPrefix}
 
 // reservedPrefix reports whether p would let a caller read the service's own objects.
 func reservedPrefix(p string) bool {

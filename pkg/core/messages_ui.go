@@ -49,6 +49,12 @@ const (
 	MsgErrUpstreamUnavailable        MessageID = "error.upstream_unavailable.message"
 	MsgErrStorageUnavailableTitle    MessageID = "error.storage_unavailable.title"
 	MsgErrStorageUnavailable         MessageID = "error.storage_unavailable.message"
+	MsgErrStartTokenUsedTitle        MessageID = "error.start_token_used.title"
+	MsgErrStartTokenUsed             MessageID = "error.start_token_used.message"
+	MsgErrIdempotencyReusedTitle     MessageID = "error.idempotency_key_reused.title"
+	MsgErrIdempotencyReused          MessageID = "error.idempotency_key_reused.message"
+	MsgErrIdempotencyBusyTitle       MessageID = "error.idempotency_in_progress.title"
+	MsgErrIdempotencyBusy            MessageID = "error.idempotency_in_progress.message"
 	MsgErrUpstreamRejectedTitle      MessageID = "error.upstream_rejected.title"
 	MsgErrUpstreamRejected           MessageID = "error.upstream_rejected.message"
 	MsgErrUpstreamMisconfiguredTitle MessageID = "error.upstream_misconfigured.title"
@@ -86,8 +92,11 @@ var codeTexts = map[Code]codeText{
 	CodeInternal:              {MsgErrInternalTitle, MsgErrInternal},
 
 	// The answer about a deleted session, whose Code is declared with the deletion.
-	"session_deleted":      {MsgErrSessionDeletedTitle, MsgErrSessionDeleted},
-	CodeStorageUnavailable: {MsgErrStorageUnavailableTitle, MsgErrStorageUnavailable},
+	"session_deleted":         {MsgErrSessionDeletedTitle, MsgErrSessionDeleted},
+	CodeStorageUnavailable:    {MsgErrStorageUnavailableTitle, MsgErrStorageUnavailable},
+	CodeStartTokenUsed:        {MsgErrStartTokenUsedTitle, MsgErrStartTokenUsed},
+	CodeIdempotencyKeyReused:  {MsgErrIdempotencyReusedTitle, MsgErrIdempotencyReused},
+	CodeIdempotencyInProgress: {MsgErrIdempotencyBusyTitle, MsgErrIdempotencyBusy},
 }
 
 // Title returns the page title of a page that shows c to a user; an unknown code gets

@@ -162,10 +162,7 @@ func errDeleted() *Error {
 	return errorf(CodeSessionDeleted, "This verification was deleted.")
 }
 
-func isDeleted(err error) bool {
-	var e *Error
-	return errors.As(err, &e) && e.Code == CodeSessionDeleted
-}
+func isDeleted(err error) bool { return isCode(err, CodeSessionDeleted) }
 
 // saveResult writes the terminal result once. If another writer got there first, its copy
 // wins and is returned: both saw a terminal status for the same token, and the first one

@@ -3,6 +3,7 @@ package core
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -16,13 +17,25 @@ import (
 type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 
 // endpoint turns h into an http.Handler: the one place where a returned error becomes
-// the answer — a small HTML page when page says the request is a browser navigation,
-// the JSON error envelope otherwise.
+// the answer — a page when page says the request is a browser navigation (or, for an
+// error that knows the merchant's page to return to, a redirect there), the JSON error
+// envelope otherwise.
 func (s *Service) endpoint(page func(*http.Request) bool, h handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := h(w, r); err != nil {
-			s.writeError(w, r, err, page(r))
+		err := h(w, r)
+		if err == nil {
+			return
 		}
+		var back *returnError
+		if errors.As(err, &back) {
+			if page(r) {
+				s.logRefusal(r, asError(back.err))
+				backToMerchant(w, back.returnTo, asError(back.err).Code)
+				return
+			}
+			err = back.err
+		}
+		s.writeError(w, r, err, page(r))
 	})
 }
 
@@ -41,33 +54,48 @@ func secure(next http.Handler) http.Handler {
 	})
 }
 
-// writeError answers err as JSON, or as a small HTML page when html is true. It is the
-// only place that logs failures, and it logs only what is safe: the code, the status and,
+// writeError answers err as JSON, or as a page in the user's language when html is true.
+// It is the only place that logs failures, and it logs only what is safe: the code, the status and,
 // for 5xx, the cause (which never holds tokens or secrets).
 func (s *Service) writeError(w http.ResponseWriter, r *http.Request, err error, html bool) {
 	e := asError(err)
 	status := e.HTTPStatus()
-	ctx := r.Context()
-	if status >= 500 {
-		s.log.ErrorContext(ctx, "request failed", "code", e.Code, "status", status, "err", e.Err)
-	} else {
-		s.log.InfoContext(ctx, "request refused", "code", e.Code, "status", status)
-	}
+	s.logRefusal(r, e)
 	if e.RetryAfter > 0 {
 		secs := int((e.RetryAfter + time.Second - 1) / time.Second)
 		w.Header().Set("Retry-After", strconv.Itoa(secs))
 	}
-	msg := publicMessage(e)
 	if html {
-		writeErrorPage(w, status, e.Code, msg)
+		s.errorPage(w, r, status, e.Code, "")
 		return
 	}
-	body := errbody.JSON(string(e.Code), msg)
+	body := errbody.JSON(string(e.Code), publicMessage(e))
 	errbody.SetHeaders(w.Header())
 	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
 }
+
+// logRefusal logs a failed request once, with only what is safe: the code, the status
+// and, for 5xx, the cause (scrubbed of hashes and paths; it never holds tokens or secrets).
+func (s *Service) logRefusal(r *http.Request, e *Error) {
+	status := e.HTTPStatus()
+	if status >= 500 {
+		s.log.ErrorContext(r.Context(), "request failed", "code", e.Code, "status", status, "err", logErr(e.Err))
+	} else {
+		s.log.InfoContext(r.Context(), "request refused", "code", e.Code, "status", status)
+	}
+}
+
+// returnError is an error of a browser navigation whose merchant page is known: the
+// browser goes back there with status=error and the code, not to an error page.
+type returnError struct {
+	returnTo string
+	err      error
+}
+
+func (e *returnError) Error() string { return e.err.Error() }
+func (e *returnError) Unwrap() error { return e.err }
 
 // writeJSON answers v, which is one of the API's own response types.
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -128,10 +128,11 @@ func (a *Allowlist) check(raw string) string {
 var reservedParams = []string{"token", "ticket", "status"}
 
 // reservedParam names a reserved parameter that rawQuery already carries. It reads the query
-// as a browser's URLSearchParams does (only '&' separates pairs, '+' is a space), so a pair
-// that Go's parser skips, such as "token=x;y", is found too.
+// as a browser's URLSearchParams does ('&' separates pairs, '+' is a space), so a pair
+// that Go's parser skips, such as "token=x;y", is found too; and as servers that also
+// split on ';' (old CGI and Java servlet conventions) do, so "a=1;token=x" is found.
 func reservedParam(rawQuery string) string {
-	for pair := range strings.SplitSeq(rawQuery, "&") {
+	for pair := range strings.FieldsFuncSeq(rawQuery, func(r rune) bool { return r == '&' || r == ';' }) {
 		key, _, _ := strings.Cut(pair, "=")
 		key = strings.ReplaceAll(key, "+", " ")
 		if k, err := url.PathUnescape(key); err == nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"html"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -46,10 +47,14 @@ func TestBindingCookieAttributes(t *testing.T) {
 	if cb.Code != http.StatusFound {
 		t.Fatalf("callback = %d", cb.Code)
 	}
-	cleared := cb.Header().Values("Set-Cookie")
-	if len(cleared) != 1 || !strings.Contains(cleared[0], "__Secure-facegate_binding=;") || !strings.Contains(cleared[0], "Max-Age=0") ||
-		!strings.Contains(cleared[0], "Path=/callback") {
-		t.Fatalf("callback cookie = %q, want the binding cleared", cleared)
+	// The binding is not cleared: it lives its Max-Age, so the same browser is recognised
+	// when it comes back (pending, then finished) or reopens the link.
+	if kept := cb.Header().Values("Set-Cookie"); len(kept) != 0 {
+		t.Fatalf("callback cookie = %q, want the binding left as it is", kept)
+	}
+	if again := st.callback(&browser{token: resp.Token, cookie: ck}); again.Code != http.StatusFound ||
+		!strings.Contains(again.Header().Get("Location"), "status=passed") {
+		t.Fatalf("reopened callback = %d %s", again.Code, again.Header().Get("Location"))
 	}
 
 	local := newStack(t, stackOptions{})
@@ -85,10 +90,14 @@ func TestBindingMismatchWritesNothing(t *testing.T) {
 		"huge nonce":   {Name: b.cookie.Name, Value: strings.Repeat("A", 4096)},
 		"other cookie": {Name: "facegate_other", Value: b.cookie.Value},
 	} {
+		// The session is known, so the browser goes back to the merchant's page with
+		// status=error and the code: no dead end, no token, no ticket.
 		rec := st.callback(&browser{token: b.token, cookie: ck})
-		if rec.Code != http.StatusForbidden || !strings.Contains(rec.Body.String(), "binding_mismatch") ||
-			!strings.HasPrefix(rec.Header().Get("Content-Type"), "text/html") {
-			t.Errorf("%s: callback = %d %s", name, rec.Code, rec.Body)
+		loc, _ := url.Parse(rec.Header().Get("Location"))
+		if rec.Code != http.StatusFound || loc == nil || !strings.HasPrefix(loc.String(), returnTo) ||
+			loc.Query().Get("status") != "error" || loc.Query().Get("code") != "binding_mismatch" ||
+			loc.Query().Has("token") || loc.Query().Has("ticket") {
+			t.Errorf("%s: callback = %d %s", name, rec.Code, rec.Header().Get("Location"))
 		}
 	}
 	req := httptest.NewRequest(http.MethodGet, callbackURL+"?token="+b.token, nil)
@@ -123,8 +132,12 @@ func TestCallbackRefusals(t *testing.T) {
 		if rec.Code != c.status || errorCode(t, rec) != c.code {
 			t.Errorf("%s: %d %s, want %d %s", name, rec.Code, rec.Body, c.status, c.code)
 		}
+		// No session to go back to: a page that says what to do, without the code.
 		page := st.get(c.target, "Accept", "text/html")
-		if page.Code != c.status || !strings.Contains(page.Body.String(), "<!doctype html>") || !strings.Contains(page.Body.String(), c.code) {
+		msg := core.Code(c.code).UserMessage().Text("en")
+		_, visible, _ := strings.Cut(page.Body.String(), "<body>")
+		if page.Code != c.status || !strings.Contains(page.Body.String(), "<!doctype html>") ||
+			!strings.Contains(visible, html.EscapeString(msg)) || strings.Contains(visible, c.code) {
 			t.Errorf("%s: page %d %s", name, page.Code, page.Body)
 		}
 	}
@@ -237,7 +250,10 @@ func TestStartRefusalsWriteNothing(t *testing.T) {
 		"not JSON":             {`returnTo=x`, 400, "invalid_request"},
 		"array":                {`[]`, 400, "invalid_request"},
 		"empty body":           {``, 400, "invalid_request"},
-		"duplicate key trick":  {`{"returnTo":"` + returnTo + `","returnTo":"https://evil.example/"}`, 400, "invalid_return_to"},
+		"duplicate key trick":  {`{"returnTo":"` + returnTo + `","returnTo":"https://evil.example/"}`, 400, "invalid_request"},
+		"key in another case":  {`{"RETURNTO":"https://evil.example/","returnTo":"` + returnTo + `"}`, 400, "invalid_request"},
+		"NUL in extra":         {core.StartOptions{ReturnTo: returnTo, Extra: "a\x00b"}, 400, "invalid_option"},
+		"newline in reference": {core.StartOptions{ReturnTo: returnTo, Reference: "a\nb"}, 400, "invalid_option"},
 		"body too large":       {`{"returnTo":"` + returnTo + `","extra":"` + strings.Repeat("x", core.MaxStartBody) + `"}`, 413, "body_too_large"},
 	} {
 		rec := st.postJSON("/start", c.body)
@@ -292,7 +308,10 @@ func TestStartRefusalsWriteNothing(t *testing.T) {
 }
 
 func TestStartTokenRequirement(t *testing.T) {
-	st := newStack(t, stackOptions{config: func(c *core.Config) { c.StartTokenSecrets = [][]byte{startSecret} }})
+	st := newStack(t, stackOptions{config: func(c *core.Config) {
+		c.StartTokenSecrets = [][]byte{startSecret}
+		c.AnonymousStarts = false
+	}})
 	opts := core.StartOptions{ReturnTo: returnTo, Mode: 3, Extra: "order-7"}
 	if rec := st.postJSON("/start", opts); rec.Code != 401 || errorCode(t, rec) != "start_token_required" {
 		t.Fatalf("no token: %d %s", rec.Code, rec.Body)
@@ -308,7 +327,15 @@ func TestStartTokenRequirement(t *testing.T) {
 	if res, _ := st.fullResult(b.token); res.Extra != "order-7" {
 		t.Fatalf("token options not applied: %+v", res)
 	}
-	// POST repeating the token's options.
+	// A start token starts one verification: the same token again is refused.
+	if rec := st.get("/start?startToken="+url.QueryEscape(tok), "Accept", "application/json"); rec.Code != 409 || errorCode(t, rec) != "start_token_used" {
+		t.Fatalf("token used twice: %d %s", rec.Code, rec.Body)
+	}
+	// POST repeating the options of a fresh token.
+	tok, err = core.SignStartToken(startSecret, opts, st.clock.Now().Add(5*time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
 	withTok := opts
 	withTok.StartToken = tok
 	if rec := st.postJSON("/start", withTok); rec.Code != 201 {

@@ -81,8 +81,11 @@ func (s *Service) serveStartGet(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	res, nonce, err := s.start(r.Context(), opts, backend)
+	res, nonce, err := s.start(r.Context(), opts, caller{backend: backend})
 	if err != nil {
+		if returnTo := s.startReturnTo(opts); returnTo != "" {
+			return &returnError{returnTo: returnTo, err: err}
+		}
 		return err
 	}
 	if nonce != "" {
@@ -101,7 +104,21 @@ func (s *Service) serveStartPost(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(w, r, MaxStartBody, &opts); err != nil {
 		return err
 	}
-	res, nonce, err := s.start(r.Context(), opts, backend)
+	if key := r.Header.Get("Idempotency-Key"); key != "" {
+		if !backend {
+			return errorf(CodeInvalidRequest, "Idempotency-Key goes with the merchant key: only a backend start can be repeated.")
+		}
+		res, replayed, err := s.idempotentStart(r.Context(), key, opts)
+		if err != nil {
+			return err
+		}
+		if replayed {
+			w.Header().Set("Idempotent-Replayed", "true")
+		}
+		writeJSON(w, http.StatusCreated, res)
+		return nil
+	}
+	res, nonce, err := s.start(r.Context(), opts, caller{backend: backend})
 	if err != nil {
 		return err
 	}
@@ -110,6 +127,21 @@ func (s *Service) serveStartPost(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, http.StatusCreated, res)
 	return nil
+}
+
+// startReturnTo is the merchant page a refused navigation to /start goes back to: the
+// returnTo it named (or its start token did), when that is on the allowlist.
+func (s *Service) startReturnTo(opts StartOptions) string {
+	returnTo := opts.ReturnTo
+	if returnTo == "" && opts.StartToken != "" && len(s.cfg.StartTokenSecrets) > 0 {
+		if p, err := verifyStartToken(s.cfg.StartTokenSecrets, opts.StartToken, s.now()); err == nil {
+			returnTo = p.ReturnTo
+		}
+	}
+	if returnTo == "" || s.allow.Check(returnTo) != nil {
+		return ""
+	}
+	return returnTo
 }
 
 // startQueryParams are the options GET /start accepts; anything else is refused.
@@ -137,10 +169,19 @@ func startOptionsFromQuery(raw string) (StartOptions, error) {
 	return o, nil
 }
 
-// start runs one start: check and resolve the options, call Tencent, record the session.
-// It returns the answer and, unless a merchant backend called, the binding nonce to set.
-func (s *Service) start(ctx context.Context, opts StartOptions, backend bool) (*StartResponse, string, error) {
-	opts, err := s.authorizeStart(opts, backend)
+// caller is who asks /start: a merchant backend (its key), or a browser.
+type caller struct {
+	backend bool
+	// wrote says the store already took a write for this start (an idempotency record),
+	// so the write-ahead check is done.
+	wrote bool
+}
+
+// start runs one start: check and resolve the options, make sure the store takes writes
+// (and spend a start token) before anything billed, call Tencent, record the session. It
+// returns the answer and, unless a merchant backend called, the binding nonce to set.
+func (s *Service) start(ctx context.Context, opts StartOptions, who caller) (*StartResponse, string, error) {
+	opts, exp, err := s.authorizeStart(opts, who.backend)
 	if err != nil {
 		return nil, "", err
 	}
@@ -149,8 +190,19 @@ func (s *Service) start(ctx context.Context, opts StartOptions, backend bool) (*
 	if err != nil {
 		return nil, "", err
 	}
+	if opts.StartToken != "" {
+		if err := s.spendStartToken(ctx, opts.StartToken, exp); err != nil {
+			return nil, "", err
+		}
+	} else if !who.wrote {
+		done, err := s.writeAhead(ctx)
+		if err != nil {
+			return nil, "", err
+		}
+		defer done()
+	}
 	var nonce, binding string
-	if !backend {
+	if !who.backend {
 		if nonce, binding, err = s.newNonce(); err != nil {
 			return nil, "", internalError(err)
 		}
@@ -182,13 +234,13 @@ func (s *Service) start(ctx context.Context, opts StartOptions, backend bool) (*
 	if rec.Token, err = s.tokens.seal(token, hash, s.rand); err != nil {
 		return nil, "", internalError(err)
 	}
-	if err := s.createSession(ctx, hash, rec); err != nil {
+	if err := s.recordSession(ctx, hash, rec); err != nil {
 		return nil, "", err
 	}
 	s.index(ctx, hash, rec)
 	s.log.InfoContext(ctx, "verification started", "session", shortHash(hash), "flow", s.cfg.Flow,
-		"mode", p.mode, "lang", p.opts.Language, "bound", !backend)
-	return &StartResponse{Token: token, Session: hash, VerificationURL: verifyURL, ExpiresAt: rec.StartBy, Flow: s.cfg.Flow, Bound: !backend}, nonce, nil
+		"mode", p.mode, "lang", p.opts.Language, "bound", !who.backend)
+	return &StartResponse{Token: token, Session: hash, VerificationURL: verifyURL, ExpiresAt: rec.StartBy, Flow: s.cfg.Flow, Bound: !who.backend}, nonce, nil
 }
 
 // index writes a new session's entries in the sweeper's schedule and, when it has one,
@@ -203,7 +255,7 @@ func (s *Service) index(ctx context.Context, hash string, rec *sessionRecord) {
 	}
 	for _, key := range keys {
 		if err := s.createMarker(ctx, key, nil); err != nil {
-			s.log.ErrorContext(ctx, "session recorded, but not indexed", "session", shortHash(hash), "err", err)
+			s.log.ErrorContext(ctx, "session recorded, but not indexed", "session", shortHash(hash), "err", logErr(err))
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -24,23 +25,27 @@ type plan struct {
 	upload []byte
 }
 
-// authorizeStart enforces the start-token requirement. A merchant backend (valid bearer
-// key) needs no token; a browser needs one when start-token secrets are configured.
-func (s *Service) authorizeStart(opts StartOptions, backend bool) (StartOptions, error) {
+// authorizeStart decides whether this start may spend a billed Apply: a merchant backend
+// (valid bearer key) may; a browser needs a merchant-signed start token, unless the
+// deployment allows anonymous starts. It returns the options the token allows and the
+// token's expiry.
+func (s *Service) authorizeStart(opts StartOptions, backend bool) (StartOptions, time.Time, error) {
 	if opts.StartToken == "" {
-		if len(s.cfg.StartTokenSecrets) > 0 && !backend {
-			return opts, errorf(CodeStartTokenRequired, "This deployment needs a start token from the merchant to start a verification.")
+		if !backend && !s.cfg.AnonymousStarts {
+			return opts, time.Time{}, errorf(CodeStartTokenRequired, "This deployment starts a verification only with a start token from the merchant, or the merchant key.")
 		}
-		return opts, nil
+		return opts, time.Time{}, nil
 	}
 	if len(s.cfg.StartTokenSecrets) == 0 {
-		return opts, errorf(CodeInvalidOption, "Start tokens are not enabled on this deployment.")
+		return opts, time.Time{}, errorf(CodeInvalidOption, "Start tokens are not enabled on this deployment.")
 	}
 	p, err := verifyStartToken(s.cfg.StartTokenSecrets, opts.StartToken, s.now())
 	if err != nil {
-		return opts, errorf(CodeInvalidStartToken, "The start token is not valid or has expired.")
+		return opts, time.Time{}, errorf(CodeInvalidStartToken, "The start token is not valid or has expired.")
 	}
-	return applyStartToken(opts, p)
+	allowed, err := applyStartToken(opts, p)
+	allowed.StartToken = opts.StartToken // spent once the options are resolved
+	return allowed, time.Unix(p.Exp, 0), err
 }
 
 // resolve checks every option against the rules, the policy and the flow, and loads and
@@ -49,8 +54,9 @@ func (s *Service) resolve(ctx context.Context, f flow, o StartOptions) (*plan, e
 	if err := s.allow.Check(o.ReturnTo); err != nil {
 		return nil, err
 	}
-	if !utf8.ValidString(o.Extra) || utf8.RuneCountInString(o.Extra) > MaxExtraRunes {
-		return nil, errorf(CodeInvalidOption, "extra must be text of at most %d characters.", MaxExtraRunes)
+	if !utf8.ValidString(o.Extra) || utf8.RuneCountInString(o.Extra) > MaxExtraRunes ||
+		strings.ContainsFunc(o.Extra, unicode.IsControl) {
+		return nil, errorf(CodeInvalidOption, "extra must be text of at most %d characters without control characters.", MaxExtraRunes)
 	}
 	if !utf8.ValidString(o.Reference) || utf8.RuneCountInString(o.Reference) > MaxReferenceRunes ||
 		strings.ContainsFunc(o.Reference, unicode.IsControl) {

@@ -3,6 +3,7 @@ package core
 import (
 	"bytes"
 	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
@@ -21,10 +22,11 @@ import (
 //
 // where payload is the JSON object of the start options (returnTo, extra, reference, lang,
 // mode, documentType, ruleId, compareImageKey, and compareImageSha256 = hex SHA-256 of the
-// inline compareImage string) plus "exp", the expiry in Unix seconds. Options in the request
-// must equal the token's (or be left out: the token's then apply); an inline image must hash
-// to compareImageSha256. A token is reusable until it expires, so keep expiries short:
-// tokens valid for more than MaxStartTokenLifetime are refused.
+// inline compareImage string) plus "exp", the expiry in Unix seconds, and "nonce", any string
+// that makes the token unique. Options in the request must equal the token's (or be left
+// out: the token's then apply); an inline image must hash to compareImageSha256. A token
+// starts one verification: /start spends it with a create-only mark. Tokens valid for more
+// than MaxStartTokenLifetime are refused.
 
 // MaxStartTokenLifetime is the longest a start token may be valid from now.
 const MaxStartTokenLifetime = 15 * time.Minute
@@ -37,7 +39,10 @@ const maxStartTokenLength = 12 << 10
 var errInvalidStartToken = errors.New("invalid start token")
 
 type startTokenPayload struct {
-	Exp                int64  `json:"exp"`
+	Exp int64 `json:"exp"`
+	// Nonce makes every token unique, so that two tokens for the same options and
+	// second are two tokens: each starts one verification.
+	Nonce              string `json:"nonce,omitempty"`
 	ReturnTo           string `json:"returnTo,omitempty"`
 	Extra              string `json:"extra,omitempty"`
 	Reference          string `json:"reference,omitempty"`
@@ -55,8 +60,13 @@ func SignStartToken(secret []byte, opts StartOptions, expiresAt time.Time) (stri
 	if len(secret) < MinSecretLength {
 		return "", fmt.Errorf("start token secret must be at least %d bytes", MinSecretLength)
 	}
+	var nonce [12]byte
+	if _, err := rand.Read(nonce[:]); err != nil {
+		return "", err
+	}
 	p := startTokenPayload{
 		Exp:             expiresAt.Unix(),
+		Nonce:           base64.RawURLEncoding.EncodeToString(nonce[:]),
 		ReturnTo:        opts.ReturnTo,
 		Extra:           opts.Extra,
 		Reference:       opts.Reference,

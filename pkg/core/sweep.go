@@ -53,8 +53,10 @@ func (s *Service) Sweep(ctx context.Context) (SweepReport, error) {
 	margin := min(time.Until(deadline)/5, 5*time.Second)
 	run.stopAt = deadline.Add(-margin)
 	err := errors.Join(
-		run.each(ctx, duePrefix, s.sweepDue),
-		run.each(ctx, outboxPrefix, s.sweepOutbox),
+		run.each(ctx, duePrefix, 0, s.sweepDue),
+		run.each(ctx, outboxPrefix, 0, s.sweepOutbox),
+		run.each(ctx, startTokensPrefix, 0, s.sweepSpentToken),
+		run.each(ctx, probesPrefix, probeGrace, s.sweepProbe),
 	)
 	run.mu.Lock()
 	defer run.mu.Unlock()
@@ -85,11 +87,15 @@ func (r *sweepRun) count(f func(*SweepReport)) {
 
 func (r *sweepRun) late() bool { return !time.Now().Before(r.stopAt) }
 
-// each lists the time-ordered folder prefix up to now and hands every entry to step,
-// sweepWorkers at a time. A step's error is counted and its entry left for the next run;
-// only a failure to list fails the run.
-func (r *sweepRun) each(ctx context.Context, prefix string, step func(context.Context, *sweepRun, string, string) error) error {
-	now := r.s.now()
+// probeGrace is how old a start's marker must be before the sweeper takes it for a start
+// that died half way: far longer than any start takes.
+const probeGrace = 10 * time.Minute
+
+// each lists the time-ordered folder prefix up to now (less grace) and hands every entry
+// to step, sweepWorkers at a time. A step's error is counted and its entry left for the
+// next run; only a failure to list fails the run.
+func (r *sweepRun) each(ctx context.Context, prefix string, grace time.Duration, step func(context.Context, *sweepRun, string, string) error) error {
+	now := r.s.now().Add(-grace)
 	work := make(chan [2]string)
 	var wg sync.WaitGroup
 	for range sweepWorkers {
@@ -101,7 +107,7 @@ func (r *sweepRun) each(ctx context.Context, prefix string, step func(context.Co
 					r.count(func(rep *SweepReport) { rep.Remaining = true })
 				case err != nil:
 					r.count(func(rep *SweepReport) { rep.Failed++ })
-					r.s.log.WarnContext(ctx, "sweep: entry left for the next run", "err", err)
+					r.s.log.WarnContext(ctx, "sweep: entry left for the next run", "err", logErr(err))
 				}
 			}
 		})

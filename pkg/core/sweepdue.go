@@ -17,6 +17,12 @@ func (s *Service) sweepDue(ctx context.Context, r *sweepRun, key, name string) e
 		return nil // not an entry of ours
 	}
 	r.count(func(rep *SweepReport) { rep.Due++ })
+	if step.kind == 'i' { // an idempotency key's 24 hours are over; hash names the key
+		if err := s.expireIdempotency(ctx, hash); err != nil {
+			return err
+		}
+		return s.store.Delete(ctx, key)
+	}
 	if step.kind == 'p' {
 		if err := s.purge(ctx, hash); err != nil {
 			return err
@@ -136,4 +142,34 @@ func keyFolder(key string) string {
 func isCode(err error, code Code) bool {
 	var e *Error
 	return errors.As(err, &e) && e.Code == code
+}
+
+// expireIdempotency forgets an idempotency key whose window is over, unless the key was
+// used again since (then its own entry forgets it later).
+func (s *Service) expireIdempotency(ctx context.Context, id string) error {
+	data, err := s.store.Get(ctx, idemKey(id))
+	if errors.Is(err, storage.ErrNotFound) {
+		return s.forgetIdempotency(ctx, id) // an answer without its record
+	}
+	if err != nil {
+		return storeError("read idempotency record", err)
+	}
+	var rec idemRecord
+	if err := decodeRecord(data, &rec, &rec.Version); err == nil && s.now().Before(rec.CreatedAt.Add(idempotencyWindow)) {
+		return nil
+	}
+	return s.forgetIdempotency(ctx, id)
+}
+
+// sweepSpentToken removes the mark of a start token that has expired: the token is
+// refused for its expiry from then on.
+func (s *Service) sweepSpentToken(ctx context.Context, _ *sweepRun, key, _ string) error {
+	return s.store.Delete(ctx, key)
+}
+
+// sweepProbe removes the marker of a start that died between its first write and the
+// end: Tencent may have issued a token nobody recorded, which an operator may want to know.
+func (s *Service) sweepProbe(ctx context.Context, _ *sweepRun, key, _ string) error {
+	s.log.WarnContext(ctx, "sweep: a start ended without removing its marker; Tencent may have issued a token that was not recorded")
+	return s.store.Delete(ctx, key)
 }

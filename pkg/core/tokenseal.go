@@ -55,41 +55,55 @@ func newTokenSealer(secrets [][]byte) (*tokenSealer, error) {
 	return t, nil
 }
 
-func tokenAAD(hash string) []byte { return []byte("facegate-token/v1\n" + hash) }
+func tokenAAD(hash string) string { return "facegate-token/v1\n" + hash }
 
 // seal encrypts token for the session named hash, with a fresh nonce from random.
 func (t *tokenSealer) seal(token, hash string, random io.Reader) (string, error) {
-	k := t.keys[0]
-	nonce := make([]byte, k.aead.NonceSize(), k.aead.NonceSize()+len(token)+k.aead.Overhead())
-	if _, err := io.ReadFull(random, nonce); err != nil {
-		return "", fmt.Errorf("token nonce: %w", err)
-	}
-	sealed := k.aead.Seal(nonce, nonce, []byte(token), tokenAAD(hash))
-	return "v1." + k.id + "." + base64.RawURLEncoding.EncodeToString(sealed), nil
+	return t.sealData([]byte(token), tokenAAD(hash), random)
 }
 
 // open decrypts a sealed token of the session named hash.
 func (t *tokenSealer) open(sealed, hash string) (string, error) {
+	plain, err := t.openData(sealed, tokenAAD(hash))
+	if err != nil || !validToken(string(plain)) || tokenHash(string(plain)) != hash {
+		return "", errSealedToken
+	}
+	return string(plain), nil
+}
+
+// sealData encrypts plain bound to aad (what it is and whose): the token of a session,
+// an idempotent start's answer, which holds a token.
+func (t *tokenSealer) sealData(plain []byte, aad string, random io.Reader) (string, error) {
+	k := t.keys[0]
+	nonce := make([]byte, k.aead.NonceSize(), k.aead.NonceSize()+len(plain)+k.aead.Overhead())
+	if _, err := io.ReadFull(random, nonce); err != nil {
+		return "", fmt.Errorf("seal nonce: %w", err)
+	}
+	sealed := k.aead.Seal(nonce, nonce, plain, []byte(aad))
+	return "v1." + k.id + "." + base64.RawURLEncoding.EncodeToString(sealed), nil
+}
+
+// openData decrypts what sealData sealed with the same aad.
+func (t *tokenSealer) openData(sealed, aad string) ([]byte, error) {
 	version, rest, ok := strings.Cut(sealed, ".")
 	if !ok || version != "v1" {
-		return "", errSealedToken
+		return nil, errSealedToken
 	}
 	id, body, ok := strings.Cut(rest, ".")
 	if !ok {
-		return "", errSealedToken
+		return nil, errSealedToken
 	}
 	raw, err := base64.RawURLEncoding.DecodeString(body)
 	if err != nil {
-		return "", errSealedToken
+		return nil, errSealedToken
 	}
 	for _, k := range t.keys {
 		if k.id != id || len(raw) < k.aead.NonceSize() {
 			continue
 		}
-		plain, err := k.aead.Open(nil, raw[:k.aead.NonceSize()], raw[k.aead.NonceSize():], tokenAAD(hash))
-		if err == nil && validToken(string(plain)) && tokenHash(string(plain)) == hash {
-			return string(plain), nil
+		if plain, err := k.aead.Open(nil, raw[:k.aead.NonceSize()], raw[k.aead.NonceSize():], []byte(aad)); err == nil {
+			return plain, nil
 		}
 	}
-	return "", errSealedToken
+	return nil, errSealedToken
 }

@@ -34,6 +34,11 @@ var LocalDefaults = map[string]string{
 	"FACEGATE_MERCHANT_KEYS":          "local-merchant-key-not-for-production",
 	"FACEGATE_COMPARE_IMAGE_PREFIXES": "uploads/",
 	"FACEGATE_MEDIA_BASE_URL":         "http://localhost:8080/media",
+	"FACEGATE_HOME_URL":               "http://localhost:8080/demo/",
+	"FACEGATE_MERCHANT_NAME":          "Demo shop",
+	// The demo page starts verifications straight from the browser; a deployment does not
+	// unless its merchant switches this on (README, "Cost and abuse").
+	"FACEGATE_ANONYMOUS_STARTS": "true",
 }
 
 // sandboxDefaults are the LocalDefaults that point at the sandbox; real Tencent
