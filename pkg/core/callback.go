@@ -20,7 +20,7 @@ func (s *Service) CallbackHandler() http.Handler {
 		if err != nil {
 			return err
 		}
-		loc, err := s.callback(r.Context(), r, token)
+		land, err := s.callback(r.Context(), r, token)
 		if isCode(err, CodeStorageUnavailable) && callbackPage(r) {
 			s.logRefusal(r, asError(err))
 			s.waitingPage(w, r)
@@ -29,7 +29,11 @@ func (s *Service) CallbackHandler() http.Handler {
 		if err != nil {
 			return err
 		}
-		redirect(w, loc)
+		if land.phone != nil {
+			s.writePage(w, *land.phone)
+			return nil
+		}
+		redirect(w, land.returnTo)
 		return nil
 	}))
 }
@@ -55,13 +59,15 @@ func callbackPage(r *http.Request) bool {
 // (StartWindow plus BindingFinishTime) and no longer, so a user who comes back pending,
 // finishes and opens the link again is still recognised, and so is one who reopens the
 // callback of a finished verification.
-func (s *Service) callback(ctx context.Context, r *http.Request, token string) (string, error) {
+func (s *Service) callback(ctx context.Context, r *http.Request, token string) (callbackLanding, error) {
 	hash := tokenHash(token)
 	sess, err := s.loadSession(ctx, hash)
 	if err != nil {
-		return "", err
+		return callbackLanding{}, err
 	}
-	back := func(err error) (string, error) { return "", &returnError{returnTo: sess.ReturnTo, err: err} }
+	back := func(err error) (callbackLanding, error) {
+		return callbackLanding{}, &returnError{returnTo: sess.ReturnTo, err: err}
+	}
 	if sess.BindingHash != "" && !s.cookie.bound(r, sess.BindingHash) {
 		return back(errorf(CodeBindingMismatch, "This verification was started in another browser. Please start again on this device."))
 	}
@@ -81,16 +87,43 @@ func (s *Service) callback(ctx context.Context, r *http.Request, token string) (
 			res = nil
 		}
 	}
+	if sess.Handoff != "" {
+		return callbackLanding{phone: s.backToComputer(r, sess, res)}, nil
+	}
 	status := StatusPending
 	if res != nil {
 		status = res.Status
 	}
 	ticket := signTicketHash(s.cfg.TicketSecrets[0], hash, status, s.now().Add(s.cfg.TicketTTL))
-	return appendQuery(sess.ReturnTo, url.Values{
+	return callbackLanding{returnTo: appendQuery(sess.ReturnTo, url.Values{
 		"token":  {token},
 		"ticket": {ticket},
 		"status": {string(status)},
-	}), nil
+	})}, nil
+}
+
+// callbackLanding is where the callback leaves the browser: the merchant's returnTo, or,
+// for a phone that took over from a computer, a page of ours.
+type callbackLanding struct {
+	returnTo string
+	phone    *page
+}
+
+// backToComputer is the phone's last page of a handoff: the verification goes on, or
+// ended, on the computer that asked for it; the phone gets no token and no ticket.
+func (s *Service) backToComputer(r *http.Request, sess *sessionRecord, res *resultRecord) *page {
+	lang := pageLanguage(r, sess.Options.Language)
+	msg := MsgPending
+	switch {
+	case res == nil:
+	case res.MessageID != "":
+		msg = res.MessageID
+	case res.Status == StatusPassed:
+		msg = MsgPassed
+	default:
+		msg = MsgFailedUnknown
+	}
+	return &page{status: http.StatusOK, lang: lang, title: MsgUIBackToComputer.Text(lang), lines: []string{msg.Text(lang)}}
 }
 
 // maxCallbackRetries is how often the waiting page reloads before it gives up.

@@ -31,6 +31,9 @@ const (
 	CodeStartTokenUsed        Code = "start_token_used"
 	CodeIdempotencyKeyReused  Code = "idempotency_key_reused"
 	CodeIdempotencyInProgress Code = "idempotency_in_progress"
+	CodeHandoffNotFound       Code = "handoff_not_found"
+	CodeHandoffUsed           Code = "handoff_used"
+	CodeHandoffExpired        Code = "handoff_expired"
 	CodeInvalidTicket         Code = "invalid_ticket"
 	CodeBindingMismatch       Code = "binding_mismatch"
 	CodeSessionNotFound       Code = "session_not_found"
@@ -62,6 +65,9 @@ var codeStatus = map[Code]int{
 	CodeStartTokenUsed:        http.StatusConflict,
 	CodeIdempotencyKeyReused:  http.StatusConflict,
 	CodeIdempotencyInProgress: http.StatusConflict,
+	CodeHandoffNotFound:       http.StatusNotFound,
+	CodeHandoffUsed:           http.StatusConflict,
+	CodeHandoffExpired:        http.StatusGone,
 	CodeInvalidTicket:         http.StatusUnauthorized,
 	CodeBindingMismatch:       http.StatusForbidden,
 	CodeSessionNotFound:       http.StatusNotFound,
@@ -81,7 +87,8 @@ func Codes() []Code {
 		CodeInvalidRequest, CodeInvalidToken, CodeInvalidReturnTo, CodeInvalidOption, CodeInvalidImage,
 		CodeImageNotFound, CodeImageTooLarge, CodeBodyTooLarge, CodeUnsupportedMediaType, CodeMethodNotAllowed,
 		CodeNotFound, CodeUnauthorized, CodeStartTokenRequired, CodeInvalidStartToken, CodeStartTokenUsed,
-		CodeIdempotencyKeyReused, CodeIdempotencyInProgress, CodeInvalidTicket,
+		CodeIdempotencyKeyReused, CodeIdempotencyInProgress, CodeHandoffNotFound, CodeHandoffUsed, CodeHandoffExpired,
+		CodeInvalidTicket,
 		CodeBindingMismatch, CodeSessionNotFound, CodeTokenExpired, CodeSessionDeleted, CodeUpstreamUnavailable, CodeStorageUnavailable, CodeUpstreamRejected,
 		CodeUpstreamMisconfigured, CodeInternal,
 	}

@@ -20,6 +20,7 @@ import (
 //	starttokens/<expiry>/<hash>     a spent start token, until it expires
 //	probes/<unix>/<id>              a start in progress (the write made before a billed Apply)
 //	idem/<key hash>.json, .done     an idempotent start's request and answer, for 24 hours
+//	handoffs/<id>.json, .claim, .session   a cross-device handoff (handoff.go)
 func sessionKey(hash string) string   { return "sessions/" + hash + ".json" }
 func resultKey(hash string) string    { return "results/" + hash + ".json" }
 func mediaPrefix(hash string) string  { return "media/" + hash + "/" }
@@ -39,7 +40,7 @@ func idemAnswerKey(id string) string { return idemPrefix + id + ".done" }
 
 // reservedPrefixes are the service's own folders; a compare-image prefix may not reach them.
 var reservedPrefixes = []string{"sessions/", "results/", "media/", duePrefix, outboxPrefix, refsPrefix, "checks/",
-	"delivered/", startTokensPrefix, probesPrefix, idemPrefix}
+	"delivered/", startTokensPrefix, probesPrefix, idemPrefix, handoffsPrefix}
 
 // reservedPrefix reports whether p would let a caller read the service's own objects.
 func reservedPrefix(p string) bool {

@@ -55,6 +55,12 @@ const (
 	MsgErrIdempotencyReused          MessageID = "error.idempotency_key_reused.message"
 	MsgErrIdempotencyBusyTitle       MessageID = "error.idempotency_in_progress.title"
 	MsgErrIdempotencyBusy            MessageID = "error.idempotency_in_progress.message"
+	MsgErrHandoffNotFoundTitle       MessageID = "error.handoff_not_found.title"
+	MsgErrHandoffNotFound            MessageID = "error.handoff_not_found.message"
+	MsgErrHandoffUsedTitle           MessageID = "error.handoff_used.title"
+	MsgErrHandoffUsed                MessageID = "error.handoff_used.message"
+	MsgErrHandoffExpiredTitle        MessageID = "error.handoff_expired.title"
+	MsgErrHandoffExpired             MessageID = "error.handoff_expired.message"
 	MsgErrUpstreamRejectedTitle      MessageID = "error.upstream_rejected.title"
 	MsgErrUpstreamRejected           MessageID = "error.upstream_rejected.message"
 	MsgErrUpstreamMisconfiguredTitle MessageID = "error.upstream_misconfigured.title"
@@ -97,6 +103,9 @@ var codeTexts = map[Code]codeText{
 	CodeStartTokenUsed:        {MsgErrStartTokenUsedTitle, MsgErrStartTokenUsed},
 	CodeIdempotencyKeyReused:  {MsgErrIdempotencyReusedTitle, MsgErrIdempotencyReused},
 	CodeIdempotencyInProgress: {MsgErrIdempotencyBusyTitle, MsgErrIdempotencyBusy},
+	CodeHandoffNotFound:       {MsgErrHandoffNotFoundTitle, MsgErrHandoffNotFound},
+	CodeHandoffUsed:           {MsgErrHandoffUsedTitle, MsgErrHandoffUsed},
+	CodeHandoffExpired:        {MsgErrHandoffExpiredTitle, MsgErrHandoffExpired},
 }
 
 // Title returns the page title of a page that shows c to a user; an unknown code gets

@@ -378,6 +378,8 @@ func TestOpenAPIRequestsMatchHandlers(t *testing.T) {
 		switch o.get(schema, "type") {
 		case "integer":
 			return 3
+		case "boolean":
+			return true
 		default:
 			return "x"
 		}
@@ -389,6 +391,10 @@ func TestOpenAPIRequestsMatchHandlers(t *testing.T) {
 		q := url.Values{"returnTo": {badReturnTo}}
 		if name != "returnTo" {
 			q.Set(name, "3")
+		}
+		if name == "handoff" || name == "k" {
+			// A handoff link is a query of its own: handoff and k, nothing else.
+			q = url.Values{"handoff": {strings.Repeat("0", 64)}, "k": {"3"}}
 		}
 		rec := st.get("/start?"+q.Encode(), "Accept", "application/json")
 		documented := slices.Contains(startParams, name)
@@ -430,7 +436,7 @@ func TestOpenAPIRequestsMatchHandlers(t *testing.T) {
 
 	// GET /result: token and ticket, session, reference and its paging, and nothing else.
 	resultParams := paramNames("/result", "get")
-	if !slices.Equal(resultParams, []string{"after", "limit", "reference", "session", "ticket", "token"}) {
+	if !slices.Equal(resultParams, []string{"after", "handoff", "limit", "reference", "session", "ticket", "token", "watch"}) {
 		t.Errorf("GET /result documents %v", resultParams)
 	}
 	if del := paramNames("/result", "delete"); !slices.Equal(del, []string{"session", "token"}) {

@@ -56,6 +56,9 @@ type sessionRecord struct {
 	// merchant backend started.
 	BindingHash string        `json:"bindingHash,omitempty"`
 	Options     recordOptions `json:"options"`
+	// Handoff names the handoff the session was started from on another device: its
+	// callback tells the phone to go back to the computer.
+	Handoff string `json:"handoff,omitempty"`
 	// Token is the BizToken, sealed (see tokenseal.go). Empty in sessions created before
 	// tokens were kept: those are finished only by their user's callback or a reader
 	// who has the token.

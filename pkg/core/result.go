@@ -69,6 +69,17 @@ func (s *Service) serveResult(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if q.handoff != "" {
+		st, err := s.handoffStatus(ctx, q.handoff, q.watch)
+		if err != nil {
+			return err
+		}
+		if st.State == "waiting" || st.State == "started" {
+			w.Header().Set("Retry-After", strconv.Itoa(int(pendingRetryAfter/time.Second)))
+		}
+		writeJSON(w, http.StatusOK, st)
+		return nil
+	}
 	if q.reference != "" || q.session != "" {
 		if !merchant {
 			return errorf(CodeUnauthorized, "Looking up by session or reference needs the merchant key.")
@@ -116,7 +127,7 @@ func (s *Service) serveDelete(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if q.hash == "" || q.ticket != "" {
+	if q.hash == "" || q.ticket != "" || q.handoff != "" {
 		return errorf(CodeInvalidRequest, "DELETE /result takes session or token, and nothing else.")
 	}
 	if err := s.deleteSession(r.Context(), q.hash); err != nil {

@@ -22,7 +22,7 @@ const MaxSweepChecks = len(checkOffsets)
 
 // dueStep is what a due entry asks the sweeper to do for its session.
 type dueStep struct {
-	kind  byte // 'c' check (n = 1..MaxSweepChecks), 'e' expire, 'p' purge, 'i' forget an idempotency key
+	kind  byte // 'c' check (n = 1..MaxSweepChecks), 'e' expire, 'p' purge, 'i' forget an idempotency key, 'h' a handoff
 	check int
 }
 
@@ -42,7 +42,7 @@ func parseDueName(name string) (hash string, step dueStep, ok bool) {
 		return "", dueStep{}, false
 	}
 	switch s[0] {
-	case 'e', 'p', 'i':
+	case 'e', 'p', 'i', 'h':
 		return hash, dueStep{kind: s[0]}, len(s) == 1
 	case 'c':
 		n, err := strconv.Atoi(s[1:])

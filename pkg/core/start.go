@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/facegate/facegate/pkg/faceid"
@@ -39,6 +40,9 @@ type StartOptions struct {
 	CompareImageKey string `json:"compareImageKey,omitempty"`
 	// StartToken is a merchant-signed start token (see SignStartToken).
 	StartToken string `json:"startToken,omitempty"`
+	// Handoff, on POST /start, asks for a link that starts the verification on another
+	// device (a phone) instead of here; see HandoffResponse.
+	Handoff bool `json:"handoff,omitempty"`
 }
 
 // StartResponse is the body of a successful POST /start.
@@ -77,6 +81,18 @@ func (s *Service) serveStartGet(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if id, secret, ok, err := handoffQuery(r.URL.RawQuery); ok || err != nil {
+		if err != nil {
+			return err
+		}
+		res, nonce, err := s.openHandoff(r.Context(), id, secret)
+		if err != nil {
+			return err
+		}
+		s.cookie.set(w, nonce)
+		redirect(w, res.VerificationURL)
+		return nil
+	}
 	opts, err := startOptionsFromQuery(r.URL.RawQuery)
 	if err != nil {
 		return err
@@ -103,6 +119,14 @@ func (s *Service) serveStartPost(w http.ResponseWriter, r *http.Request) error {
 	var opts StartOptions
 	if err := decodeJSON(w, r, MaxStartBody, &opts); err != nil {
 		return err
+	}
+	if opts.Handoff {
+		res, err := s.createHandoff(r.Context(), r, opts, backend)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusCreated, res)
+		return nil
 	}
 	if key := r.Header.Get("Idempotency-Key"); key != "" {
 		if !backend {
@@ -144,6 +168,19 @@ func (s *Service) startReturnTo(opts StartOptions) string {
 	return returnTo
 }
 
+// handoffQuery reads a phone's opening of a handoff link: GET /start?handoff=&k=. ok says
+// the query is one; it then carries nothing else.
+func handoffQuery(raw string) (id, secret string, ok bool, err error) {
+	if !strings.Contains(raw, "handoff=") {
+		return "", "", false, nil
+	}
+	q, err := parseQuery(raw, maxShortQuery, []string{"handoff", "k"}, false)
+	if err != nil {
+		return "", "", true, err
+	}
+	return q.Get("handoff"), q.Get("k"), true, nil
+}
+
 // startQueryParams are the options GET /start accepts; anything else is refused.
 var startQueryParams = []string{"returnTo", "extra", "reference", "lang", "mode", "documentType", "ruleId", "compareImageKey", "startToken"}
 
@@ -172,18 +209,25 @@ func startOptionsFromQuery(raw string) (StartOptions, error) {
 // caller is who asks /start: a merchant backend (its key), or a browser.
 type caller struct {
 	backend bool
-	// wrote says the store already took a write for this start (an idempotency record),
-	// so the write-ahead check is done.
+	// authorized says the start was authorised before (a handoff, at its creation).
+	authorized bool
+	// wrote says the store already took a write for this start (an idempotency record,
+	// a handoff's claim), so the write-ahead check is done.
 	wrote bool
+	// handoff names the handoff this start comes from, if any.
+	handoff string
 }
 
 // start runs one start: check and resolve the options, make sure the store takes writes
 // (and spend a start token) before anything billed, call Tencent, record the session. It
 // returns the answer and, unless a merchant backend called, the binding nonce to set.
 func (s *Service) start(ctx context.Context, opts StartOptions, who caller) (*StartResponse, string, error) {
-	opts, exp, err := s.authorizeStart(opts, who.backend)
-	if err != nil {
-		return nil, "", err
+	var exp time.Time
+	if !who.authorized {
+		var err error
+		if opts, exp, err = s.authorizeStart(opts, who.backend); err != nil {
+			return nil, "", err
+		}
 	}
 	f := s.startFlow()
 	p, err := s.resolve(ctx, f, opts)
@@ -222,6 +266,7 @@ func (s *Service) start(ctx context.Context, opts StartOptions, who caller) (*St
 		Extra:       p.opts.Extra,
 		Reference:   p.opts.Reference,
 		BindingHash: binding,
+		Handoff:     who.handoff,
 		Options: recordOptions{
 			Language:     p.opts.Language,
 			Mode:         p.mode,

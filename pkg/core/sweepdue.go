@@ -17,6 +17,12 @@ func (s *Service) sweepDue(ctx context.Context, r *sweepRun, key, name string) e
 		return nil // not an entry of ours
 	}
 	r.count(func(rep *SweepReport) { rep.Due++ })
+	if step.kind == 'h' { // a handoff's retention is over; hash names the handoff
+		if err := s.forgetHandoff(ctx, hash); err != nil {
+			return err
+		}
+		return s.store.Delete(ctx, key)
+	}
 	if step.kind == 'i' { // an idempotency key's 24 hours are over; hash names the key
 		if err := s.expireIdempotency(ctx, hash); err != nil {
 			return err

@@ -42,14 +42,23 @@ type resultRequest struct {
 	reference     string
 	after         string
 	limit         int
+	handoff       string // a desktop following a handoff, with its watch secret
+	watch         string
 }
 
 // resultQuery reads a /result query; nothing but its parameters is accepted.
 func resultQuery(raw string) (resultRequest, error) {
 	var r resultRequest
-	q, err := parseQuery(raw, maxShortQuery, []string{"token", "ticket", "session", "reference", "after", "limit"}, false)
+	q, err := parseQuery(raw, maxShortQuery, []string{"token", "ticket", "session", "reference", "after", "limit", "handoff", "watch"}, false)
 	if err != nil {
 		return r, err
+	}
+	if q.Has("handoff") || q.Has("watch") {
+		if len(q) != 2 || !q.Has("handoff") || !q.Has("watch") {
+			return r, errorf(CodeInvalidRequest, "A handoff's status takes handoff and watch, and nothing else.")
+		}
+		r.handoff, r.watch = q.Get("handoff"), q.Get("watch")
+		return r, nil
 	}
 	given := 0
 	for _, k := range []string{"token", "session", "reference"} {
