@@ -4,7 +4,7 @@
 GO      ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: run test lint bench build package deploy-aws deploy-scf coldstart emulate clean
+.PHONY: run test lint fuzz bench build package deploy-aws deploy-scf coldstart emulate clean
 .PHONY: chromium node python screenshots
 
 # Built, then run as itself rather than through `go run`: after Ctrl-C `go run` exits 1
@@ -42,6 +42,17 @@ node:
 # pkg/webhook runs the README's Python snippet; FACEGATE_SKIP_PYTHON=1 skips only that check.
 python:
 	@if [ "$(FACEGATE_SKIP_PYTHON)" != "1" ]; then ./scripts/install-python.sh; fi
+
+# Every fuzz target of the module, each for FUZZTIME (go test runs their seed corpora in
+# make test; this searches further). README, "Fuzzing", lists them.
+FUZZTIME ?= 30s
+fuzz:
+	@set -e; for pkg in $$($(GO) list ./...); do \
+		for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+			echo "== $$pkg $$f ($(FUZZTIME))"; \
+			$(GO) test -run '^$$$$' -fuzz "^$$f\$$$$" -fuzztime $(FUZZTIME) $$pkg; \
+		done; \
+	done
 
 # Go benchmarks, then a bounded load test of the in-process local stack (loopback only).
 bench:

@@ -159,6 +159,8 @@ func TestInterpretResultDocument(t *testing.T) {
 	}
 }
 
+// FuzzInterpretCode reads any ErrorCode, present or not: a known status and message
+// always, the code kept, a category exactly for failures.
 func FuzzInterpretCode(f *testing.F) {
 	for _, c := range tableCodes {
 		f.Add(c, true)

@@ -68,7 +68,7 @@ func parseTimedKey(prefix, key string) (time.Time, string, bool) {
 		return time.Time{}, "", false
 	}
 	stamp, name, ok := strings.Cut(rest, "/")
-	if !ok || len(stamp) != 10 || name == "" {
+	if !ok || len(stamp) != 10 || name == "" || strings.ContainsFunc(stamp, func(r rune) bool { return r < '0' || r > '9' }) {
 		return time.Time{}, "", false
 	}
 	sec, err := strconv.ParseInt(stamp, 10, 64)

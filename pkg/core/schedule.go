@@ -38,7 +38,7 @@ func dueName(hash string, step dueStep) string { return hash + "." + step.String
 
 func parseDueName(name string) (hash string, step dueStep, ok bool) {
 	hash, s, ok := strings.Cut(name, ".")
-	if !ok || len(hash) != 64 || s == "" {
+	if !ok || !validSessionID(hash) || s == "" {
 		return "", dueStep{}, false
 	}
 	switch s[0] {

@@ -94,7 +94,7 @@ func (r *receiver) eventsOf(session string) []webhook.Event {
 }
 
 // sweepStack is a stack whose webhooks go to a receiver of its own.
-func sweepStack(t *testing.T, o stackOptions) (*stack, *receiver) {
+func sweepStack(t testing.TB, o stackOptions) (*stack, *receiver) {
 	t.Helper()
 	var rcv *receiver
 	config := o.config
