@@ -112,6 +112,7 @@ func (s *Service) newResult(sess *sessionRecord, out Outcome, details []faceid.V
 		Code:        out.Code,
 		Message:     out.Message.Text(DefaultLanguage),
 		MessageID:   out.Message,
+		Language:    sess.Options.Language,
 		Extra:       sess.Extra,
 		Reference:   sess.Reference,
 		CreatedAt:   sess.CreatedAt,

@@ -240,7 +240,7 @@ func (s *Service) handoffStatus(ctx context.Context, id, watch string) (*Handoff
 	if err != nil {
 		return nil, err
 	}
-	sum := summaryOf(res)
+	sum := summaryOf(res, sess)
 	if res == nil {
 		return &HandoffStatus{State: "started", Summary: &sum}, nil
 	}

@@ -117,7 +117,7 @@ func TestHandoffFromComputerToPhone(t *testing.T) {
 			var raw map[string]any
 			_ = json.Unmarshal(rec.Body.Bytes(), &raw)
 			for k := range raw {
-				if !slices.Contains([]string{"state", "status", "category", "message", "continue"}, k) {
+				if !slices.Contains([]string{"state", "status", "category", "message", "lang", "continue"}, k) {
 					t.Errorf("the desktop's status reveals %q", k)
 				}
 			}

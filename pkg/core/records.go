@@ -85,7 +85,9 @@ type resultRecord struct {
 	Code     *int64 `json:"code,omitempty"`
 	Message  string `json:"message"`
 	// MessageID names Message in the catalogue, so it can be said in the user's language.
-	MessageID   MessageID  `json:"messageId,omitempty"`
+	MessageID MessageID `json:"messageId,omitempty"`
+	// Language is the session's: the user's summary says MessageID in it.
+	Language    string     `json:"lang,omitempty"`
 	Attempts    []Attempt  `json:"attempts,omitempty"`
 	Documents   []Document `json:"documents,omitempty"`
 	Extra       string     `json:"extra,omitempty"`

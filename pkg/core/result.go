@@ -34,11 +34,13 @@ type Result struct {
 	Media       []MediaLink `json:"media,omitempty"`
 }
 
-// Summary is what the user's browser may see with a ticket: no codes, no data.
+// Summary is what the user's browser may see with a ticket: no codes, no data. Its message
+// is in the language the user chose at start (Lang), as every page of the flow is.
 type Summary struct {
 	Status   Status `json:"status"`
 	Category string `json:"category,omitempty"`
 	Message  string `json:"message"`
+	Lang     string `json:"lang"`
 }
 
 // ResultHandler returns the handler of the result function: GET /result?token= with
@@ -104,7 +106,7 @@ func (s *Service) serveResult(w http.ResponseWriter, r *http.Request) error {
 		w.Header().Set("Retry-After", strconv.Itoa(int(pendingRetryAfter/time.Second)))
 	}
 	if !merchant {
-		writeJSON(w, http.StatusOK, summaryOf(res))
+		writeJSON(w, http.StatusOK, summaryOf(res, sess))
 		return nil
 	}
 	out, err := s.fullResult(ctx, q.hash, res, sess)
@@ -170,11 +172,28 @@ func (s *Service) lookup(ctx context.Context, token, hash string) (*resultRecord
 
 var pendingMessage = MsgPending.Text(DefaultLanguage)
 
-func summaryOf(res *resultRecord) Summary {
-	if res == nil {
-		return Summary{Status: StatusPending, Message: pendingMessage}
+// summaryOf is the user's view of a result (nil: pending), in the session's language.
+func summaryOf(res *resultRecord, sess *sessionRecord) Summary {
+	lang := DefaultLanguage
+	switch {
+	case res != nil && res.Language != "":
+		lang = res.Language
+	case res == nil && sess != nil && sess.Options.Language != "":
+		lang = sess.Options.Language
 	}
-	return Summary{Status: res.Status, Category: res.Category, Message: res.Message}
+	if _, ok := catalogue[lang]; !ok {
+		lang = DefaultLanguage
+	}
+	if res == nil {
+		return Summary{Status: StatusPending, Message: MsgPending.Text(lang), Lang: lang}
+	}
+	msg := res.Message // results stored before message ids were kept say it in English
+	if res.MessageID != "" {
+		msg = res.MessageID.Text(lang)
+	} else {
+		lang = DefaultLanguage
+	}
+	return Summary{Status: res.Status, Category: res.Category, Message: msg, Lang: lang}
 }
 
 func (s *Service) fullResult(ctx context.Context, hash string, res *resultRecord, sess *sessionRecord) (*Result, error) {

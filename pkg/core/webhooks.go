@@ -152,7 +152,8 @@ func (s *Service) deliver(ctx context.Context, key string, name string) (bool, e
 	}
 	hash := ev.Data.Session
 	// A deleted session is never delivered; a delivered event is not delivered again.
-	if _, err := s.loadResult(ctx, hash); isDeleted(err) {
+	res, err := s.loadResult(ctx, hash)
+	if isDeleted(err) {
 		return false, s.store.Delete(ctx, key)
 	} else if err != nil {
 		return false, err
@@ -165,8 +166,12 @@ func (s *Service) deliver(ctx context.Context, key string, name string) (bool, e
 	status, err := s.post(ctx, ev.ID, n, body)
 	if err == nil && status/100 == 2 {
 		s.log.InfoContext(ctx, "webhook delivered", "event", ev.ID, "session", shortHash(hash), "attempt", n)
-		if err := s.store.Create(ctx, deliveredKey(hash), []byte(ev.ID)); err != nil && !errors.Is(err, storage.ErrExists) {
-			return true, err
+		// The mark keeps a second queuing of the event from being sent; a session the
+		// retention has already removed cannot be queued again, so it needs none.
+		if res != nil {
+			if err := s.store.Create(ctx, deliveredKey(hash), []byte(ev.ID)); err != nil && !errors.Is(err, storage.ErrExists) {
+				return true, err
+			}
 		}
 		return true, s.store.Delete(ctx, key)
 	}
