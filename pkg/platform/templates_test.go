@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -23,7 +24,10 @@ import (
 // code's current state: variables are collected from the Go source of the packages
 // the functions are built from, routes from core.RouteTable.
 
-var functionNames = []string{"start", "callback", "result"}
+var functionNames = []string{"start", "callback", "result", "sweep"}
+
+// httpFunctions are the functions behind the gateway; sweep runs on a schedule.
+var httpFunctions = []string{"start", "callback", "result"}
 
 // ---- Environment variables the deployed code reads ----
 
@@ -50,6 +54,7 @@ var notDeployed = map[string]string{
 	"FACEGATE_RUNTIME":          "the runtime is detected; the override is for tests and unusual hosts",
 	"FACEGATE_SCF_WEB_ADDR":     "tests only: SCF web functions always listen on 0.0.0.0:9000",
 	"PORT":                      "local server only",
+	"FACEGATE_SWEEP_INTERVAL":   "the local stack's sweep timer; deployments sweep on their platform's schedule",
 	"FACEGATE_DEV_SECRETS":      "local development only; a deployment must never generate its ticket secret",
 	"FACEGATE_LOCAL_DIR":        "the local-file store is for local runs",
 	"FACEGATE_MEDIA_BASE_URL":   "media links of the local-file store, served by the local stack",
@@ -208,7 +213,7 @@ func str(v any) string {
 // ---- template.yaml (AWS SAM) ----
 
 // samFunctionIDs maps function names to their logical ids.
-var samFunctionIDs = map[string]string{"start": "StartFunction", "callback": "CallbackFunction", "result": "ResultFunction"}
+var samFunctionIDs = map[string]string{"start": "StartFunction", "callback": "CallbackFunction", "result": "ResultFunction", "sweep": "SweepFunction"}
 
 func TestSAMTemplateAgreesWithCode(t *testing.T) {
 	tpl := loadYAML(t, "template.yaml")
@@ -223,7 +228,7 @@ func TestSAMTemplateAgreesWithCode(t *testing.T) {
 			}
 		}
 		sort.Strings(ids)
-		if want := []string{"CallbackFunction", "ResultFunction", "StartFunction"}; !slices.Equal(ids, want) {
+		if want := []string{"CallbackFunction", "ResultFunction", "StartFunction", "SweepFunction"}; !slices.Equal(ids, want) {
 			t.Fatalf("functions = %v, want %v", ids, want)
 		}
 		for _, fn := range functionNames {
@@ -283,7 +288,8 @@ func TestSAMTemplateAgreesWithCode(t *testing.T) {
 		if fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Errorf("routes = %v\nwant (core.RouteTable) %v", got, want)
 		}
-		// Each function may be invoked by the API, and only by it.
+		// Each HTTP function may be invoked by the API, and only by it; the sweep function
+		// by nothing but its schedule.
 		for fn, fid := range samFunctionIDs {
 			found := false
 			for _, r := range resources {
@@ -292,9 +298,34 @@ func TestSAMTemplateAgreesWithCode(t *testing.T) {
 					found = true
 				}
 			}
-			if !found {
-				t.Errorf("no API Gateway invoke permission for %s", fn)
+			if want := slices.Contains(httpFunctions, fn); found != want {
+				t.Errorf("%s: API Gateway invoke permission %v, want %v", fn, found, want)
 			}
+		}
+	})
+
+	t.Run("schedule", func(t *testing.T) {
+		for _, fn := range httpFunctions {
+			if ev := get(resources, samFunctionIDs[fn], "Properties", "Events"); ev != nil {
+				t.Errorf("%s has events %v; the HTTP API is its only trigger", fn, ev)
+			}
+		}
+		props := get(resources, "SweepFunction", "Properties")
+		events, _ := get(props, "Events").(map[string]any)
+		if len(events) != 1 {
+			t.Fatalf("sweep events = %v, want one schedule", events)
+		}
+		for _, ev := range events {
+			// EventBridge Scheduler delivers the schedule's Input (none: {}), a scheduled
+			// event the Lambda adapter hands to the sweeper.
+			if get(ev, "Type") != "ScheduleV2" || get(ev, "Properties", "ScheduleExpression") != "rate(1 minute)" || get(ev, "Properties", "State") == "DISABLED" {
+				t.Errorf("sweep event = %v, want an enabled ScheduleV2 at rate(1 minute)", ev)
+			}
+		}
+		// The sweeper stops taking work before its deadline, so the timeout bounds a run;
+		// longer than the interval would let runs pile up, much shorter leaves little done.
+		if timeout, _ := get(props, "Timeout").(int); timeout < 30 || timeout > 60 {
+			t.Errorf("sweep Timeout = %v, want 30-60 s for a one-minute schedule", get(props, "Timeout"))
 		}
 	})
 
@@ -342,10 +373,22 @@ func TestSAMTemplateAgreesWithCode(t *testing.T) {
 				t.Errorf("parameter %s is never used", name)
 			}
 		}
-		for _, secret := range []string{"TicketSecrets", "MerchantKeys", "TencentSecretKey", "StartTokenSecrets"} {
+		for _, secret := range []string{"TicketSecrets", "TokenKeys", "MerchantKeys", "TencentSecretKey", "StartTokenSecrets", "WebhookSecrets"} {
 			if get(params, secret, "NoEcho") != true {
 				t.Errorf("parameter %s is not NoEcho", secret)
 			}
+		}
+		// Parameters that spell out a default give the code's.
+		for name, want := range map[string]float64{
+			"WebhookTimeout": core.DefaultWebhookTimeout.Seconds(),
+			"Retention":      core.DefaultRetention.Seconds(),
+		} {
+			if d, err := time.ParseDuration(str(get(params, name, "Default"))); err != nil || d.Seconds() != want {
+				t.Errorf("parameter %s defaults to %v, want the code's %vs", name, get(params, name, "Default"), want)
+			}
+		}
+		if rate, err := strconv.ParseFloat(str(get(params, "SweepRate", "Default")), 64); err != nil || rate != core.DefaultSweepRate {
+			t.Errorf("parameter SweepRate defaults to %v, want the code's %v", get(params, "SweepRate", "Default"), core.DefaultSweepRate)
 		}
 	})
 
@@ -453,7 +496,7 @@ func samGrants(t *testing.T, tpl map[string]any, policies any, media bool) []str
 						if fmt.Sprint(r) != fmt.Sprint(map[string]any{"Fn::GetAtt": []any{"SessionBucket", "Arn"}}) {
 							t.Errorf("ListBucket on %v", r)
 						}
-						grants = append(grants, "List bucket")
+						grants = append(grants, listGrants(t, get(s, "Condition"), resolve, params)...)
 						continue
 					}
 					arn := str(get(r, "Fn::Sub"))
@@ -470,6 +513,42 @@ func samGrants(t *testing.T, tpl map[string]any, policies any, media bool) []str
 	}
 	sort.Strings(grants)
 	return slices.Compact(grants)
+}
+
+// listGrants reads a ListBucket statement's condition: "List <folder>/" for each
+// s3:prefix pattern "<folder>/*" of a StringLike condition, or "List bucket" without
+// a condition (listing everything, which no function needs).
+func listGrants(t *testing.T, condition any, resolve func(any) any, params map[string]any) []string {
+	t.Helper()
+	if condition == nil {
+		return []string{"List bucket"}
+	}
+	if len(condition.(map[string]any)) != 1 || len(get(condition, "StringLike").(map[string]any)) != 1 {
+		t.Errorf("ListBucket condition %v: want StringLike on s3:prefix alone", condition)
+	}
+	patterns := get(condition, "StringLike", "s3:prefix")
+	list, ok := patterns.([]any)
+	if !ok {
+		list = []any{patterns}
+	}
+	var grants []string
+	for _, p := range list {
+		p = resolve(p)
+		if p == nil {
+			continue
+		}
+		pattern := str(p)
+		if sub, ok := get(p, "Fn::Sub").(string); ok {
+			pattern = strings.ReplaceAll(sub, "${CompareImagePrefix}", str(get(params, "CompareImagePrefix", "Default")))
+		}
+		prefix, ok := strings.CutSuffix(pattern, "*")
+		if !ok || !strings.HasSuffix(prefix, "/") || strings.Count(prefix, "/") != 1 {
+			t.Errorf("s3:prefix %v is not a folder pattern such as due/*", p)
+			continue
+		}
+		grants = append(grants, "List "+prefix)
+	}
+	return grants
 }
 
 // ---- serverless.yml (Tencent Serverless Cloud Framework) ----
