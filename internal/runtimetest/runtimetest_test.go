@@ -154,7 +154,7 @@ func TestSCFRuntimeCarriesEveryField(t *testing.T) {
 	if again := rt.NewRequest(nil, time.Second); again.RequestId == req.RequestId {
 		t.Errorf("two requests share the id %q", req.RequestId)
 	}
-	if req.TimeLimitInMs != 3000 || req.Deadline.Time().Sub(time.Now()) > 3*time.Second || req.Deadline.Nanos%int64(time.Millisecond) != 0 {
+	if req.TimeLimitInMs != 3000 || time.Until(req.Deadline.Time()) > 3*time.Second || req.Deadline.Nanos%int64(time.Millisecond) != 0 {
 		t.Errorf("time limit %d ms, deadline %v", req.TimeLimitInMs, req.Deadline.Time())
 	}
 	resp, err := rt.Invoke(ctx, req)
