@@ -1,4 +1,4 @@
-# facegate: Tencent Cloud eKYC web verification as three serverless Go functions.
+# facegate: Tencent Cloud eKYC web verification as four serverless Go functions.
 # `make run` starts the whole local stack; `make test` runs every test.
 
 GO      ?= go
@@ -65,7 +65,10 @@ screenshots: chromium
 	FACEGATE_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(GO) test -count=1 -run 'TestBrowserFlow' ./e2e
 
 # ---- Builds, packages, deployment ----
-FUNCTIONS ?= start callback result
+FUNCTIONS ?= start callback result sweep
+# Functions that run on timer events only: SCF web functions take HTTP triggers only, so
+# these get no SCF web package (cmd/pack).
+SCHEDULED ?= sweep
 ARCHES    ?= amd64 arm64
 DIST      ?= dist
 LDFLAGS   := -s -w -X main.version=$(VERSION)
@@ -80,9 +83,9 @@ build:
 	done; done
 
 # dist/lambda-<fn>-<arch>.zip, dist/scf-event-<fn>-<arch>.zip, dist/scf-web-<fn>-<arch>.zip
-# and dist/scf-<arch>/ (serverless.yml's code directory).
+# (not for SCHEDULED functions) and dist/scf-<arch>/ (serverless.yml's code directory).
 package: build
-	$(GO) run ./cmd/pack -dist $(DIST) -functions "$(FUNCTIONS)" -arches "$(ARCHES)" -bootstrap deploy/scf_bootstrap
+	$(GO) run ./cmd/pack -dist $(DIST) -functions "$(FUNCTIONS)" -scheduled "$(SCHEDULED)" -arches "$(ARCHES)" -bootstrap deploy/scf_bootstrap
 
 # AWS: the AWS SAM CLI deploys template.yaml with the Lambda zips (no `sam build`).
 # First time: `sam deploy --guided --template-file template.yaml` writes samconfig.toml;
@@ -117,14 +120,15 @@ check-scf:
 # Process start -> first answered event for every function and runtime, and the zip
 # sizes, as a Markdown table for the README.
 coldstart: package
-	$(GO) run ./cmd/coldstart -dist $(DIST) -runs 15
+	$(GO) run ./cmd/coldstart -dist $(DIST) -functions "$(FUNCTIONS)" -scheduled "$(SCHEDULED)" -runs 15
 
 # Runs each package of this machine's architecture as its platform would and replays the
-# recorded events in deploy/events: the Lambda zips' bootstrap under AWS's Runtime Interface
-# Emulator (the go.mod tool aws-lambda-rie), the SCF event zips' main under the SCF runtime
-# stand-in, against the in-process sandbox and a temporary local store. Prints each answer.
+# recorded events in deploy/events (HTTP events, and the sweep function's scheduled and
+# timer events): the Lambda zips' bootstrap under AWS's Runtime Interface Emulator (the
+# go.mod tool aws-lambda-rie), the SCF event zips' main under the SCF runtime stand-in,
+# against the in-process sandbox and a temporary local store. Prints each answer.
 emulate: package
-	$(GO) run ./cmd/emulate -dist $(DIST)
+	$(GO) run ./cmd/emulate -dist $(DIST) -functions "$(FUNCTIONS)"
 
 clean:
 	rm -rf $(DIST)

@@ -7,7 +7,10 @@
 //
 // The event is a request each function answers from configuration alone (a 4xx for a
 // missing parameter), so the figure is the process's own start-up, not Tencent's or
-// the store's latency. Every server is on 127.0.0.1.
+// the store's latency. A scheduled function (-scheduled, the sweeper) is measured on
+// Lambda and as an SCF event function, the runtimes it is deployed on, with a scheduled
+// event and nothing due: its figure includes one look at an empty local store. Every
+// server is on 127.0.0.1.
 package main
 
 import (
@@ -43,10 +46,15 @@ func run(args []string, stdout io.Writer) error {
 	dist := fs.String("dist", "dist", "output of make package")
 	arch := fs.String("arch", runtime.GOARCH, "which build to run (must run on this machine)")
 	runs := fs.Int("runs", 15, "cold starts per function and runtime")
-	functions := fs.String("functions", "start callback result", "functions to measure")
+	functions := fs.String("functions", "start callback result sweep", "functions to measure")
+	scheduled := fs.String("scheduled", "sweep", "functions that run on timer events only (measured on lambda and scf-event)")
 	bootstrap := fs.String("bootstrap", "deploy/scf_bootstrap", "the scf_bootstrap of web functions")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	timerOnly := map[string]bool{}
+	for _, fn := range strings.Fields(*scheduled) {
+		timerOnly[fn] = true
 	}
 	if *runs < 1 {
 		return errors.New("-runs must be at least 1")
@@ -74,8 +82,11 @@ func run(args []string, stdout io.Writer) error {
 				r.sizes[pkg] = info.Size()
 			}
 		}
-		m := &meter{fn: fn, bin: bin, bootstrap: *bootstrap, work: work}
+		m := &meter{fn: fn, bin: bin, bootstrap: *bootstrap, work: work, scheduled: timerOnly[fn]}
 		for _, rt := range runtimes {
+			if m.scheduled && (rt == "scf-web" || rt == "local") {
+				continue // never deployed there: no timer events reach it
+			}
 			var samples []time.Duration
 			for range *runs {
 				d, err := m.once(rt)
@@ -96,7 +107,11 @@ func run(args []string, stdout io.Writer) error {
 	for _, r := range rows {
 		fmt.Fprintf(stdout, "| %s | %s | %s | %s |", r.fn, size(r.sizes["lambda"]), size(r.sizes["scf-event"]), size(r.sizes["scf-web"]))
 		for _, rt := range runtimes {
-			fmt.Fprintf(stdout, " %.1f ms |", float64(r.medians[rt].Microseconds())/1000)
+			if d, ok := r.medians[rt]; ok {
+				fmt.Fprintf(stdout, " %.1f ms |", float64(d.Microseconds())/1000)
+			} else {
+				fmt.Fprint(stdout, " - |")
+			}
 		}
 		fmt.Fprintln(stdout)
 	}
@@ -118,6 +133,8 @@ func median(d []time.Duration) time.Duration {
 // meter starts one function binary on each runtime.
 type meter struct {
 	fn, bin, bootstrap, work string
+	// scheduled functions get a scheduled event instead of a request.
+	scheduled bool
 }
 
 // env is a configuration each function accepts without reaching any service: the
@@ -171,6 +188,9 @@ func (m *meter) lambda(ctx context.Context) (time.Duration, error) {
 		"headers":        map[string]string{"host": "api.example.com", "accept": "application/json"},
 		"requestContext": map[string]any{"http": map[string]string{"method": "GET", "path": m.path(), "sourceIp": "203.0.113.1"}},
 	})
+	if m.scheduled {
+		event = []byte(`{}`) // an EventBridge Scheduler schedule without Input
+	}
 	api, err := runtimetest.ListenRuntimeAPI()
 	if err != nil {
 		return 0, err
@@ -188,11 +208,26 @@ func (m *meter) lambda(ctx context.Context) (time.Duration, error) {
 		return 0, fmt.Errorf("%w\n%s", err, p.Output())
 	}
 	d := time.Since(t0)
-	var resp struct{ StatusCode int }
-	if res.Kind != runtimetest.KindResponse || json.Unmarshal(res.Body, &resp) != nil {
-		resp.StatusCode = 0
+	if res.Kind != runtimetest.KindResponse {
+		return 0, fmt.Errorf("invocation error: %s", res.Body)
 	}
-	return d, checkStatus(resp.StatusCode)
+	return d, m.check(res.Body)
+}
+
+// check accepts the answer the measured event must get: a 4xx from configuration alone
+// (checkStatus), or a scheduled run's {"ok":true}.
+func (m *meter) check(answer []byte) error {
+	if m.scheduled {
+		if string(answer) != `{"ok":true}` {
+			return fmt.Errorf("the scheduled run answered %.200s, want {\"ok\":true}", answer)
+		}
+		return nil
+	}
+	var resp struct{ StatusCode int }
+	if json.Unmarshal(answer, &resp) != nil {
+		return fmt.Errorf("the answer is not a gateway response: %.200s", answer)
+	}
+	return checkStatus(resp.StatusCode)
 }
 
 // checkStatus accepts the answer the measured request must get: a 4xx the function
@@ -215,6 +250,9 @@ func (m *meter) scfEvent(ctx context.Context) (time.Duration, error) {
 		"headers":        map[string]string{"host": "api.example.com", "accept": "application/json"},
 		"requestContext": map[string]any{"httpMethod": "GET", "path": m.path(), "sourceIp": "203.0.113.1", "requestId": "coldstart"},
 	})
+	if m.scheduled {
+		event = []byte(`{"Type":"Timer","TriggerName":"sweep","Time":"2026-12-08T05:26:00Z","Message":""}`)
+	}
 	t0 := time.Now()
 	p, err := runtimetest.StartProcess(append(m.env(), "_LAMBDA_SERVER_PORT="+port, "TENCENTCLOUD_RUNENV=SCF"), m.bin)
 	if err != nil {
@@ -239,11 +277,7 @@ func (m *meter) scfEvent(ctx context.Context) (time.Duration, error) {
 	if resp.Error != nil {
 		return 0, fmt.Errorf("invoke error %s: %s", resp.Error.Type, resp.Error.Message)
 	}
-	var answer struct{ StatusCode int }
-	if err := json.Unmarshal(resp.Payload, &answer); err != nil {
-		return 0, fmt.Errorf("the answer is not an integrated response: %w", err)
-	}
-	return d, checkStatus(answer.StatusCode)
+	return d, m.check(resp.Payload)
 }
 
 // http measures an HTTP runtime: a web function started through scf_bootstrap (web)

@@ -2,14 +2,18 @@
 // machine, and replays recorded events to them: each Lambda zip's bootstrap under AWS's
 // own Runtime Interface Emulator (the go.mod tool aws-lambda-rie), each SCF event zip's
 // main under the SCF Go1 runtime stand-in of internal/runtimetest. It prints every
-// answer, status and then the error code or Location, and fails when an answer is an
-// invocation error or a 5xx. `make emulate` runs it on the output of `make package`.
+// answer, status and then the error code or Location (or "ok" for a scheduled run), and
+// fails when an answer is an invocation error or a 5xx. `make emulate` runs it on the
+// output of `make package`.
 //
 // The events are deploy/events/<platform>-<trigger>-<function>.json: lambda-rest-v1,
 // lambda-httpapi-v2 and lambda-furl (API Gateway REST, HTTP API, Function URL) and
-// scf-apigw (SCF's API Gateway trigger). The functions get the configuration the tests
-// use: the in-process sandbox as Tencent, a temporary local store, the sandbox's test
-// keys and the merchant key the recorded result events carry.
+// scf-apigw (SCF's API Gateway trigger) for the HTTP functions; lambda-scheduler (an
+// EventBridge Scheduler schedule without Input), lambda-eventbridge-rule (an EventBridge
+// rule's scheduled event) and scf-timer (SCF's timer trigger) for sweep. The functions
+// get the configuration the tests use: the in-process sandbox as Tencent, a temporary
+// local store (which the start events fill with sessions the sweep finds not yet due),
+// the sandbox's test keys and the merchant key the recorded result events carry.
 package main
 
 import (
@@ -67,7 +71,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	var o options
 	fs.StringVar(&o.dist, "dist", "dist", "output of make package")
 	fs.StringVar(&o.arch, "arch", runtime.GOARCH, "which packages to run (must run on this machine)")
-	functions := fs.String("functions", "start callback result", "functions to run")
+	functions := fs.String("functions", "start callback result sweep", "functions to run")
 	fs.StringVar(&o.events, "events", "deploy/events", "the recorded events")
 	fs.StringVar(&o.rie, "rie", "", "the aws-lambda-rie binary (default: go tool -n aws-lambda-rie, which builds it)")
 	if err := fs.Parse(args); err != nil {
@@ -116,12 +120,15 @@ type answer struct {
 	status                     int
 	location, code             string // the Location header; the error code of a JSON or HTML error body
 	invocationError            string // "<type>: <message>" when the function failed the invocation
+	ran                        bool   // a scheduled run answered {"ok":true}
 }
 
 func (a answer) String() string {
 	switch {
 	case a.invocationError != "":
 		return "invocation error " + a.invocationError
+	case a.ran:
+		return "ok"
 	case a.location != "":
 		return fmt.Sprintf("%d Location: %s", a.status, a.location)
 	case a.code != "":
@@ -130,7 +137,9 @@ func (a answer) String() string {
 	return fmt.Sprint(a.status)
 }
 
-func (a answer) failed() bool { return a.invocationError != "" || a.status >= 500 || a.status == 0 }
+func (a answer) failed() bool {
+	return a.invocationError != "" || (!a.ran && (a.status >= 500 || a.status == 0))
+}
 
 // emulate runs every function on both runtimes, with sb as Tencent, and returns their
 // answers in order, with those it had when something went wrong.
@@ -276,6 +285,7 @@ var htmlCode = regexp.MustCompile(`<meta name="facegate-error" content="([a-z_]+
 // read takes the status, Location and error code from a gateway response document: API
 // Gateway payload 1.0 or 2.0, a Function URL's, or SCF's integrated response. All four
 // have statusCode, headers and body; only 1.0 may put a header in multiValueHeaders alone.
+// A scheduled run answers {"ok":true} instead.
 func (a *answer) read(doc []byte) error {
 	var r struct {
 		StatusCode        int                 `json:"statusCode"`
@@ -283,9 +293,14 @@ func (a *answer) read(doc []byte) error {
 		MultiValueHeaders map[string][]string `json:"multiValueHeaders"`
 		Body              string              `json:"body"`
 		IsBase64Encoded   bool                `json:"isBase64Encoded"`
+		OK                bool                `json:"ok"`
 	}
 	if err := json.Unmarshal(doc, &r); err != nil {
 		return fmt.Errorf("the answer is not a gateway response: %w: %.200s", err, doc)
+	}
+	if r.OK {
+		a.ran = true
+		return nil
 	}
 	a.status = r.StatusCode
 	a.location = r.Headers["Location"]

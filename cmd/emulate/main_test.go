@@ -21,7 +21,7 @@ const repoRoot = "../.."
 // calls for.
 func TestEveryFunctionAnswersItsRecordedEvents(t *testing.T) {
 	dist := t.TempDir()
-	functions := []string{"start", "callback", "result"}
+	functions := []string{"start", "callback", "result", "sweep"}
 	for _, fn := range functions {
 		if err := runtimetest.GoBuild(repoRoot, filepath.Join(dist, runtime.GOARCH, fn), "./functions/"+fn); err != nil {
 			t.Fatal(err)
@@ -45,17 +45,23 @@ func TestEveryFunctionAnswersItsRecordedEvents(t *testing.T) {
 	}
 	// What each function must answer, whatever the trigger: start sends the browser to
 	// Tencent's page (the sandbox's, on loopback) with a BizToken; callback and result
-	// are asked about a verification that was never started.
+	// are asked about a verification that was never started; a sweep finds nothing due
+	// yet and succeeds.
 	want := map[string]string{
 		"start":    `302 Location: http://127\.0\.0\.1:[0-9]+/\S*\?token=[0-9A-F-]{36}`,
 		"callback": `404 session_not_found`,
 		"result":   `404 session_not_found`,
+		"sweep":    `ok`,
+	}
+	type trigger struct{ runtime, trigger string }
+	httpTriggers := []trigger{{"lambda", "rest-v1"}, {"lambda", "httpapi-v2"}, {"lambda", "furl"}, {"scf-event", "apigw"}}
+	triggers := map[string][]trigger{
+		"start": httpTriggers, "callback": httpTriggers, "result": httpTriggers,
+		"sweep": {{"lambda", "scheduler"}, {"lambda", "eventbridge-rule"}, {"scf-event", "timer"}},
 	}
 	rows := 0
 	for _, fn := range functions {
-		for _, rt := range []struct{ runtime, trigger string }{
-			{"lambda", "rest-v1"}, {"lambda", "httpapi-v2"}, {"lambda", "furl"}, {"scf-event", "apigw"},
-		} {
+		for _, rt := range triggers[fn] {
 			row := regexp.MustCompile(`(?m)^` + rt.runtime + ` +` + fn + ` +` + rt.trigger + ` +` + want[fn] + `$`)
 			if !row.MatchString(out.String()) {
 				t.Errorf("%s %s %s did not answer %s", rt.runtime, fn, rt.trigger, want[fn])
@@ -92,6 +98,10 @@ func TestAnswerReadsEveryResponseShape(t *testing.T) {
 				t.Errorf("answer %q (failed %v), want %q (%v)", a, a.failed(), tc.want, tc.failed)
 			}
 		})
+	}
+	var ok answer
+	if err := ok.read([]byte(`{"ok":true}`)); err != nil || ok.String() != "ok" || ok.failed() {
+		t.Errorf("scheduled run answer %q (failed %v, %v)", ok, ok.failed(), err)
 	}
 	a := answer{invocationError: invocationError([]byte(`{"errorMessage":"platform: event is not an HTTP request of a supported shape","errorType":"errorString"}`))}
 	if !a.failed() || a.String() != "invocation error errorString: platform: event is not an HTTP request of a supported shape" {

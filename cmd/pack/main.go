@@ -5,7 +5,10 @@
 //	dist/lambda-<fn>-<arch>.zip     bootstrap                (AWS Lambda, provided.al2023)
 //	dist/scf-event-<fn>-<arch>.zip  main                     (Tencent SCF event function, Go1, handler main)
 //	dist/scf-web-<fn>-<arch>.zip    main + scf_bootstrap     (Tencent SCF web function)
-//	dist/scf-<arch>/<fn>/           main + scf_bootstrap     (serverless.yml's src: one web function per directory)
+//	dist/scf-<arch>/<fn>/           main + scf_bootstrap     (serverless.yml's src: one function per directory)
+//
+// A scheduled function (-scheduled, the sweeper) runs on timer events, which SCF gives
+// event functions only: it gets no web zip, and its directory holds main alone.
 //
 // The zips are reproducible: fixed timestamps, fixed order.
 package main
@@ -36,11 +39,16 @@ func main() {
 func run(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("pack", flag.ContinueOnError)
 	dist := fs.String("dist", "dist", "directory holding <arch>/<function> binaries; packages are written here")
-	functions := fs.String("functions", "start callback result", "functions to package (space- or comma-separated)")
+	functions := fs.String("functions", "start callback result sweep", "functions to package (space- or comma-separated)")
 	arches := fs.String("arches", "amd64 arm64", "architectures to package (space- or comma-separated)")
 	bootstrap := fs.String("bootstrap", "deploy/scf_bootstrap", "the scf_bootstrap of web functions")
+	scheduled := fs.String("scheduled", "sweep", "functions that run on timer events only, which get no SCF web package")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	timerOnly := map[string]bool{}
+	for _, fn := range fields(*scheduled) {
+		timerOnly[fn] = true
 	}
 	boot, err := os.ReadFile(*bootstrap)
 	if err != nil {
@@ -62,13 +70,16 @@ func run(args []string, stdout io.Writer) error {
 				return fmt.Errorf("%w (run make build first)", err)
 			}
 			web := []entry{{"main", bin}, {"scf_bootstrap", boot}}
-			packages := []struct {
-				name    string
-				entries []entry
-			}{
+			packages := []pkg{
 				{"lambda-" + fn + "-" + arch + ".zip", []entry{{"bootstrap", bin}}},
 				{"scf-event-" + fn + "-" + arch + ".zip", []entry{{"main", bin}}},
 				{"scf-web-" + fn + "-" + arch + ".zip", web},
+			}
+			dirFiles := web
+			if timerOnly[fn] {
+				// An SCF web function never receives a timer event: no web zip, and no
+				// scf_bootstrap for serverless.yml, whose function is an event function.
+				packages, dirFiles = packages[:2], []entry{{"main", bin}}
 			}
 			for _, p := range packages {
 				path := filepath.Join(*dist, p.name)
@@ -79,9 +90,9 @@ func run(args []string, stdout io.Writer) error {
 					fmt.Fprintf(stdout, "%-40s %6.2f MB\n", path, float64(info.Size())/(1<<20))
 				}
 			}
-			// The same files as the web zip, unpacked: the Serverless Cloud Framework zips
-			// each function's directory itself. A file left at this path by an older layout
-			// is replaced.
+			// The same files as the web zip (or, for a scheduled function, the event
+			// zip), unpacked: the Serverless Cloud Framework zips each function's
+			// directory itself. A file left at this path by an older layout is replaced.
 			dir := filepath.Join(*dist, "scf-"+arch, fn)
 			if info, err := os.Lstat(dir); err == nil && !info.IsDir() {
 				if err := os.Remove(dir); err != nil {
@@ -91,7 +102,15 @@ func run(args []string, stdout io.Writer) error {
 			if err := os.MkdirAll(dir, 0o755); err != nil {
 				return err
 			}
-			for _, e := range web {
+			if timerOnly[fn] {
+				// Left by a build from before fn was scheduled, these would deploy as a web function.
+				for _, stale := range []string{filepath.Join(dir, "scf_bootstrap"), filepath.Join(*dist, "scf-web-"+fn+"-"+arch+".zip")} {
+					if err := os.Remove(stale); err != nil && !os.IsNotExist(err) {
+						return err
+					}
+				}
+			}
+			for _, e := range dirFiles {
 				path := filepath.Join(dir, e.name)
 				if err := os.WriteFile(path, e.data, 0o755); err != nil {
 					return err
@@ -104,6 +123,12 @@ func run(args []string, stdout io.Writer) error {
 		}
 	}
 	return nil
+}
+
+// pkg is one zip: its file name and what it holds.
+type pkg struct {
+	name    string
+	entries []entry
 }
 
 // entry is one executable file of a package.

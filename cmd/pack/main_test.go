@@ -12,12 +12,15 @@ import (
 	"testing"
 )
 
+// httpFunctions serve requests; sweep runs on timer events only.
+var httpFunctions = []string{"start", "callback", "result"}
+
 // fakeDist lays out what `make build` leaves: dist/<arch>/<fn>.
 func fakeDist(t *testing.T) string {
 	t.Helper()
 	dist := t.TempDir()
 	for _, arch := range []string{"amd64", "arm64"} {
-		for _, fn := range []string{"start", "callback", "result"} {
+		for _, fn := range append(httpFunctions, "sweep") {
 			if err := os.MkdirAll(filepath.Join(dist, arch), 0o755); err != nil {
 				t.Fatal(err)
 			}
@@ -64,7 +67,7 @@ func TestPackages(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, arch := range []string{"amd64", "arm64"} {
-		for _, fn := range []string{"start", "callback", "result"} {
+		for _, fn := range httpFunctions {
 			bin := "\x7fELF " + fn + " " + arch
 			for pkg, want := range map[string]map[string]string{
 				"lambda-" + fn + "-" + arch + ".zip":    {"bootstrap": bin},
@@ -103,6 +106,54 @@ func TestPackages(t *testing.T) {
 	}
 	if !strings.Contains(string(boot), "/var/user/main") {
 		t.Errorf("scf_bootstrap does not start /var/user/main:\n%s", boot)
+	}
+}
+
+// TestScheduledFunctionIsNoWebFunction: SCF gives web functions HTTP triggers only, so
+// the sweep function, which runs on a timer, is packaged for Lambda and as an SCF event
+// function, and its serverless.yml directory holds main without scf_bootstrap. What an
+// older layout left there (a web zip, an scf_bootstrap) is removed, so it cannot be
+// deployed by mistake.
+func TestScheduledFunctionIsNoWebFunction(t *testing.T) {
+	dist := fakeDist(t)
+	stale := []string{filepath.Join(dist, "scf-web-sweep-amd64.zip"), filepath.Join(dist, "scf-amd64", "sweep", "scf_bootstrap")}
+	for _, path := range stale {
+		os.MkdirAll(filepath.Dir(path), 0o755)
+		if err := os.WriteFile(path, []byte("left by an older build"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var out bytes.Buffer
+	if err := run([]string{"-dist", dist, "-bootstrap", "../../deploy/scf_bootstrap"}, &out); err != nil {
+		t.Fatal(err)
+	}
+	for _, arch := range []string{"amd64", "arm64"} {
+		bin := "\x7fELF sweep " + arch
+		for pkg, want := range map[string]map[string]string{
+			"lambda-sweep-" + arch + ".zip":    {"bootstrap": bin},
+			"scf-event-sweep-" + arch + ".zip": {"main": bin},
+		} {
+			got := map[string]string{}
+			for name, f := range readZip(t, filepath.Join(dist, pkg)) {
+				got[name] = content(t, f)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("%s holds %q, want %q", pkg, got, want)
+			}
+		}
+		if _, err := os.Stat(filepath.Join(dist, "scf-web-sweep-"+arch+".zip")); !os.IsNotExist(err) {
+			t.Errorf("scf-web-sweep-%s.zip exists (%v); web functions take no timer triggers", arch, err)
+		}
+		entries, _ := os.ReadDir(filepath.Join(dist, "scf-"+arch, "sweep"))
+		if len(entries) != 1 || entries[0].Name() != "main" {
+			t.Errorf("scf-%s/sweep holds %v, want main alone", arch, entries)
+		}
+		if got, _ := os.ReadFile(filepath.Join(dist, "scf-"+arch, "sweep", "main")); string(got) != bin {
+			t.Errorf("scf-%s/sweep/main holds %q", arch, got)
+		}
+	}
+	if strings.Contains(out.String(), "scf-web-sweep") {
+		t.Errorf("the report lists a web package for sweep:\n%s", out.String())
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"image"
 	"image/jpeg"
 	"io"
@@ -21,19 +22,27 @@ import (
 	"github.com/facegate/facegate/pkg/sandbox"
 	"github.com/facegate/facegate/pkg/sandbox/sandboxtest"
 	"github.com/facegate/facegate/pkg/storage"
+	"github.com/facegate/facegate/pkg/webhook"
 )
 
 // The bucket permissions in template.yaml and deploy/cam are checked against what the
 // code does, not against a list written next to them: each function's core runs whole
 // verifications (both flows, a pass with media, a result that turns terminal at
-// /result, a reload of the callback) over a store that records which object prefixes
-// each function reads and writes. A read of a key that may be missing also needs
-// bucket listing, or S3 and COS answer 403 instead of 404.
+// /result, a reload of the callback, a user who never comes back, a merchant lookup by
+// reference and a deletion) and the sweeper runs as time passes (Tencent checks, webhook
+// deliveries that fail and are retried, expiry, retention), over a store that records
+// which object prefixes each function reads, writes, deletes and lists.
+//
+// Listing is recorded per folder ("List due/"): S3's ListBucket can be limited to key
+// prefixes (the s3:prefix condition). A read also records listing of its folder: a
+// read of a missing key is answered 404 only to a caller that may list it, 403
+// otherwise, and S3 evaluates that permission with the key as s3:prefix.
 
-// grantSet is what one function did to the bucket, as "GetObject sessions/" and the like.
+// grantSet is what one function did to the bucket, as "GetObject sessions/" and the like,
+// and the Tencent actions it called, as "faceid:GetWebVerificationResultIntl".
 type grantSet map[string]bool
 
-// memObjects is the bucket the three functions share in these runs.
+// memObjects is the bucket the functions share in these runs.
 type memObjects struct {
 	mu      sync.Mutex
 	objects map[string][]byte
@@ -47,21 +56,22 @@ type recordingStore struct {
 	mu     *sync.Mutex
 }
 
-func (s *recordingStore) record(action, key string) {
-	prefix, _, ok := strings.Cut(key, "/")
-	if !ok {
-		prefix = key
-	}
+// folder is the first segment of a key or prefix, with its slash: what a grant names.
+func folder(key string) string {
+	f, _, _ := strings.Cut(key, "/")
+	return f + "/"
+}
+
+func (s *recordingStore) record(grants ...string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.grants[action+" "+prefix+"/"] = true
-	if action == "GetObject" {
-		s.grants["List bucket"] = true
+	for _, g := range grants {
+		s.grants[g] = true
 	}
 }
 
 func (s *recordingStore) Create(_ context.Context, key string, data []byte) error {
-	s.record("PutObject", key)
+	s.record("PutObject " + folder(key))
 	s.bucket.mu.Lock()
 	defer s.bucket.mu.Unlock()
 	if _, ok := s.bucket.objects[key]; ok {
@@ -71,8 +81,9 @@ func (s *recordingStore) Create(_ context.Context, key string, data []byte) erro
 	return nil
 }
 
+// Get needs read access, and listing of the key's folder for the 404 of a missing key.
 func (s *recordingStore) Get(_ context.Context, key string) ([]byte, error) {
-	s.record("GetObject", key)
+	s.record("GetObject "+folder(key), "List "+folder(key))
 	s.bucket.mu.Lock()
 	defer s.bucket.mu.Unlock()
 	b, ok := s.bucket.objects[key]
@@ -86,21 +97,19 @@ func (s *recordingStore) Delete(_ context.Context, key string) error {
 	if err := storage.CheckKey(key); err != nil {
 		return err
 	}
-	s.record("DeleteObject", key)
+	s.record("DeleteObject " + folder(key))
 	s.bucket.mu.Lock()
 	defer s.bucket.mu.Unlock()
 	delete(s.bucket.objects, key)
 	return nil
 }
 
-// List needs the bucket-wide listing grant, whatever the prefix.
+// List needs listing of the prefix's folder.
 func (s *recordingStore) List(_ context.Context, prefix, after string, limit int) ([]string, bool, error) {
 	if err := storage.CheckList(prefix, limit); err != nil {
 		return nil, false, err
 	}
-	s.mu.Lock()
-	s.grants["List bucket"] = true
-	s.mu.Unlock()
+	s.record("List " + folder(prefix))
 	s.bucket.mu.Lock()
 	var keys []string
 	for k := range s.bucket.objects {
@@ -117,7 +126,7 @@ func (s *recordingStore) List(_ context.Context, prefix, after string, limit int
 }
 
 func (s *recordingStore) PutMedia(_ context.Context, key string, body io.Reader, _ int64, _ string) error {
-	s.record("PutObject", key)
+	s.record("PutObject " + folder(key))
 	b, err := io.ReadAll(body)
 	if err != nil {
 		return err
@@ -129,46 +138,136 @@ func (s *recordingStore) PutMedia(_ context.Context, key string, body io.Reader,
 }
 
 // MediaURL needs read access: a presigned GET is authorised as the role that signed it.
+// Links are only made for stored media, so no listing.
 func (s *recordingStore) MediaURL(_ context.Context, key string, _ time.Duration) (string, error) {
-	s.record("GetObject", key)
+	s.record("GetObject " + folder(key))
 	return "https://bucket.example.com/" + key + "?signed", nil
 }
 
-// observedGrants runs verifications through the three functions' handlers and returns
-// what each did to the bucket, with media storage on or off.
+// recordingFaceID is one function's Tencent client; every API action called is recorded.
+// (Upload is a PUT to the URL CreateUploadUrl made, not an action of its own.)
+type recordingFaceID struct {
+	core.FaceID
+	store *recordingStore // where the grants are recorded
+}
+
+func (f recordingFaceID) ApplyWebVerificationBizTokenIntl(ctx context.Context, req *faceid.ApplyWebVerificationBizTokenIntlRequest) (*faceid.ApplyWebVerificationBizTokenIntlResponse, error) {
+	f.store.record("faceid:ApplyWebVerificationBizTokenIntl")
+	return f.FaceID.ApplyWebVerificationBizTokenIntl(ctx, req)
+}
+
+func (f recordingFaceID) GetWebVerificationResultIntl(ctx context.Context, bizToken string) (*faceid.GetWebVerificationResultIntlResponse, error) {
+	f.store.record("faceid:GetWebVerificationResultIntl")
+	return f.FaceID.GetWebVerificationResultIntl(ctx, bizToken)
+}
+
+func (f recordingFaceID) CreateUploadUrl(ctx context.Context, targetAction string) (*faceid.CreateUploadUrlResponse, error) {
+	f.store.record("faceid:CreateUploadUrl")
+	return f.FaceID.CreateUploadUrl(ctx, targetAction)
+}
+
+func (f recordingFaceID) ApplyWebVerificationToken(ctx context.Context, req *faceid.ApplyWebVerificationTokenRequest) (*faceid.ApplyWebVerificationTokenResponse, error) {
+	f.store.record("faceid:ApplyWebVerificationToken")
+	return f.FaceID.ApplyWebVerificationToken(ctx, req)
+}
+
+func (f recordingFaceID) GetWebVerificationResult(ctx context.Context, bizToken string) (*faceid.GetWebVerificationResultResponse, error) {
+	f.store.record("faceid:GetWebVerificationResult")
+	return f.FaceID.GetWebVerificationResult(ctx, bizToken)
+}
+
+// bucketGrants leaves out the Tencent actions of a function's grants: what an S3 role
+// is held to (on Lambda, Tencent is called with a key, not a role).
+func bucketGrants(grants []string) []string {
+	return slices.DeleteFunc(slices.Clone(grants), func(g string) bool { return strings.HasPrefix(g, "faceid:") })
+}
+
+// grantClock is the time all the functions of a grant run share, moved on by the run.
+type grantClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *grantClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *grantClock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// observedGrants runs verifications through the four functions' cores and returns what
+// each did to the bucket, with media storage on or off.
 func observedGrants(t *testing.T, media bool) map[string][]string {
 	t.Helper()
 	const merchantKey = "merchant-key-for-grant-tests"
+	const webhookSecret = "grant-test-webhook-secret-0123456789abcdef"
 	sb := sandboxtest.New(t, sandbox.Options{})
 	client, err := faceid.New(faceid.Config{Endpoint: sb.Endpoint(), Scheme: "http",
 		Credentials: faceid.StaticCredentials(sandbox.TestSecretID, sandbox.TestSecretKey, "")})
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The merchant's endpoint refuses each event's first delivery, so retries happen too.
+	var seenMu sync.Mutex
+	seen := map[string]int{}
+	receiver := httptest.NewServer(webhook.Handler([]string{webhookSecret}, func(_ context.Context, e webhook.Event) error {
+		seenMu.Lock()
+		defer seenMu.Unlock()
+		if seen[e.ID]++; seen[e.ID] == 1 {
+			return errors.New("first delivery refused")
+		}
+		return nil
+	}))
+	t.Cleanup(receiver.Close)
+
 	bucket := &memObjects{objects: map[string][]byte{}}
 	bucket.objects["uploads/photo.jpg"] = compareJPEG(t)
+	clock := &grantClock{now: time.Now()}
 	var mu sync.Mutex
 	grants := map[string]grantSet{}
 	handlers := map[string]http.Handler{}
+	var sweeper *core.Service
+
+	// sweep runs the sweeper once and fails the test if the run failed.
+	sweep := func(what string) core.SweepReport {
+		t.Helper()
+		rep, err := sweeper.Sweep(context.Background())
+		if err != nil {
+			t.Fatalf("sweep (%s): %v", what, err)
+		}
+		return rep
+	}
 
 	for _, flow := range []core.Flow{core.FlowIntl, core.FlowLegacy} {
 		for _, fn := range functionNames {
 			if grants[fn] == nil {
 				grants[fn] = grantSet{}
 			}
+			store := &recordingStore{bucket: bucket, grants: grants[fn], mu: &mu}
 			svc, err := core.New(core.Config{
 				CallbackURL:          flowCallbackURL,
 				ReturnTo:             []string{flowReturnTo},
 				TicketSecrets:        [][]byte{[]byte("grant-test-ticket-secret-0123456789abcdef")},
+				TokenKeys:            [][]byte{[]byte("grant-test-token-key-0123456789abcdef")},
 				MerchantKeys:         []string{merchantKey},
 				CompareImagePrefixes: []string{"uploads/"},
 				Flow:                 flow,
 				Policy:               core.Policy{Modes: []int64{2, 3}, DefaultMode: 3},
 				CookieSecure:         true,
 				StoreMedia:           media,
-			}, core.Deps{FaceID: client, Store: &recordingStore{bucket: bucket, grants: grants[fn], mu: &mu}})
+				Webhook:              core.Webhook{URL: receiver.URL, Secrets: []string{webhookSecret}},
+			}, core.Deps{FaceID: recordingFaceID{FaceID: client, store: store}, Store: store, Now: clock.Now})
 			if err != nil {
 				t.Fatal(err)
+			}
+			if fn == "sweep" {
+				sweeper = svc
+				continue
 			}
 			if handlers[fn], err = svc.Handler(fn); err != nil {
 				t.Fatal(err)
@@ -193,22 +292,27 @@ func observedGrants(t *testing.T, media bool) map[string][]string {
 			handlers[fn].ServeHTTP(w, req)
 			return w
 		}
-		start := func(body map[string]any) string {
+		start := func(body map[string]any) (token, session string) {
 			t.Helper()
 			w := do("start", http.MethodPost, "/start", body, true)
-			var out struct{ Token string }
+			var out struct{ Token, Session string }
 			if w.Code != http.StatusCreated || json.Unmarshal(w.Body.Bytes(), &out) != nil || out.Token == "" {
 				t.Fatalf("%s start: %d %s", flow, w.Code, w.Body)
 			}
-			return out.Token
+			return out.Token, out.Session
+		}
+		pass := func(token string) {
+			t.Helper()
+			if err := sb.SetOutcome(token, sandbox.Outcome{Result: sandbox.ResultPass}); err != nil {
+				t.Fatal(err)
+			}
 		}
 		q := url.QueryEscape
+		reference := "order-" + string(flow)
 
 		// A pass, reported at /callback, the callback URL reloaded, then read by the merchant.
-		passed := start(map[string]any{"returnTo": flowReturnTo, "compareImageKey": "uploads/photo.jpg"})
-		if err := sb.SetOutcome(passed, sandbox.Outcome{Result: sandbox.ResultPass}); err != nil {
-			t.Fatal(err)
-		}
+		passed, passedSession := start(map[string]any{"returnTo": flowReturnTo, "compareImageKey": "uploads/photo.jpg", "reference": reference})
+		pass(passed)
 		for range 2 {
 			if w := do("callback", http.MethodGet, "/callback?token="+q(passed), nil, false); w.Code != http.StatusFound {
 				t.Fatalf("%s callback: %d %s", flow, w.Code, w.Body)
@@ -219,28 +323,78 @@ func observedGrants(t *testing.T, media bool) map[string][]string {
 		}
 
 		// Still pending at /callback; finished by the time the merchant asks /result.
-		late := start(map[string]any{"returnTo": flowReturnTo, "compareImageKey": "uploads/photo.jpg"})
+		late, _ := start(map[string]any{"returnTo": flowReturnTo, "compareImageKey": "uploads/photo.jpg", "reference": reference})
 		if w := do("callback", http.MethodGet, "/callback?token="+q(late), nil, false); w.Code != http.StatusFound {
 			t.Fatalf("%s pending callback: %d %s", flow, w.Code, w.Body)
 		}
-		if err := sb.SetOutcome(late, sandbox.Outcome{Result: sandbox.ResultPass}); err != nil {
-			t.Fatal(err)
-		}
+		pass(late)
 		w := do("result", http.MethodGet, "/result?token="+q(late), nil, true)
 		var res struct{ Status string }
 		if w.Code != http.StatusOK || json.Unmarshal(w.Body.Bytes(), &res) != nil || res.Status != "passed" {
 			t.Fatalf("%s late result: %d %s", flow, w.Code, w.Body)
 		}
-	}
 
+		// A user who passes and never comes back, and one who never finishes.
+		gone, goneSession := start(map[string]any{"returnTo": flowReturnTo, "compareImageKey": "uploads/photo.jpg", "reference": reference})
+		pass(gone)
+		start(map[string]any{"returnTo": flowReturnTo, "compareImageKey": "uploads/photo.jpg"})
+
+		// The sweeper's first checks (2 minutes in): the gone user's result is read from
+		// Tencent, the unfinished session stays pending, and every finished verification's
+		// first delivery is refused; a minute later the retries are taken.
+		clock.advance(3 * time.Minute)
+		if rep := sweep("first checks"); rep.TencentCalls < 2 || rep.Undelivered < 3 {
+			t.Fatalf("%s first sweep: %+v", flow, rep)
+		}
+		clock.advance(time.Minute)
+		if rep := sweep("retries"); rep.Delivered < 3 {
+			t.Fatalf("%s second sweep: %+v", flow, rep)
+		}
+		if w := do("result", http.MethodGet, "/result?session="+goneSession, nil, true); w.Code != http.StatusOK || !strings.Contains(w.Body.String(), `"passed"`) {
+			t.Fatalf("%s the sweeper did not store the gone user's result: %d %s", flow, w.Code, w.Body)
+		}
+
+		// The merchant looks its reference up, then deletes two verifications.
+		if w := do("result", http.MethodGet, "/result?reference="+q(reference), nil, true); w.Code != http.StatusOK || strings.Count(w.Body.String(), `"session"`) != 3 {
+			t.Fatalf("%s lookup: %d %s", flow, w.Code, w.Body)
+		}
+		// One session the callback finished, one the sweeper checked (its claims go too).
+		for _, session := range []string{passedSession, goneSession} {
+			if w := do("result", http.MethodDelete, "/result?session="+session, nil, true); w.Code != http.StatusNoContent {
+				t.Fatalf("%s delete: %d %s", flow, w.Code, w.Body)
+			}
+		}
+
+		// The unfinished session expires at 72 hours (its event delivered at the second
+		// attempt); everything finished 72 hours ago (the retention) is purged, the
+		// deletion's tombstone included; 72 hours later the expired one goes too.
+		clock.advance(73 * time.Hour)
+		if rep := sweep("expiry and retention"); rep.Finished < 1 || rep.Purged < 3 {
+			t.Fatalf("%s expiry sweep: %+v", flow, rep)
+		}
+		clock.advance(time.Minute)
+		if rep := sweep("the expiry's retry"); rep.Delivered < 1 {
+			t.Fatalf("%s expiry retry sweep: %+v", flow, rep)
+		}
+		clock.advance(73 * time.Hour)
+		sweep("last retention")
+	}
 	out := map[string][]string{}
 	for fn, g := range grants {
 		out[fn] = sortedNames(g)
 	}
 	// The runs must have done what every deployment needs, or they proved nothing.
-	for fn, must := range map[string]string{"start": "PutObject sessions/", "callback": "PutObject results/", "result": "PutObject results/"} {
-		if !slices.Contains(out[fn], must) {
-			t.Fatalf("%s never did %s: %v", fn, must, out[fn])
+	for fn, musts := range map[string][]string{
+		"start":    {"PutObject sessions/", "PutObject due/", "PutObject refs/"},
+		"callback": {"PutObject results/", "PutObject outbox/"},
+		"result":   {"PutObject results/", "DeleteObject results/", "List refs/"},
+		"sweep": {"List due/", "List outbox/", "PutObject results/", "PutObject delivered/", "DeleteObject sessions/",
+			"faceid:GetWebVerificationResultIntl", "faceid:GetWebVerificationResult"},
+	} {
+		for _, must := range musts {
+			if !slices.Contains(out[fn], must) {
+				t.Fatalf("%s never did %s: %v", fn, must, out[fn])
+			}
 		}
 	}
 	if media && !slices.Contains(out["result"], "GetObject media/") {

@@ -17,7 +17,7 @@ import (
 )
 
 // binaries holds the executables TestMain built: "probe" (testdata/fn) always,
-// and "start", "callback", "result" when the functions build.
+// and "start", "callback", "result", "sweep" when the functions build.
 var binaries = map[string]string{}
 
 // functionsBuildError says why the real functions were not built, if they were not.
@@ -46,7 +46,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	binaries["probe"] = filepath.Join(dir, "probe")
-	for _, fn := range []string{"start", "callback", "result"} {
+	for _, fn := range []string{"start", "callback", "result", "sweep"} {
 		out := filepath.Join(dir, fn)
 		if err := runtimetest.GoBuild(repoRoot, out, "./functions/"+fn); err != nil {
 			functionsBuildError = fmt.Errorf("build %s: %w", fn, err)

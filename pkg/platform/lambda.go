@@ -40,16 +40,23 @@ type lambdaProbe struct {
 			Method string `json:"method"`
 		} `json:"http"`
 	} `json:"requestContext"`
+	// Source and DetailType mark the CloudWatch scheduled event of an EventBridge rule.
+	Source     string `json:"source"`
+	DetailType string `json:"detail-type"`
 }
 
 // Invoke decodes an API Gateway REST (payload 1.0), HTTP API (payload 2.0) or
-// Function URL event, serves it, and answers the matching response shape. Only an
-// event that is not an HTTP request at all is returned as an error.
+// Function URL event, serves it, and answers the matching response shape. Any other
+// JSON event is a scheduled event: it runs the adapter's Scheduled function, or, for a
+// function without one, is returned as an error, as is anything that is not JSON.
 func (h lambdaHandler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
-	var probe lambdaProbe
-	if err := json.Unmarshal(payload, &probe); err != nil {
+	if !json.Valid(payload) {
 		return nil, errUnsupportedEvent
 	}
+	// A schedule's Input may be any JSON value, so a payload that does not decode into
+	// the probe (a string, an array) is simply not an HTTP event.
+	var probe lambdaProbe
+	_ = json.Unmarshal(payload, &probe)
 	var id string
 	if lc, ok := lambdacontext.FromContext(ctx); ok {
 		id = lc.AwsRequestID
@@ -59,6 +66,12 @@ func (h lambdaHandler) Invoke(ctx context.Context, payload []byte) ([]byte, erro
 		return json.Marshal(h.serveV2(ctx, id, payload))
 	case probe.HTTPMethod != "":
 		return json.Marshal(h.serveV1(ctx, id, payload))
+	case h.a.scheduled != nil:
+		trigger := "event" // an EventBridge Scheduler schedule's Input, or any other event
+		if probe.Source == "aws.events" && probe.DetailType == "Scheduled Event" {
+			trigger = "eventbridge-rule"
+		}
+		return h.a.runScheduled(ctx, id, trigger)
 	}
 	return nil, errUnsupportedEvent
 }

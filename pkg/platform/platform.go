@@ -3,10 +3,12 @@
 // URLs), as a Tencent SCF event function (runtime Go1, API Gateway and function-URL
 // events), as a Tencent SCF web function (HTTP on 0.0.0.0:9000), or as a plain
 // local HTTP server. net/http is adapted to each platform once, here, so the
-// functions stay platform-neutral.
+// functions stay platform-neutral. A function that runs on a timer also gets the
+// platform's scheduled events (Options.Scheduled; see scheduled.go).
 package platform
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -93,8 +95,8 @@ func Detect(getenv func(string) string) (Kind, error) {
 
 // Options configure Run.
 type Options struct {
-	// Name is the function's name (start, callback, result); it is added to every
-	// log record made through LogHandler.
+	// Name is the function's name (start, callback, result, sweep); it is added to
+	// every log record made through LogHandler.
 	Name string
 	// Getenv reads the environment; nil means os.Getenv.
 	Getenv func(string) string
@@ -113,8 +115,11 @@ type Options struct {
 	// Kind forces a runtime (a command-line flag, say); empty means Detect.
 	Kind Kind
 	// Scheduled, when set, runs for each scheduled event: an SCF timer trigger, an
-	// EventBridge Scheduler or CloudWatch scheduled event on Lambda. Its error marks the
-	// invocation failed. Functions without it treat such events as malformed.
+	// EventBridge Scheduler or CloudWatch scheduled event on Lambda. Its context ends a
+	// little before the invocation's deadline (scheduledReserve), so the answer still
+	// reaches the platform in time. Its error marks the invocation failed. Functions
+	// without it refuse such events as not HTTP. SCF web functions take no timer
+	// triggers, so Run refuses to serve a Scheduled function as one.
 	Scheduled func(ctx context.Context) error
 }
 
@@ -153,7 +158,7 @@ func Run(ctx context.Context, h http.Handler, opts Options) error {
 	if opts.Name != "" {
 		ctx = context.WithValue(ctx, functionKey{}, opts.Name)
 	}
-	a := &adapter{handler: h, logger: logger}
+	a := &adapter{handler: h, scheduled: opts.Scheduled, logger: logger}
 
 	switch kind {
 	case Lambda:
@@ -174,6 +179,11 @@ func Run(ctx context.Context, h http.Handler, opts Options) error {
 		logger.InfoContext(ctx, "runtime selected", "runtime", string(kind), "addr", lis.Addr().String())
 		return a.runSCFEvent(ctx, lis)
 	case SCFWeb:
+		if opts.Scheduled != nil {
+			// A sweeper deployed as a web function would never run: SCF gives web
+			// functions HTTP triggers only. Failing here makes the deployment fail.
+			return fmt.Errorf("platform: %s runs on timer events, which SCF web functions never receive; deploy it as an event function (runtime Go1, handler main)", cmp.Or(opts.Name, "this function"))
+		}
 		return a.runServer(ctx, kind, serverAddr(kind, opts.Addr, getenv))
 	case Local:
 		if opts.Listener != nil {
@@ -203,10 +213,12 @@ func serverAddr(kind Kind, addr string, getenv func(string) string) string {
 	return "127.0.0.1:8080"
 }
 
-// adapter holds what every runtime needs: the handler and the logger.
+// adapter holds what every runtime needs: the handler, the scheduled function (nil
+// for functions that only serve HTTP) and the logger.
 type adapter struct {
-	handler http.Handler
-	logger  *slog.Logger
+	handler   http.Handler
+	scheduled func(context.Context) error
+	logger    *slog.Logger
 }
 
 type functionKey struct{}
@@ -296,5 +308,6 @@ func (h logHandler) WithGroup(name string) slog.Handler {
 }
 
 // errUnsupportedEvent is returned to the runtime for events that are not HTTP
-// requests (a scheduled warm-up, a test event): there is no client to answer.
+// requests, nor scheduled events of a function with Options.Scheduled (a warm-up, a
+// test event): there is no client to answer.
 var errUnsupportedEvent = errors.New("platform: event is not an HTTP request of a supported shape")

@@ -85,6 +85,14 @@ func TestSAMTemplateMatchesSchema(t *testing.T) {
 		{"wrong type without an intrinsic", func(tpl map[string]any) {
 			get(tpl, "Resources", "HttpApiStage", "Properties").(map[string]any)["AutoDeploy"] = "yes"
 		}, "/Resources/HttpApiStage/Properties/AutoDeploy: expected boolean, but got string"},
+		{"misspelt property of an event source the schema lags behind on", func(tpl map[string]any) {
+			props := get(tpl, "Resources", "SweepFunction", "Properties", "Events", "Sweep", "Properties").(map[string]any)
+			props["ScheduleExpresion"] = props["ScheduleExpression"]
+			delete(props, "ScheduleExpression")
+		}, "/Resources/SweepFunction/Properties/Events/Sweep/Properties: additionalProperties 'ScheduleExpresion'"},
+		{"bad retry policy of a ScheduleV2 event", func(tpl map[string]any) {
+			get(tpl, "Resources", "SweepFunction", "Properties", "Events", "Sweep", "Properties", "RetryPolicy").(map[string]any)["MaximumRetries"] = 0
+		}, "/Resources/SweepFunction/Properties/Events/Sweep/Properties/RetryPolicy: additionalProperties 'MaximumRetries' not allowed"},
 		{"unknown intrinsic function", func(tpl map[string]any) {
 			get(tpl, "Resources", "StartFunction", "Properties").(map[string]any)["FunctionName"] = map[string]any{"Fn::Sbu": "${AWS::StackName}-start"}
 		}, "/Resources/StartFunction/Properties/FunctionName: expected string, but got object"},
@@ -149,6 +157,44 @@ var intrinsicFunctions = []string{
 var schemaLag = map[string]map[string]any{
 	// The permission a function URL needs for lambda:InvokeFunction since October 2025.
 	"AWS::Lambda::Permission": {"InvokedViaFunctionUrl": map[string]any{"type": "boolean"}},
+}
+
+// samEventLag lists the event source types of AWS::Serverless::Function that SAM has and
+// goformation's schema does not have yet, with the definition of their Properties as
+// SAM documents them. Each is added to the schema's choices for an event's Properties
+// only while the schema lacks it.
+var samEventLag = map[string]map[string]any{
+	// An EventBridge Scheduler schedule (sam-property-function-schedulev2); FlexibleTimeWindow
+	// and RetryPolicy are AWS::Scheduler::Schedule's own types.
+	"ScheduleV2": {
+		"type":                 "object",
+		"additionalProperties": false,
+		"required":             []any{"ScheduleExpression"},
+		"properties": map[string]any{
+			"DeadLetterConfig": map[string]any{
+				"type": "object", "additionalProperties": false,
+				"properties": map[string]any{
+					"Arn": map[string]any{"type": "string"}, "QueueLogicalId": map[string]any{"type": "string"},
+					"Type": map[string]any{"type": "string", "enum": []any{"SQS"}},
+				},
+			},
+			"Description":                map[string]any{"type": "string"},
+			"EndDate":                    map[string]any{"type": "string"},
+			"FlexibleTimeWindow":         map[string]any{"$ref": "#/definitions/AWS::Scheduler::Schedule.FlexibleTimeWindow"},
+			"GroupName":                  map[string]any{"type": "string"},
+			"Input":                      map[string]any{"type": "string"},
+			"KmsKeyArn":                  map[string]any{"type": "string"},
+			"Name":                       map[string]any{"type": "string"},
+			"OmitName":                   map[string]any{"type": "boolean"},
+			"PermissionsBoundary":        map[string]any{"type": "string"},
+			"RetryPolicy":                map[string]any{"$ref": "#/definitions/AWS::Scheduler::Schedule.RetryPolicy"},
+			"RoleArn":                    map[string]any{"type": "string"},
+			"ScheduleExpression":         map[string]any{"type": "string"},
+			"ScheduleExpressionTimezone": map[string]any{"type": "string"},
+			"StartDate":                  map[string]any{"type": "string"},
+			"State":                      map[string]any{"type": "string", "enum": []any{"ENABLED", "DISABLED"}},
+		},
+	},
 }
 
 // templateSchema validates a template's top level with one compiled schema and each
@@ -225,6 +271,20 @@ func compileSAMSchema() (*templateSchema, error) {
 			}
 		}
 	}
+
+	choices, ok := get(defs, "AWS::Serverless::Function.EventSource", "properties", "Properties", "anyOf").([]any)
+	if !ok {
+		return nil, errors.New("schema lag: AWS::Serverless::Function.EventSource has no anyOf for Properties")
+	}
+	for typ, def := range samEventLag {
+		if defs["AWS::Serverless::Function."+typ+"Event"] != nil {
+			continue
+		}
+		name := "facegate.Function." + typ + "Event"
+		defs[name] = def
+		choices = append(choices, map[string]any{"$ref": "#/definitions/" + name})
+	}
+	get(defs, "AWS::Serverless::Function.EventSource", "properties", "Properties").(map[string]any)["anyOf"] = choices
 
 	acceptIntrinsics(doc)
 	intrinsic := map[string]any{}

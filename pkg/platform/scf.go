@@ -21,8 +21,11 @@ func (a *adapter) runSCFEvent(ctx context.Context, lis net.Listener) error {
 }
 
 // scfEvent is an SCF API Gateway trigger event, or (without requestContext) a
-// function-URL event.
+// function-URL event, or a timer trigger's event (Type "Timer").
 type scfEvent struct {
+	// Type is the timer trigger's: {"Type":"Timer","TriggerName":"sweep",
+	// "Time":"2019-08-17T05:26:00Z","Message":"..."}.
+	Type            string                `json:"Type"`
 	RequestContext  *scfRequestContext    `json:"requestContext"`
 	HTTPMethod      string                `json:"httpMethod"`
 	Path            string                `json:"path"`
@@ -91,8 +94,9 @@ type scfResponse struct {
 	Body            string            `json:"body"`
 }
 
-// scfInvoke serves one SCF event. Only a payload that is not an HTTP event is an
-// error; everything else becomes a response.
+// scfInvoke serves one SCF event: an HTTP event becomes a response; a timer event runs
+// the adapter's Scheduled function, whose error is the invocation's. Any other payload,
+// and a timer event for a function without Scheduled, is an error.
 func (a *adapter) scfInvoke(ctx context.Context, payload []byte) ([]byte, error) {
 	inv, _ := scfrpc.FromContext(ctx)
 	if len(payload) > MaxEventSize {
@@ -106,6 +110,9 @@ func (a *adapter) scfInvoke(ctx context.Context, payload []byte) ([]byte, error)
 		ev.HTTPMethod = ev.RequestContext.HTTPMethod
 	}
 	if ev.HTTPMethod == "" {
+		if strings.EqualFold(ev.Type, "Timer") && a.scheduled != nil {
+			return a.runScheduled(ctx, inv.RequestID, "timer")
+		}
 		return nil, errUnsupportedEvent
 	}
 	body, err := decodeBody(ev.Body, ev.IsBase64Encoded)

@@ -1,13 +1,17 @@
 // Command fn is a probe function for the runtime-protocol tests of package platform:
 // a handler with one route per behaviour an adapter must carry across (a redirect with
 // one cookie, a JSON echo of what arrived, a binary body, two cookies, a panic, an
-// oversized answer), served by platform.Run like the real functions.
+// oversized answer), served by platform.Run like the real functions. With
+// FACEGATE_PROBE_SCHEDULED set it also takes scheduled events, as the sweep function
+// does: "ok" logs its deadline and succeeds, "fail" fails, "panic" panics, "wait" runs
+// until its context ends.
 package main
 
 import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -25,9 +29,33 @@ var PNG = []byte{0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0x00, 0xff, 0xfe, 
 
 func main() {
 	logger := slog.New(platform.LogHandler(slog.NewJSONHandler(os.Stdout, nil)))
-	if err := platform.Run(context.Background(), routes(logger), platform.Options{Name: "probe", Logger: logger}); err != nil {
+	opts := platform.Options{Name: "probe", Logger: logger, Scheduled: scheduled(os.Getenv("FACEGATE_PROBE_SCHEDULED"), logger)}
+	if err := platform.Run(context.Background(), routes(logger), opts); err != nil {
 		fmt.Fprintln(os.Stderr, "probe:", err)
 		os.Exit(1)
+	}
+}
+
+// scheduled is the probe's Scheduled function for mode, nil for none.
+func scheduled(mode string, logger *slog.Logger) func(context.Context) error {
+	if mode == "" {
+		return nil
+	}
+	return func(ctx context.Context) error {
+		var deadline int64
+		if d, ok := ctx.Deadline(); ok {
+			deadline = d.UnixMilli()
+		}
+		logger.InfoContext(ctx, "probe scheduled", "mode", mode, "deadline_ms", deadline)
+		switch mode {
+		case "fail":
+			return errors.New("probe: the scheduled work failed")
+		case "panic":
+			panic("probe scheduled panic with secret AKIDprobe")
+		case "wait":
+			<-ctx.Done()
+		}
+		return nil
 	}
 }
 

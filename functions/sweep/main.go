@@ -1,0 +1,29 @@
+// Command sweep is the scheduled function of facegate: on each timer event it finishes
+// the verifications whose users never came back, delivers webhooks and applies retention
+// (core.Service.Sweep). It answers no HTTP request. The same binary runs on AWS Lambda
+// (an EventBridge schedule) or as a Tencent SCF event function (a timer trigger); see
+// pkg/platform.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/facegate/facegate/pkg/app"
+)
+
+// version is stamped by the build (-ldflags "-X main.version=...").
+var version = "dev"
+
+func main() {
+	if err := run(context.Background(), os.Getenv, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "sweep:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
+	return app.Run(ctx, "sweep", version, getenv, stdout)
+}
