@@ -48,9 +48,8 @@ func callbackPage(r *http.Request) bool {
 	return !(strings.Contains(accept, "application/json") && !strings.Contains(accept, "text/html"))
 }
 
-// callback finishes the browser's part: it checks the binding, reads the result once (a
-// stored terminal result needs no Tencent call), stores a terminal result and returns
-// where to send the browser. Pending or an unavailable Tencent is not an error here: the
+// callback finishes the browser's part: it checks the binding, learns the result (see
+// settle), and returns where to send the browser. Pending or an unavailable Tencent is not an error here: the
 // browser goes back with status pending and a ticket to poll /result with. Once the
 // session is known, every refusal goes back to the merchant's page too, with
 // status=error and its code, so the user never meets a dead end.
@@ -71,21 +70,9 @@ func (s *Service) callback(ctx context.Context, r *http.Request, token string) (
 	if sess.BindingHash != "" && !s.cookie.bound(r, sess.BindingHash) {
 		return back(errorf(CodeBindingMismatch, "This verification was started in another browser. Please start again on this device."))
 	}
-	res, err := s.loadResult(ctx, hash)
+	res, err := s.settle(ctx, token, hash, sess)
 	if err != nil {
 		return back(err)
-	}
-	if res == nil {
-		if !s.now().Before(sess.ExpiresAt) {
-			return back(errorf(CodeTokenExpired, "This verification has expired. Please start again."))
-		}
-		res, err = s.checkTencent(ctx, token, hash, sess, s.cfg.CallbackTimeout)
-		if err != nil {
-			e := asError(err)
-			s.log.WarnContext(ctx, "result not available at callback; answering pending",
-				"session", shortHash(hash), "code", e.Code, "err", logErr(e.Err))
-			res = nil
-		}
 	}
 	if sess.Handoff != "" {
 		return callbackLanding{phone: s.backToComputer(r, sess, res)}, nil
@@ -100,6 +87,45 @@ func (s *Service) callback(ctx context.Context, r *http.Request, token string) (
 		"ticket": {ticket},
 		"status": {string(status)},
 	})}, nil
+}
+
+// settle is the callback's one look at the result. A user arriving here has usually just
+// finished, with nothing stored yet, so the callback asks Tencent first (within the
+// session's read slot) and stores a terminal answer with a create-only write, whose
+// conflict returns what another writer stored first: one store read, the session's,
+// on the common path. The stored result is read instead when the slot is taken or the
+// session's lifetime is over. Tencent unavailable is pending, not an error: the return
+// page polls /result.
+func (s *Service) settle(ctx context.Context, token, hash string, sess *sessionRecord) (*resultRecord, error) {
+	if !s.now().Before(sess.ExpiresAt) {
+		res, err := s.loadResult(ctx, hash)
+		if err == nil && res == nil {
+			err = errorf(CodeTokenExpired, "This verification has expired. Please start again.")
+		}
+		return res, err
+	}
+	claimed, err := s.claimCheck(ctx, hash, s.now())
+	if err != nil {
+		return nil, err
+	}
+	if !claimed {
+		return s.loadResult(ctx, hash)
+	}
+	res, err := s.fetchResult(ctx, token, hash, sess, s.cfg.CallbackTimeout)
+	switch {
+	case isDeleted(err) || isCode(err, CodeStorageUnavailable):
+		return nil, err
+	case err != nil:
+		e := asError(err)
+		s.log.WarnContext(ctx, "result not available at callback; answering pending",
+			"session", shortHash(hash), "code", e.Code, "err", logErr(e.Err))
+	case res != nil:
+		s.queueOrLog(ctx, hash, res)
+		return res, nil
+	}
+	// Tencent says pending (or did not answer): what is stored stands, if anything is; a
+	// terminal status is never downgraded.
+	return s.loadResult(ctx, hash)
 }
 
 // callbackLanding is where the callback leaves the browser: the merchant's returnTo, or,

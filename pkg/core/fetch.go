@@ -79,10 +79,16 @@ func (s *Service) checkTencent(ctx context.Context, token, hash string, sess *se
 	if err != nil || res == nil {
 		return res, err
 	}
+	s.queueOrLog(ctx, hash, res)
+	return res, nil
+}
+
+// queueOrLog queues a terminal result's event for the callback and /result; if that
+// fails, the sweeper's next look at the session queues it.
+func (s *Service) queueOrLog(ctx context.Context, hash string, res *resultRecord) {
 	if err := s.queueEvent(ctx, hash, res); err != nil {
 		s.log.WarnContext(ctx, "webhook event not queued; the sweeper will queue it", "session", shortHash(hash), "err", logErr(err))
 	}
-	return res, nil
 }
 
 // readTencent calls Tencent once, through the session's flow, and turns a terminal answer
