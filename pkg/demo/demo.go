@@ -59,6 +59,9 @@ func Handler() http.Handler {
 		if name == "/" {
 			name = "/index.html"
 		}
+		if serveMessages(w, r, name) {
+			return
+		}
 		if tag, ok := etags[name]; ok {
 			h.Set("ETag", tag)
 		}

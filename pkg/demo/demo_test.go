@@ -1,15 +1,22 @@
 package demo
 
 import (
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"math"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/facegate/facegate/pkg/core"
+	"github.com/facegate/facegate/pkg/faceid"
 )
 
 func TestHandlerServesPages(t *testing.T) {
@@ -25,6 +32,7 @@ func TestHandlerServesPages(t *testing.T) {
 		{"/demo/compat.js", "text/javascript", "export function checkCompat"},
 		{"/demo/index.js", "text/javascript", `from "./compat.js"`},
 		{"/demo/return.js", "text/javascript", "history.replaceState"},
+		{"/demo/messages/th.json", "application/json", `"htmlLang":"th"`},
 		{"/demo/events.html", "text/html", `id="events"`},
 		{"/demo/events.js", "text/javascript", `"webhook/events"`},
 		{"/demo/style.css", "text/css", ":root"},
@@ -248,4 +256,62 @@ func luminance(hex string) float64 {
 		}
 	}
 	return 0.2126*rgb[0] + 0.7152*rgb[1] + 0.0722*rgb[2]
+}
+
+func TestMessagesFiles(t *testing.T) {
+	h := Handler()
+	for _, lang := range core.Languages() {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/messages/"+lang+".json", nil))
+		if rec.Code != http.StatusOK || rec.Header().Get("Content-Encoding") != "" {
+			t.Fatalf("%s: %d %q", lang, rec.Code, rec.Header().Get("Content-Encoding"))
+		}
+		var f messageFile
+		if err := json.Unmarshal(rec.Body.Bytes(), &f); err != nil {
+			t.Fatal(err)
+		}
+		if f.Lang != lang || f.HTMLLang != htmlLang(lang) || !maps.Equal(f.Messages, core.Catalogue(lang)) ||
+			len(f.Languages) != len(core.Languages()) || len(f.Documents) != len(faceid.IDCardTypes()) {
+			t.Errorf("%s: %s/%s, %d messages, %d languages, %d documents", lang, f.Lang, f.HTMLLang, len(f.Messages), len(f.Languages), len(f.Documents))
+		}
+		if id, _ := core.DocumentName(f.Documents[0].Value); f.Documents[0].Label != core.Catalogue(lang)[id] {
+			t.Errorf("%s: document %+v is not named in its language", lang, f.Documents[0])
+		}
+
+		// Gzipped for browsers that take it, the same JSON; revalidated by its ETag.
+		req := httptest.NewRequest(http.MethodGet, "/messages/"+lang+".json", nil)
+		req.Header.Set("Accept-Encoding", "gzip, deflate, br")
+		zipped := httptest.NewRecorder()
+		h.ServeHTTP(zipped, req)
+		if zipped.Header().Get("Content-Encoding") != "gzip" || zipped.Header().Get("Vary") != "Accept-Encoding" || zipped.Body.Len() >= rec.Body.Len() {
+			t.Fatalf("%s gzipped: %q, %d bytes of %d", lang, zipped.Header().Get("Content-Encoding"), zipped.Body.Len(), rec.Body.Len())
+		}
+		zr, err := gzip.NewReader(zipped.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		plain, _ := io.ReadAll(zr)
+		if !bytes.Equal(plain, rec.Body.Bytes()) {
+			t.Errorf("%s: the gzipped file differs", lang)
+		}
+		req = httptest.NewRequest(http.MethodGet, "/messages/"+lang+".json", nil)
+		req.Header.Set("If-None-Match", rec.Header().Get("ETag"))
+		again := httptest.NewRecorder()
+		h.ServeHTTP(again, req)
+		if again.Code != http.StatusNotModified {
+			t.Errorf("%s revalidated: %d", lang, again.Code)
+		}
+	}
+	for _, path := range []string{"/messages/fr.json", "/messages/th", "/messages/../index.html.json"} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+		if rec.Code != http.StatusNotFound {
+			t.Errorf("%s: %d, want 404", path, rec.Code)
+		}
+	}
+	for header, want := range map[string]bool{"gzip": true, "GZIP;q=0.5": true, "gzip;q=0": false, "br": false, "": false} {
+		if acceptsGzip(header) != want {
+			t.Errorf("acceptsGzip(%q) = %v", header, !want)
+		}
+	}
 }
