@@ -120,7 +120,7 @@ func TestRun(t *testing.T) {
 		}
 	}
 
-	client := &stack.Client{Gateway: gateway, Control: control, HTTP: stack.NewHTTPClient(1)}
+	client := &stack.Client{Gateway: gateway, Control: control, HTTP: stack.NewHTTPClient(1), MerchantKey: stack.LocalDefaults["FACEGATE_MERCHANT_KEYS"]}
 	res, err := client.HTTP.Get(gateway + "/demo/")
 	if err != nil {
 		t.Fatal(err)
@@ -201,7 +201,7 @@ func TestCtrlCStopsCleanly(t *testing.T) {
 	gateway := out.waitFor(t, demoLine)
 	control := out.waitFor(t, sandboxLine)
 
-	client := &stack.Client{Gateway: gateway, Control: control, HTTP: stack.NewHTTPClient(1)}
+	client := &stack.Client{Gateway: gateway, Control: control, HTTP: stack.NewHTTPClient(1), MerchantKey: stack.LocalDefaults["FACEGATE_MERCHANT_KEYS"]}
 	if sum, err := client.Verify(t.Context(), gateway+"/demo/return.html", "pass"); err != nil || sum.Status != "passed" {
 		t.Fatalf("verification before Ctrl-C: %+v, %v", sum, err)
 	}

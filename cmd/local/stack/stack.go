@@ -134,12 +134,18 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 	// origin the defaults (callback URL, returnTo allowlist) are written for.
 	st.Gateway = "http://localhost:" + port
 	replace = append(replace, defaultGatewayHost, "localhost:"+port)
-	// Webhooks go to the demo merchant's receiver on this gateway, signed with a secret
-	// made for this run (webhookEnv says why these are not LocalDefaults); the receiver
-	// accepts whatever secrets the functions end up with, the user's if set.
-	env := layeredEnv(userEnv, webhookEnv(st.Gateway, newWebhookSecret()), strings.NewReplacer(replace...))
+	// Webhooks go to the demo merchant's receiver on this gateway, and the demo shop's
+	// backend signs start tokens, each with a secret made for this run (runEnv says why
+	// these are not LocalDefaults); the receiver accepts, and the backend signs with,
+	// whatever secrets the functions end up with, the user's if set.
+	env := layeredEnv(userEnv, runEnv(st.Gateway, newSecret("whsec_local_"), newSecret("start_local_")), strings.NewReplacer(replace...))
 	st.Env = env
 	secrets, err := webhookSecrets(env)
+	if err != nil {
+		gatewayLis.Close()
+		return fail(err)
+	}
+	startSecret, err := startTokenSecret(env)
 	if err != nil {
 		gatewayLis.Close()
 		return fail(err)
@@ -163,11 +169,28 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 		return fail(err)
 	}
 	st.Sweep = built.Service.Sweep
+	// The demo shop's backend keeps its sample photo on file for face compare in the
+	// first folder the functions take compare images from.
+	var compareFolder string
+	if len(cfg.Core.CompareImagePrefixes) > 0 {
+		compareFolder = cfg.Core.CompareImagePrefixes[0]
+	}
+	merchant, err := demo.NewMerchant(demo.MerchantOptions{
+		StartTokenSecret: startSecret,
+		Gateway:          st.Gateway,
+		Store:            built.Store,
+		CompareFolder:    compareFolder,
+		Logger:           logger.With("component", "demo"),
+	})
+	if err != nil {
+		gatewayLis.Close()
+		return fail(err)
+	}
 	parts = append(parts, sweepEvery(ctx, cfg.SweepInterval, built.Service.Sweep, logger))
 
 	gateway := make(chan error, 1)
 	go func() {
-		gateway <- platform.Run(ctx, Gateway(functions, demo.NewWebhookReceiver(secrets)), platform.Options{
+		gateway <- platform.Run(ctx, Gateway(functions, demo.NewWebhookReceiver(secrets), merchant), platform.Options{
 			Name:     "local",
 			Getenv:   env,
 			Logger:   logger,
@@ -228,20 +251,22 @@ func (s *Stack) Wait() error {
 }
 
 // Gateway mounts the demo page under /demo/ beside the functions, with the demo
-// merchant's webhook receiver at /demo/webhook, and sends / to the demo, as a merchant's
-// gateway would route its own pages.
-func Gateway(functions, webhooks http.Handler) http.Handler {
+// merchant's backend: its webhook receiver at /demo/webhook and the start links it signs
+// at /demo/api/start. It sends / to the demo, as a merchant's gateway would route its own
+// pages.
+func Gateway(functions, webhooks, merchant http.Handler) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/demo/", http.StripPrefix("/demo", demo.Handler()))
 	mux.Handle("/demo/webhook", http.StripPrefix("/demo", webhooks))
 	mux.Handle("/demo/webhook/", http.StripPrefix("/demo", webhooks))
+	mux.Handle("/demo/api/", http.StripPrefix("/demo", merchant))
 	mux.Handle("GET /{$}", http.RedirectHandler("/demo/", http.StatusFound))
 	mux.Handle("/", functions)
 	return mux
 }
 
 // layeredEnv is the user's configuration, over what the stack sets for this run (run: the
-// webhook settings, which already name the real addresses), over LocalDefaults with their
+// webhook and start-token settings, which already name the real addresses), over LocalDefaults with their
 // addresses rewritten to where the stack listens. A value the user set is never changed.
 func layeredEnv(user func(string) string, run map[string]string, rewrite *strings.Replacer) func(string) string {
 	local := LocalEnv(user)

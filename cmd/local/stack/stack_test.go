@@ -2,10 +2,12 @@ package stack
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +16,7 @@ import (
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
 
+	"github.com/facegate/facegate/pkg/demo"
 	"github.com/facegate/facegate/pkg/sandbox"
 )
 
@@ -67,7 +70,7 @@ func TestStackRunsWholeVerifications(t *testing.T) {
 	if !strings.HasPrefix(st.Gateway, "http://localhost:") || st.Gateway == "http://localhost:8080" {
 		t.Fatalf("gateway %s: want localhost on a free port", st.Gateway)
 	}
-	client := &Client{Gateway: st.Gateway, Control: st.SandboxAPI, HTTP: NewHTTPClient(1)}
+	client := st.NewClient(1)
 
 	// The demo page is served beside the functions, and / leads to it.
 	res, err := client.HTTP.Get(st.Gateway + "/")
@@ -143,6 +146,73 @@ func TestStackRunsWholeVerifications(t *testing.T) {
 	}
 }
 
+// The demo shop's backend signs start tokens with the secret the stack made for this run,
+// for the language, check mode and document type the user chose; face compare uses the
+// backend's sample photo on file, kept in the store's compare folder.
+func TestStackStartsWithTheDemoBackendsTokens(t *testing.T) {
+	dir := t.TempDir()
+	st, _ := startTestStack(t, map[string]string{"FACEGATE_LOCAL_DIR": dir})
+	browser := NewHTTPClient(1)
+	returnTo := st.Gateway + "/demo/return.html"
+	for _, c := range []struct {
+		body         string
+		lang         string
+		mode         int64
+		documentType string
+	}{
+		{`{"lang":"th","mode":2}`, "th", 2, ""},
+		{`{"lang":"id","mode":1,"documentType":"IndonesiaIDCard"}`, "id", 1, "IndonesiaIDCard"},
+		{`{"lang":"zh-tc","mode":4,"documentType":"HKIDCard"}`, "zh-tc", 4, "HKIDCard"},
+		{`{"lang":"en","mode":3}`, "en", 3, ""},
+	} {
+		res, err := browser.Post(st.Gateway+"/demo/api/start", "application/json", strings.NewReader(c.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, err := readBody(res, http.StatusOK)
+		if err != nil {
+			t.Fatalf("%s: %v", c.body, err)
+		}
+		var link struct{ StartURL string }
+		if err := json.Unmarshal(data, &link); err != nil || !strings.HasPrefix(link.StartURL, st.Gateway+"/start?startToken=") {
+			t.Fatalf("%s: start link %q (%v)", c.body, link.StartURL, err)
+		}
+		// The browser follows it: Tencent's (the sandbox's) page, and the binding cookie.
+		res, err = browser.Get(link.StartURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		loc, _ := url.Parse(res.Header.Get("Location"))
+		if res.StatusCode != http.StatusFound || !strings.HasPrefix(loc.String(), st.SandboxPage+"/reflect/") || len(res.Cookies()) == 0 {
+			t.Fatalf("%s: GET /start: %d to %s, %d cookies", c.body, res.StatusCode, loc, len(res.Cookies()))
+		}
+		state, err := st.Sandbox.TokenState(loc.Query().Get("token"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if state.Language != c.lang || state.CheckMode != c.mode || state.HasCompareImage != (c.mode == 2) ||
+			(c.documentType != "" && state.IDCardType != c.documentType) {
+			t.Errorf("%s: Tencent was asked for %+v", c.body, state)
+		}
+		// The link starts one verification: opened again by a browser, it leads back to
+		// the shop's return page (in the user's language) with the reason.
+		req, _ := http.NewRequest(http.MethodGet, link.StartURL, nil)
+		req.Header.Set("Accept", "text/html,application/xhtml+xml")
+		res, err = browser.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if want := returnTo + "?lang=" + c.lang + "&code=start_token_used&status=error"; res.Header.Get("Location") != want {
+			t.Errorf("%s: the used link leads to %q, want %q", c.body, res.Header.Get("Location"), want)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "uploads", demo.SampleCompareImageName)); err != nil {
+		t.Errorf("the sample photo on file is not in the store's uploads/ folder: %v", err)
+	}
+}
+
 // Real Tencent credentials switch the stack to Tencent: no sandbox is started and the
 // functions are configured for Tencent's own endpoint.
 func TestStackWithRealCredentialsStartsNoSandbox(t *testing.T) {
@@ -189,7 +259,7 @@ func TestLayeredEnvKeepsUserValues(t *testing.T) {
 		"FACEGATE_CALLBACK_URL": "https://pay.example.com/callback",
 		"FACEGATE_WEBHOOK_URL":  "https://shop.example.com/hooks",
 	})
-	run := webhookEnv("http://localhost:9999", "whsec-generated-for-this-run-of-the-stack")
+	run := runEnv("http://localhost:9999", "whsec-generated-for-this-run-of-the-stack", "start-secret-generated-for-this-run-of-the-stack")
 	env := layeredEnv(user, run, strings.NewReplacer("localhost:8080", "localhost:9999", "127.0.0.1:8090", "127.0.0.1:7777"))
 	if got := env("FACEGATE_CALLBACK_URL"); got != "https://pay.example.com/callback" {
 		t.Errorf("user value rewritten: %s", got)
@@ -236,7 +306,7 @@ func TestStackSwitchesToS3ByConfiguration(t *testing.T) {
 	if st.Store != "s3" || st.Sandbox == nil {
 		t.Fatalf("stack %+v: want the s3 store and the sandbox", st)
 	}
-	client := &Client{Gateway: st.Gateway, Control: st.SandboxAPI, HTTP: NewHTTPClient(1)}
+	client := st.NewClient(1)
 	sum, err := client.Verify(t.Context(), st.Gateway+"/demo/return.html", sandbox.ResultPass)
 	if err != nil || sum.Status != "passed" {
 		t.Fatalf("verification: %+v, %v", sum, err)
