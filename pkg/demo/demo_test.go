@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"encoding/json"
 	"fmt"
+	"html"
 	"io"
 	"io/fs"
 	"maps"
@@ -12,6 +13,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -32,6 +34,9 @@ func TestHandlerServesPages(t *testing.T) {
 		{"/demo/compat.js", "text/javascript", "export function checkCompat"},
 		{"/demo/index.js", "text/javascript", `from "./compat.js"`},
 		{"/demo/return.js", "text/javascript", "history.replaceState"},
+		{"/demo/shop.html", "text/html", `data-msg="demo.shop_page"`},
+		{"/demo/shop.js", "text/javascript", `from "./i18n.js"`},
+		{"/demo/i18n.js", "text/javascript", "export function chooseLanguage"},
 		{"/demo/messages/th.json", "application/json", `"htmlLang":"th"`},
 		{"/demo/events.html", "text/html", `id="events"`},
 		{"/demo/events.js", "text/javascript", `"webhook/events"`},
@@ -125,7 +130,7 @@ func TestHandlerRejectsOtherMethodsAndMissingFiles(t *testing.T) {
 func TestPagesHaveNoInlineCode(t *testing.T) {
 	inline := regexp.MustCompile(`(?i)<script(?:\s[^>]*)?>\s*[^<\s]|<style|\son[a-z]+\s*=|\sstyle\s*=|javascript:`)
 	external := regexp.MustCompile(`(?i)(?:src|href)\s*=\s*"(?:https?:)?//`)
-	for _, name := range []string{"index.html", "return.html", "events.html"} {
+	for _, name := range []string{"index.html", "return.html", "shop.html", "events.html"} {
 		data, err := fs.ReadFile(static, name)
 		if err != nil {
 			t.Fatal(err)
@@ -256,6 +261,78 @@ func luminance(hex string) float64 {
 		}
 	}
 	return 0.2126*rgb[0] + 0.7152*rgb[1] + 0.0722*rgb[2]
+}
+
+// The pages' own words are the English catalogue's: each element that names a message
+// (data-msg) holds its English text, which is what a browser shows before (or without)
+// the user's language; and every message a page or script names is in the catalogue.
+func TestPagesSayTheCatalogueWords(t *testing.T) {
+	english := core.Catalogue("en")
+	element := regexp.MustCompile(`<([a-z0-9]+)[^>]*\sdata-msg="([^"]+)"[^>]*>([^<]*)</([a-z0-9]+)>`)
+	for _, name := range []string{"index.html", "return.html", "shop.html"} {
+		data, err := fs.ReadFile(static, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		matches := element.FindAllStringSubmatch(string(data), -1)
+		if len(matches) < 3 {
+			t.Fatalf("%s: %d elements name their message", name, len(matches))
+		}
+		for _, m := range matches {
+			id, text := core.MessageID(m[2]), html.UnescapeString(strings.Join(strings.Fields(m[3]), " "))
+			if want, ok := english[id]; !ok {
+				t.Errorf("%s: %s is not in the catalogue", name, id)
+			} else if text != "" && text != want {
+				t.Errorf("%s: %s says %q, the catalogue %q", name, id, text, want)
+			}
+		}
+		if strings.Contains(string(data), "data-title=") {
+			title := regexp.MustCompile(`data-title="([^"]+)"`).FindStringSubmatch(string(data))[1]
+			if english[core.MessageID(title)] == "" {
+				t.Errorf("%s: title %s is not in the catalogue", name, title)
+			}
+		}
+	}
+	// Message ids the scripts name in strings ("demo.…", "ui.…", "error.…" and so on).
+	id := regexp.MustCompile(`"((?:demo|ui|error|category|result)\.[a-z0-9_.]+)"`)
+	for _, name := range []string{"index.js", "return.js", "compat.js", "i18n.js", "shop.js"} {
+		data, err := fs.ReadFile(static, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range id.FindAllStringSubmatch(string(data), -1) {
+			if english[core.MessageID(m[1])] == "" {
+				t.Errorf("%s names %s, which is not in the catalogue", name, m[1])
+			}
+		}
+	}
+}
+
+// The language picker offers the catalogue's languages, each named in itself, and the
+// scripts know the same languages.
+func TestLanguagePickerIsTheCatalogues(t *testing.T) {
+	data, err := fs.ReadFile(static, "index.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, m := range regexp.MustCompile(`<option value="([^"]+)" lang="([^"]+)">([^<]+)</option>`).FindAllStringSubmatch(string(data), -1) {
+		got = append(got, m[1])
+		if m[3] != core.LanguageName(m[1]) || m[2] != htmlLang(m[1]) {
+			t.Errorf("option %s: %q in %s, want %q in %s", m[1], m[3], m[2], core.LanguageName(m[1]), htmlLang(m[1]))
+		}
+	}
+	if !slices.Equal(got, core.Languages()) {
+		t.Errorf("the picker offers %v, the catalogue has %v", got, core.Languages())
+	}
+	script, _ := fs.ReadFile(static, "i18n.js")
+	quoted := make([]string, len(core.Languages()))
+	for i, l := range core.Languages() {
+		quoted[i] = `"` + l + `"`
+	}
+	if want := "export const LANGUAGES = [" + strings.Join(quoted, ", ") + "];"; !strings.Contains(string(script), want) {
+		t.Errorf("i18n.js lacks %s", want)
+	}
 }
 
 func TestMessagesFiles(t *testing.T) {

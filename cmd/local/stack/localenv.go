@@ -36,9 +36,8 @@ var LocalDefaults = map[string]string{
 	"FACEGATE_MEDIA_BASE_URL":         "http://localhost:8080/media",
 	"FACEGATE_HOME_URL":               "http://localhost:8080/demo/",
 	"FACEGATE_MERCHANT_NAME":          "Demo shop",
-	// The demo page starts verifications straight from the browser; a deployment does not
-	// unless its merchant switches this on (README, "Cost and abuse").
-	"FACEGATE_ANONYMOUS_STARTS": "true",
+	// Browsers start only with a start token, as in a deployment: the demo shop's backend
+	// (pkg/demo's Merchant) signs one with the secret the stack makes for each run.
 }
 
 // sandboxDefaults are the LocalDefaults that point at the sandbox; real Tencent

@@ -146,14 +146,27 @@ func TestStackRunsWholeVerifications(t *testing.T) {
 	}
 }
 
-// The demo shop's backend signs start tokens with the secret the stack made for this run,
-// for the language, check mode and document type the user chose; face compare uses the
-// backend's sample photo on file, kept in the store's compare folder.
+// The stack starts as a deployment does: a browser needs a start token, which the demo
+// shop's backend signs with the secret the stack made for this run, for the language,
+// check mode and document type the user chose; face compare uses the backend's sample
+// photo on file, kept in the store's compare folder.
 func TestStackStartsWithTheDemoBackendsTokens(t *testing.T) {
 	dir := t.TempDir()
 	st, _ := startTestStack(t, map[string]string{"FACEGATE_LOCAL_DIR": dir})
 	browser := NewHTTPClient(1)
 	returnTo := st.Gateway + "/demo/return.html"
+
+	// No token, no key: refused before anything is billed.
+	req, _ := http.NewRequest(http.MethodGet, st.Gateway+"/start?returnTo="+url.QueryEscape(returnTo), nil)
+	req.Header.Set("Accept", "application/json")
+	res, err := browser.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if data, err := readBody(res, http.StatusUnauthorized); err != nil || !strings.Contains(string(data), `"start_token_required"`) {
+		t.Fatalf("an anonymous start: %v %s, want 401 start_token_required", err, data)
+	}
+
 	for _, c := range []struct {
 		body         string
 		lang         string

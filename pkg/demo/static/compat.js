@@ -23,24 +23,19 @@ const UNSUPPORTED = "unsupported";
 // "HarmonyOS" catch the rest. Honor phones are a separate vendor since 2020.
 const HUAWEI_MODEL = /;\s*(?:HUAWEI|ELS|ANA|VOG|ELE|CLT|EML|LYA|HMA|TAS|LIO|NOH|NOP|OCE|JAD|MAR|WAS|NOVA|JNY|WLZ|JEF|CDY|ANE|POT|AMN|MED|DUB|STK|ART)[-\s][A-Z0-9]/i;
 
+// The verdicts' explanations are message ids of facegate's catalogue (messages/<lang>.json),
+// so the page says them in the user's language.
 const MSG = {
-  ok: "Your browser supports the full check. Have your face well lit and your ID card nearby if asked.",
-  desktop:
-    "This check is designed for phones. On a computer you need a working webcam; for the best result open this page on your phone.",
-  iosOld:
-    "Your iOS version is older than 11.1.2, so the check will record a short video instead of the live light check. Updating iOS gives a faster check.",
-  iosOtherBrowser:
-    "Chrome and other browsers on iOS before 14.3 cannot run the live check, so a short video will be recorded instead. For the best result open this page in Safari or update iOS.",
-  wechatOld:
-    "This version of WeChat is too old for the live check, so a short video will be recorded instead. Update WeChat to 6.5 or later, or open the page in Safari or Chrome.",
-  androidOld:
-    "Android versions before 7 cannot run the live check, so a short video will be recorded instead. If it fails, try a newer phone.",
-  qq: "QQ Browser on Android cannot run the verification. Open this page in Chrome or your phone's own browser.",
-  uc: "UC Browser on Android cannot run the verification. Open this page in Chrome or your phone's own browser.",
-  huawei:
-    "Chrome on Huawei phones cannot run the live light check, so a short video will be recorded instead. For the best result open this page in the Huawei Browser.",
-  xiaomi:
-    "Some Xiaomi browsers cannot run the live check; a short video may be recorded instead. If the check fails, open this page in Chrome.",
+  ok: "demo.compat.ok",
+  desktop: "demo.compat.desktop",
+  iosOld: "demo.compat.ios_old",
+  iosOtherBrowser: "demo.compat.ios_other_browser",
+  wechatOld: "demo.compat.wechat_old",
+  androidOld: "demo.compat.android_old",
+  qq: "demo.compat.qq_browser",
+  uc: "demo.compat.uc_browser",
+  huawei: "demo.compat.huawei",
+  xiaomi: "demo.compat.xiaomi",
 };
 
 function version(match) {
@@ -57,8 +52,8 @@ function atLeast(have, want) {
   return true;
 }
 
-function result(level, message) {
-  return { level, message };
+function result(level, reason, app = "") {
+  return { level, reason, app };
 }
 
 // androidFacts gives the Android version and the "; model" part to match, preferring
@@ -74,12 +69,13 @@ function androidFacts(ua, hints) {
 /**
  * checkCompat tells whether Tencent's verification page will work in the browser that sent
  * userAgent: "ok", "degraded" (it works, but records a video instead of the live light
- * check, or may fail), or "unsupported" (it will not work: use another browser).
+ * check, or may fail) or "unsupported" (it will not work: use another browser). reason is
+ * the catalogue's message id of the explanation; app is for the in-app browsers to come.
  * hints are optional: navigator.maxTouchPoints as maxTouchPoints, and the platform,
  * platformVersion and model of navigator.userAgentData.getHighEntropyValues.
  * @param {string} userAgent
  * @param {{maxTouchPoints?: number, platform?: string, platformVersion?: string, model?: string}} [hints]
- * @returns {{level: "ok"|"degraded"|"unsupported", message: string}}
+ * @returns {{level: "ok"|"degraded"|"unsupported", reason: string, app: string}}
  */
 export function checkCompat(userAgent, hints = {}) {
   const ua = String(userAgent || "");
