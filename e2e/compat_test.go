@@ -38,7 +38,7 @@ var compatCases = []struct {
 	name, ua, level string
 	reason          core.MessageID // the catalogue's explanation the page shows
 	hints           hints
-	app             string // the in-app browser recognised (none yet)
+	app             string // the in-app browser recognised
 }{
 	{"iOS 17 Safari", "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4.1 Mobile/15E148 Safari/604.1",
 		"ok", "demo.compat.ok", hints{}, ""},
@@ -96,6 +96,39 @@ var compatCases = []struct {
 	{"Windows Chrome", "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36",
 		"degraded", "demo.compat.desktop", hints{}, ""},
 	{"empty", "", "degraded", "demo.compat.desktop", hints{}, ""},
+
+	// Apps' built-in browsers, told apart before anything else: the user is asked to open
+	// the page in the phone's browser. WeChat's (above) is not one of them: Tencent
+	// supports it.
+	{"Facebook on iOS", "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1_2 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 [FBAN/FBIOS;FBAV/442.0.0.28.110;FBBV/561484345;FBDV/iPhone14,5;FBMD/iPhone;FBSN/iOS;FBSV/17.1.2;FBSS/3;FBID/phone;FBLC/en_US;FBOP/5;FBRV/563138013]",
+		"inapp", "ui.in_app", hints{}, "facebook"},
+	{"Facebook on Android", "Mozilla/5.0 (Linux; Android 13; SM-S911B Build/TP1A.220624.014; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/119.0.6045.163 Mobile Safari/537.36 [FB_IAB/FB4A;FBAV/443.0.0.23.229;]",
+		"inapp", "ui.in_app", hints{}, "facebook"},
+	{"Messenger on iOS", "Mozilla/5.0 (iPhone; CPU iPhone OS 16_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 LightSpeed [FBAN/MessengerLiteForiOS;FBAV/440.0.0.40.107;FBBV/555262418;FBDV/iPhone13,2;FBMD/iPhone;FBSN/iOS;FBSV/16.6;FBSS/3;FBCR/;FBID/phone;FBLC/th_TH;FBOP/0]",
+		"inapp", "ui.in_app", hints{}, "facebook"},
+	{"Instagram on iOS", "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 Instagram 309.1.1.28.108 (iPhone14,2; iOS 17_1; en_US; en; scale=3.00; 1170x2532; 536988435)",
+		"inapp", "ui.in_app", hints{}, "instagram"},
+	{"Instagram on Android", "Mozilla/5.0 (Linux; Android 14; Pixel 7 Build/UQ1A.240105.004; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/120.0.6099.230 Mobile Safari/537.36 Instagram 314.0.0.32.118 Android (34/14; 420dpi; 1080x2400; Google/google; Pixel 7; panther; panther; en_US; 553462310)",
+		"inapp", "ui.in_app", hints{}, "instagram"},
+	{"LINE on iOS", "Mozilla/5.0 (iPhone; CPU iPhone OS 17_2 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 Safari Line/13.22.0",
+		"inapp", "ui.in_app_line", hints{}, "line"},
+	{"LINE on Android", "Mozilla/5.0 (Linux; Android 13; SM-A536E Build/TP1A.220624.014; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/120.0.6099.193 Mobile Safari/537.36 Line/13.22.1/IAB",
+		"inapp", "ui.in_app_line", hints{}, "line"},
+	{"TikTok on iOS", "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 musical_ly_32.5.0 JsSdk/2.0 NetType/WIFI Channel/App Store ByteLocale/en Region/TH isDarkMode/0 WKWebView/1 RevealType/Dialog BytedanceWebview/d8a21c6",
+		"inapp", "ui.in_app", hints{}, "tiktok"},
+	{"TikTok on Android", "Mozilla/5.0 (Linux; Android 12; CPH2211 Build/SP1A.210812.016; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/119.0.6045.193 Mobile Safari/537.36 trill_2023205030 JsSdk/1.0 NetType/WIFI Channel/googleplay AppName/trill app_version/32.5.3 ByteLocale/id-ID ByteFullLocale/id-ID Region/ID BytedanceWebview/d8a21c6",
+		"inapp", "ui.in_app", hints{}, "tiktok"},
+	{"TikTok, app name only", "Mozilla/5.0 (iPhone; CPU iPhone OS 15_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 TikTok 26.2.0 rv:262018 (iPhone; iOS 15.4; en_PH) Cronet",
+		"inapp", "ui.in_app", hints{}, "tiktok"},
+	{"Twitter on Android", "Mozilla/5.0 (Linux; Android 14; SM-G991B Build/UP1A.231005.007; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/120.0.6099.210 Mobile Safari/537.36 TwitterAndroid",
+		"inapp", "ui.in_app", hints{}, "twitter"},
+	{"Snapchat on iOS", "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 Snapchat/12.61.0.30 (like Safari/8616.1.25.10.3, panda)",
+		"inapp", "ui.in_app", hints{}, "snapchat"},
+	{"KakaoTalk on iOS", "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 KAKAOTALK 10.4.2",
+		"inapp", "ui.in_app", hints{}, "kakaotalk"},
+	// Browsers whose names merely look like an app's are not in-app browsers.
+	{"Android Chrome, no app", "Mozilla/5.0 (Linux; Android 14; Pixel 8 Build/AP1A; Pipeline/2) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.6367.82 Mobile Safari/537.36",
+		"ok", "demo.compat.ok", hints{}, ""},
 }
 
 // demoOnly serves just the demo page, enough for the compatibility checks.

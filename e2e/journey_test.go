@@ -294,3 +294,93 @@ func TestErrorPagesLeadBack(t *testing.T) {
 		checkSpeaks(t, ctx, "home", "th")
 	})
 }
+
+// TestInAppBrowserAdvice: an app's built-in browser gets, before any start, the advice to
+// open the page in the phone's browser, in the user's language, with the page's link to
+// copy (the Clipboard API, or by hand when it is refused) and, in LINE, a link that makes
+// LINE open it outside. Pressing Start starts nothing until the user insists.
+func TestInAppBrowserAdvice(t *testing.T) {
+	browser := newBrowser(t)
+	st := startStack(t)
+	apps := map[string]string{}
+	for _, c := range compatCases {
+		if c.level == "inapp" {
+			apps[c.name] = c.ua
+		}
+	}
+	for _, c := range []struct {
+		name, lang string
+		advice     core.MessageID
+	}{
+		{"Facebook on Android", "id", core.MsgUIInApp},
+		{"Instagram on iOS", "en", core.MsgUIInApp},
+		{"LINE on Android", "th", core.MsgUIInAppLINE},
+		{"TikTok on iOS", "zh-tc", core.MsgUIInApp},
+		{"KakaoTalk on iOS", "zh-cn", core.MsgUIInApp},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ctx := newTab(t, browser)
+			before := len(st.Sandbox.RecentTokens())
+			step(t, ctx, "open the demo page in "+c.name,
+				speaking(apps[c.name], c.lang),
+				chromedp.Navigate(st.Gateway+"/demo/"),
+				chromedp.WaitVisible(chromedp.CSS(`#compat[data-level="inapp"]`)),
+				ready(),
+			)
+			checkSpeaks(t, ctx, "demo page in "+c.name, c.lang)
+			notice := value(t, ctx, "read the advice", chromedp.Text(chromedp.ID("compat")))
+			for _, id := range []core.MessageID{core.MsgUIOpenInPhone, c.advice, core.MsgUICopyLink} {
+				if !strings.Contains(notice, say(c.lang, id)) {
+					t.Errorf("advice %q lacks %q", notice, say(c.lang, id))
+				}
+			}
+			external := visibleIDs(t, ctx, "external")
+			if line := c.advice == core.MsgUIInAppLINE; line != (len(external) == 1) {
+				t.Errorf("the open-outside link shown: %v, want it for LINE only", external)
+			} else if line {
+				href := value(t, ctx, "read the link", chromedp.Evaluate[string](`document.getElementById("external").href`))
+				if href != st.Gateway+"/demo/?openExternalBrowser=1" {
+					t.Errorf("LINE's link %s, want the page with openExternalBrowser=1", href)
+				}
+			}
+			screenshot(t, ctx, "inapp-"+c.name, false)
+
+			// Start: nothing leaves the page, nothing is started (or billed).
+			step(t, ctx, "press Start", chromedp.Click(chromedp.ID("go")), chromedp.WaitVisible(chromedp.ID("anyway")))
+			if focused := value(t, ctx, "read focus", chromedp.Evaluate[string](`document.activeElement.id`)); focused != "compat" {
+				t.Errorf("focus on #%s, want the advice", focused)
+			}
+			if loc := value(t, ctx, "read the address", chromedp.Location()); loc != st.Gateway+"/demo/" {
+				t.Errorf("the page left for %s", redactURL(loc))
+			}
+			if after := len(st.Sandbox.RecentTokens()); after != before {
+				t.Errorf("%d verifications started from an in-app browser", after-before)
+			}
+
+			// Copy link: the Clipboard API takes the page's link...
+			step(t, ctx, "copy the link",
+				chromedp.Evaluate[chromedp.Void](`navigator.clipboard.writeText = async (text) => { window.copiedText = text; }`),
+				chromedp.Click(chromedp.ID("copy")),
+				chromedp.WaitVisible(chromedp.ID("copied")),
+			)
+			if copied := value(t, ctx, "read what was copied", chromedp.Evaluate[string](`window.copiedText`)); copied != st.Gateway+"/demo/" {
+				t.Errorf("copied %q, want the page's link", copied)
+			}
+			if status := value(t, ctx, "read the status", chromedp.Text(chromedp.ID("copied"))); status != say(c.lang, core.MsgUILinkCopied) {
+				t.Errorf("status %q", status)
+			}
+			// ...and when the browser refuses both ways of copying, the link is shown to
+			// copy by hand.
+			step(t, ctx, "copy the link where copying is refused",
+				chromedp.Evaluate[chromedp.Void](`navigator.clipboard.writeText = () => Promise.reject(new DOMException("refused", "NotAllowedError")); document.execCommand = () => false;`),
+				chromedp.Click(chromedp.ID("copy")),
+				chromedp.WaitVisible(chromedp.ID("manual")),
+			)
+			manual := value(t, ctx, "read the link to copy", chromedp.Text(chromedp.ID("manual")))
+			if !strings.Contains(manual, say(c.lang, core.MsgUICopyLinkManual)) || !strings.Contains(manual, st.Gateway+"/demo/") {
+				t.Errorf("copy by hand shows %q", manual)
+			}
+			checkSpeaks(t, ctx, "advice after copying", c.lang)
+		})
+	}
+}

@@ -11,17 +11,39 @@
 // iPads send a Mac's string. The caller passes what the browser does tell (client hints and
 // touch points) as the second argument.
 //
+// Apps' built-in browsers (Facebook, Instagram, LINE, TikTok and the like) often block the
+// camera, so they are told apart first.
+//
 // checkCompat is pure (it reads only its arguments) so the browser test can run it against
 // a table of user agents without changing the real one.
 
 const OK = "ok";
 const DEGRADED = "degraded";
 const UNSUPPORTED = "unsupported";
+const IN_APP = "inapp";
 
 // Huawei phones often identify only by model code (ELS-NX9, VOG-L29, ...) in Chrome's UA.
 // These prefixes cover the common P, Mate, nova, Y and Enjoy series; "HUAWEI" and
 // "HarmonyOS" catch the rest. Honor phones are a separate vendor since 2020.
 const HUAWEI_MODEL = /;\s*(?:HUAWEI|ELS|ANA|VOG|ELE|CLT|EML|LYA|HMA|TAS|LIO|NOH|NOP|OCE|JAD|MAR|WAS|NOVA|JNY|WLZ|JEF|CDY|ANE|POT|AMN|MED|DUB|STK|ART)[-\s][A-Z0-9]/i;
+
+// In-app browsers: the pages social and chat apps open links in. Many of them do not let a
+// page use the camera (or ask for it in ways Tencent's page cannot rely on), so the user
+// is asked to open the page in the phone's own browser before anything is started. WeChat
+// is not among them: Tencent supports its built-in browser.
+const IN_APP_BROWSERS = [
+  // LINE: "Line/13.20.0"; it opens a link in the system browser when asked with
+  // openExternalBrowser=1.
+  ["line", /\bLine\/\d/],
+  // Facebook, and Messenger: "[FBAN/FBIOS;FBAV/…]", "[FB_IAB/FB4A;FBAV/…]".
+  ["facebook", /FBAN\/|FBAV\/|FB_IAB\//],
+  ["instagram", /\bInstagram \d/],
+  // TikTok (and Douyin): "musical_ly_32.5.0", "trill_…", "BytedanceWebview/…", "TikTok 26.2.0".
+  ["tiktok", /musical_ly|BytedanceWebview|\bTikTok[ /]\d/],
+  ["twitter", /\bTwitter(?:Android| for )/],
+  ["snapchat", /\bSnapchat\/\d/],
+  ["kakaotalk", /\bKAKAOTALK\b/i],
+];
 
 // The verdicts' explanations are message ids of facegate's catalogue (messages/<lang>.json),
 // so the page says them in the user's language.
@@ -36,6 +58,8 @@ const MSG = {
   uc: "demo.compat.uc_browser",
   huawei: "demo.compat.huawei",
   xiaomi: "demo.compat.xiaomi",
+  inApp: "ui.in_app",
+  inAppLINE: "ui.in_app_line",
 };
 
 function version(match) {
@@ -69,16 +93,20 @@ function androidFacts(ua, hints) {
 /**
  * checkCompat tells whether Tencent's verification page will work in the browser that sent
  * userAgent: "ok", "degraded" (it works, but records a video instead of the live light
- * check, or may fail) or "unsupported" (it will not work: use another browser). reason is
- * the catalogue's message id of the explanation; app is for the in-app browsers to come.
+ * check, or may fail), "unsupported" (it will not work: use another browser) or "inapp"
+ * (an app's built-in browser, which may block the camera: open the page in the phone's
+ * browser; app names which app). reason is the catalogue's message id of the explanation.
  * hints are optional: navigator.maxTouchPoints as maxTouchPoints, and the platform,
  * platformVersion and model of navigator.userAgentData.getHighEntropyValues.
  * @param {string} userAgent
  * @param {{maxTouchPoints?: number, platform?: string, platformVersion?: string, model?: string}} [hints]
- * @returns {{level: "ok"|"degraded"|"unsupported", reason: string, app: string}}
+ * @returns {{level: "ok"|"degraded"|"unsupported"|"inapp", reason: string, app: string}}
  */
 export function checkCompat(userAgent, hints = {}) {
   const ua = String(userAgent || "");
+  for (const [app, pattern] of IN_APP_BROWSERS) {
+    if (pattern.test(ua)) return result(IN_APP, app === "line" ? MSG.inAppLINE : MSG.inApp, app);
+  }
   const wechat = version(ua.match(/MicroMessenger\/(\d+)\.(\d+)(?:\.(\d+))?/));
 
   let ios = version(ua.match(/\((?:iPhone|iPad|iPod)(?:;[^)]*?)? OS (\d+)_(\d+)(?:_(\d+))?/));
