@@ -75,12 +75,14 @@ func LocalEnv(getenv func(string) string) func(string) string {
 // The settings the stack makes for each run and gives the functions: the demo receiver's
 // webhook URL (it names the gateway's port, known only once it listens), and the webhook
 // and start-token secrets, generated afresh for every run rather than kept in
-// LocalDefaults, where everyone could read them. The stack sets them in layeredEnv's layer
-// between the user's configuration and LocalDefaults.
+// LocalDefaults, where everyone could read them; on a LAN address also the home URL (see
+// Stack.Local). The stack sets them in layeredEnv's layer between the user's configuration
+// and LocalDefaults.
 const (
 	webhookURLVar     = "FACEGATE_WEBHOOK_URL"
 	webhookSecretsVar = "FACEGATE_WEBHOOK_SECRETS"
 	startSecretsVar   = "FACEGATE_START_TOKEN_SECRETS"
+	homeURLVar        = "FACEGATE_HOME_URL"
 )
 
 // runEnv is that layer: webhooks to the demo receiver on webhookOrigin, signed with

@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"maps"
+	"net"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"os"
@@ -334,4 +337,187 @@ func TestStackSwitchesToS3ByConfiguration(t *testing.T) {
 	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
 		t.Errorf("the local folder got %d entries although the store is S3", len(entries))
 	}
+}
+
+// startLANStack starts a stack with the LAN option on ip, on free ports.
+func startLANStack(t *testing.T, ip string) *Stack {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	st, err := Start(ctx, Options{
+		GatewayAddr: net.JoinHostPort(ip, "0"), SandboxAddr: "127.0.0.1:0", PageAddr: net.JoinHostPort(ip, "0"),
+		LAN:    true,
+		Getenv: mapEnv(map[string]string{"FACEGATE_LOCAL_DIR": t.TempDir()}),
+		Logger: slog.New(errorLog{t}),
+	})
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cancel()
+		_ = st.Wait()
+	})
+	return st
+}
+
+// walkAsABrowser starts through the demo shop's backend, finishes on the sandbox with
+// outcome and follows the callback, as a phone's browser would, checking that every
+// address it is sent to is on the gateway's or the sandbox page's origin. It returns where
+// the callback sent it.
+func walkAsABrowser(t *testing.T, st *Stack, outcome string) *url.URL {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	browser := NewHTTPClient(1)
+	browser.Jar = jar
+	res, err := browser.Post(st.Gateway+"/demo/api/start", "application/json", strings.NewReader(`{"lang":"th","mode":3}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := readBody(res, http.StatusOK)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var link struct{ StartURL string }
+	_ = json.Unmarshal(data, &link)
+	if !strings.HasPrefix(link.StartURL, st.Gateway+"/start?") {
+		t.Fatalf("start link %s is not on the gateway %s", link.StartURL, st.Gateway)
+	}
+	res, err = browser.Get(link.StartURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	page, _ := url.Parse(res.Header.Get("Location"))
+	if !strings.HasPrefix(page.String(), st.SandboxPage+"/reflect/?token=") {
+		t.Fatalf("GET /start sent the browser to %s, not the sandbox page %s", page, st.SandboxPage)
+	}
+	token := page.Query().Get("token")
+	res, err = browser.PostForm(st.SandboxPage+"/reflect/", url.Values{"token": {token}, "step": {"finish"}, "outcome": {outcome}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	res, err = browser.PostForm(st.SandboxPage+"/reflect/", url.Values{"token": {token}, "step": {"next"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	callback := res.Header.Get("Location")
+	if !strings.HasPrefix(callback, st.Gateway+"/callback?token=") {
+		t.Fatalf("the sandbox sent the browser to %s, not the gateway's callback", callback)
+	}
+	res, err = browser.Get(callback)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	back, _ := url.Parse(res.Header.Get("Location"))
+	return back
+}
+
+// With the LAN option the stack serves what a phone needs on the address given (here a
+// loopback one, as a test can bind it anywhere), and every address the defaults give
+// browsers names it: callback URL, returnTo allowlist, home link, webhooks, media links
+// and the sandbox page.
+func TestStackOnTheLAN(t *testing.T) {
+	st := startLANStack(t, "127.0.0.1")
+	_, port, _ := net.SplitHostPort(strings.TrimPrefix(st.Gateway, "http://"))
+	origin := "http://127.0.0.1:" + port
+	if st.Gateway != origin || st.Local != origin || !strings.HasPrefix(st.SandboxPage, "http://127.0.0.1:") {
+		t.Fatalf("gateway %s, local %s, sandbox page %s", st.Gateway, st.Local, st.SandboxPage)
+	}
+	for name, want := range map[string]string{
+		"FACEGATE_CALLBACK_URL":   origin + "/callback",
+		"FACEGATE_RETURN_TO":      origin + "/demo/",
+		"FACEGATE_HOME_URL":       origin + "/demo/",
+		"FACEGATE_WEBHOOK_URL":    origin + "/demo/webhook",
+		"FACEGATE_MEDIA_BASE_URL": origin + "/media",
+	} {
+		if got := st.Env(name); got != want {
+			t.Errorf("%s = %q, want %q", name, got, want)
+		}
+	}
+	back := walkAsABrowser(t, st, sandbox.ResultPass)
+	if back.Scheme+"://"+back.Host+back.Path != origin+"/demo/return.html" || back.Query().Get("status") != "passed" {
+		t.Errorf("the callback sent the browser to %s", redact(back))
+	}
+	// The merchant's backend, and the tests, start as before.
+	if sum, err := st.NewClient(1).Verify(t.Context(), origin+"/demo/return.html", sandbox.ResultUserExit); err != nil || sum.Status != "failed" {
+		t.Errorf("a backend start: %+v, %v", sum, err)
+	}
+}
+
+// On a real network address the gateway also listens on loopback, where webhooks and
+// facegate's link home go: the core allows plain http only to loopback for those. Skipped
+// on a machine without such an address.
+func TestStackOnARealLANAddress(t *testing.T) {
+	var ip string
+	addrs, _ := net.InterfaceAddrs()
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok && n.IP.To4() != nil && !n.IP.IsLoopback() {
+			ip = n.IP.String()
+			break
+		}
+	}
+	if ip == "" {
+		t.Skip("this machine has no IPv4 address besides loopback")
+	}
+	st := startLANStack(t, ip)
+	_, port, _ := net.SplitHostPort(strings.TrimPrefix(st.Gateway, "http://"))
+	if st.Gateway != "http://"+net.JoinHostPort(ip, port) || !strings.HasPrefix(st.Local, "http://localhost:") {
+		t.Fatalf("gateway %s, local %s", st.Gateway, st.Local)
+	}
+	for name, want := range map[string]string{
+		"FACEGATE_CALLBACK_URL": st.Gateway + "/callback",
+		"FACEGATE_RETURN_TO":    st.Gateway + "/demo/",
+		"FACEGATE_HOME_URL":     st.Local + "/demo/",
+		"FACEGATE_WEBHOOK_URL":  st.Local + "/demo/webhook",
+	} {
+		if got := st.Env(name); got != want {
+			t.Errorf("%s = %q, want %q", name, got, want)
+		}
+	}
+	for _, origin := range []string{st.Gateway, st.Local} {
+		res, err := http.Get(origin + "/demo/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK {
+			t.Errorf("GET %s/demo/: %d", origin, res.StatusCode)
+		}
+	}
+	if back := walkAsABrowser(t, st, sandbox.ResultPass); back.Query().Get("status") != "passed" {
+		t.Errorf("the callback sent the browser to %s", redact(back))
+	}
+}
+
+func TestStackRefusesTheLANWrongly(t *testing.T) {
+	for _, c := range []struct {
+		gateway string
+		env     map[string]string
+		want    string
+	}{
+		{"localhost:0", nil, "must name one IP address"},
+		{"0.0.0.0:0", nil, "must name one IP address"},
+		{"127.0.0.1:0", map[string]string{"TENCENTCLOUD_SECRET_ID": "AKIDexampleexampleexample", "TENCENTCLOUD_SECRET_KEY": "exampleexampleexampleexample"}, "sandbox only"},
+	} {
+		env := map[string]string{"FACEGATE_LOCAL_DIR": t.TempDir()}
+		maps.Copy(env, c.env)
+		_, err := Start(t.Context(), Options{GatewayAddr: c.gateway, SandboxAddr: "127.0.0.1:0", PageAddr: "127.0.0.1:0", LAN: true, Getenv: mapEnv(env)})
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s %v: error %v, want %q", c.gateway, c.env, err, c.want)
+		}
+	}
+}
+
+// redact hides the token and ticket of a return address in test output.
+func redact(u *url.URL) string {
+	q := u.Query()
+	for _, k := range []string{"token", "ticket"} {
+		if q.Has(k) {
+			q.Set(k, "…")
+		}
+	}
+	return u.Scheme + "://" + u.Host + u.Path + "?" + q.Encode()
 }
