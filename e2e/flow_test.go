@@ -215,9 +215,6 @@ func TestBrowserFlow(t *testing.T) {
 				chromedp.WaitVisible(chromedp.CSS(`#outcome[data-status="`+c.status+`"]`)),
 			)
 			screenshot(t, ctx, "return-"+c.lang, true)
-			if c.lang == "en" {
-				screenshot(t, ctx, "result-page", true)
-			}
 			checkReturnPage(t, ctx, st, c)
 		})
 	}
