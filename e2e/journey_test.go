@@ -115,11 +115,11 @@ func TestPendingReturnThenPass(t *testing.T) {
 }
 
 // TestReturnPageKeepsTheOutcome: the return page shows the outcome it was shown after a
-// reload, and after the ticket has expired (FACEGATE_TICKET_TTL=2s here), whether the
+// reload, and after the ticket has expired (FACEGATE_TICKET_TTL=4s here), whether the
 // user opens the page's original address again or the page alone, in the language chosen;
 // a browser that never saw the outcome gets the way back to the shop instead.
 func TestReturnPageKeepsTheOutcome(t *testing.T) {
-	const ttl = 2 * time.Second
+	const ttl = 4 * time.Second
 	browser := newBrowser(t)
 	st := startStack(t, map[string]string{"FACEGATE_TICKET_TTL": ttl.String()})
 	ctx := newTab(t, browser)
