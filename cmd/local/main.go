@@ -1,6 +1,7 @@
 // Command local runs the whole product on this machine (`make run`): the start, callback
 // and result functions on http://localhost:8080 through the local platform adapter, the
-// demo merchant page at /demo/ with its webhook receiver at /demo/webhook, the sandbox
+// demo merchant page at /demo/ with its backend (the start links it signs at
+// /demo/api/start, its webhook receiver at /demo/webhook), the sandbox
 // standing in for Tencent on 127.0.0.1:8090 (API) and 127.0.0.1:8091 (hosted page), and
 // session records in ./data.
 //
