@@ -5,7 +5,7 @@ GO      ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
 .PHONY: run test lint fuzz bench build package deploy-aws deploy-scf coldstart emulate clean
-.PHONY: chromium node python screenshots
+.PHONY: chromium fonts node python screenshots
 
 # Built, then run as itself rather than through `go run`: after Ctrl-C `go run` exits 1
 # even when the program shut down cleanly, and make would then report "Error 1".
@@ -59,10 +59,15 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 	$(GO) run ./cmd/loadgen
 
-# Regenerates docs/screenshots/*.png (demo page, sandbox page, result page) from the
-# browser test.
-screenshots: chromium
-	FACEGATE_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(GO) test -count=1 -run 'TestBrowserFlow' ./e2e
+# Regenerates docs/screenshots/*.png from the browser tests: the demo page, the sandbox
+# page, the return page in each language and facegate's error page in Thai. The pages
+# speak Thai and Chinese, so it installs fonts for them first (the tests compare text and
+# need none).
+screenshots: chromium fonts
+	FACEGATE_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(GO) test -count=1 -run 'TestBrowserFlow|TestErrorPagesLeadBack' ./e2e
+
+fonts:
+	./scripts/install-fonts.sh
 
 # ---- Builds, packages, deployment ----
 FUNCTIONS ?= start callback result sweep

@@ -142,6 +142,7 @@ var english = map[MessageID]string{
 	MsgUIInApp:            "This app may block the camera. Copy the link and open it in your browser.",
 	MsgUIInAppLINE:        "LINE's browser may block the camera. Open this page in your browser.",
 	MsgUIOpenInBrowser:    "Open in your browser",
+	MsgUICopyLinkManual:   "The link couldn't be copied. Press and hold it, then choose Copy.",
 
 	MsgDemoShop:          "Demo shop",
 	MsgDemoStartTitle:    "Verify your identity",
@@ -152,6 +153,11 @@ var english = map[MessageID]string{
 	MsgDemoStartButton:   "Start verification",
 	MsgDemoAnywayButton:  "Try in this browser anyway",
 	MsgDemoFooter:        "The check runs on Tencent Cloud's own page; this shop receives its result.",
+
+	MsgDemoStartFailedTitle: "We couldn't start the verification",
+	MsgDemoEventsLink:       "Merchant view: webhook events",
+	MsgDemoShopPageTitle:    "Welcome to the demo shop",
+	MsgDemoShopPage:         "This page stands in for the rest of the shop, where you would go on shopping.",
 
 	MsgDemoModeDocumentFace: "ID document and face",
 	MsgDemoModeCompare:      "Face and photo on file",
@@ -208,6 +214,5 @@ var english = map[MessageID]string{
 	MsgDemoReturnError:         "Please check your connection and try again.",
 	MsgDemoReturnMissingTitle:  "No verification to show",
 	MsgDemoReturnMissing:       "This page shows the outcome of a verification. Start one from the shop.",
-	MsgDemoReturnReason:        "Reason code: {code}",
 	MsgDemoReturnCameraHelp:    "Camera problems? What the messages mean and what to do",
 }

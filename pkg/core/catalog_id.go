@@ -141,6 +141,7 @@ var indonesian = map[MessageID]string{
 	MsgUIInApp:            "Aplikasi ini mungkin memblokir kamera. Salin tautan dan buka di browser Anda.",
 	MsgUIInAppLINE:        "Browser di LINE mungkin memblokir kamera. Buka halaman ini di browser Anda.",
 	MsgUIOpenInBrowser:    "Buka di browser",
+	MsgUICopyLinkManual:   "Tautan gagal disalin. Tekan lama tautannya, lalu pilih Salin.",
 
 	MsgDemoShop:          "Toko demo",
 	MsgDemoStartTitle:    "Verifikasi identitas Anda",
@@ -151,6 +152,11 @@ var indonesian = map[MessageID]string{
 	MsgDemoStartButton:   "Mulai verifikasi",
 	MsgDemoAnywayButton:  "Tetap coba di browser ini",
 	MsgDemoFooter:        "Pemeriksaan berjalan di halaman Tencent Cloud; toko ini menerima hasilnya.",
+
+	MsgDemoStartFailedTitle: "Verifikasi tidak dapat dimulai",
+	MsgDemoEventsLink:       "Tampilan penjual: notifikasi webhook",
+	MsgDemoShopPageTitle:    "Selamat datang di toko demo",
+	MsgDemoShopPage:         "Halaman ini mewakili bagian toko lainnya, tempat Anda melanjutkan belanja.",
 
 	MsgDemoModeDocumentFace: "Dokumen identitas dan wajah",
 	MsgDemoModeCompare:      "Wajah dan foto acuan",
@@ -207,6 +213,5 @@ var indonesian = map[MessageID]string{
 	MsgDemoReturnError:         "Periksa koneksi Anda, lalu coba lagi.",
 	MsgDemoReturnMissingTitle:  "Tidak ada verifikasi untuk ditampilkan",
 	MsgDemoReturnMissing:       "Halaman ini menampilkan hasil verifikasi. Mulai verifikasi dari toko.",
-	MsgDemoReturnReason:        "Kode alasan: {code}",
 	MsgDemoReturnCameraHelp:    "Masalah kamera? Arti pesan dan yang perlu dilakukan",
 }

@@ -141,6 +141,7 @@ var thai = map[MessageID]string{
 	MsgUIInApp:            "แอปนี้อาจบล็อกกล้อง กรุณาคัดลอกลิงก์แล้วเปิดในเบราว์เซอร์ของคุณ",
 	MsgUIInAppLINE:        "เบราว์เซอร์ของ LINE อาจบล็อกกล้อง กรุณาเปิดหน้านี้ในเบราว์เซอร์ของคุณ",
 	MsgUIOpenInBrowser:    "เปิดในเบราว์เซอร์",
+	MsgUICopyLinkManual:   "คัดลอกลิงก์ไม่สำเร็จ กรุณากดค้างที่ลิงก์ แล้วเลือก “คัดลอก”",
 
 	MsgDemoShop:          "ร้านค้าตัวอย่าง",
 	MsgDemoStartTitle:    "ยืนยันตัวตนของคุณ",
@@ -151,6 +152,11 @@ var thai = map[MessageID]string{
 	MsgDemoStartButton:   "เริ่มยืนยันตัวตน",
 	MsgDemoAnywayButton:  "ลองใช้เบราว์เซอร์นี้ต่อ",
 	MsgDemoFooter:        "การตรวจสอบทำบนหน้าเว็บของ Tencent Cloud และร้านค้านี้จะได้รับผลลัพธ์",
+
+	MsgDemoStartFailedTitle: "ไม่สามารถเริ่มการยืนยันตัวตนได้",
+	MsgDemoEventsLink:       "สำหรับร้านค้า: การแจ้งเตือนเหตุการณ์",
+	MsgDemoShopPageTitle:    "ยินดีต้อนรับสู่ร้านค้าตัวอย่าง",
+	MsgDemoShopPage:         "หน้านี้ใช้แทนหน้าอื่น ๆ ของร้านค้า ซึ่งคุณจะเลือกซื้อสินค้าต่อได้",
 
 	MsgDemoModeDocumentFace: "เอกสารแสดงตนและใบหน้า",
 	MsgDemoModeCompare:      "ใบหน้าเทียบกับรูปถ่ายในระบบ",
@@ -207,6 +213,5 @@ var thai = map[MessageID]string{
 	MsgDemoReturnError:         "กรุณาตรวจสอบการเชื่อมต่อแล้วลองอีกครั้ง",
 	MsgDemoReturnMissingTitle:  "ไม่มีการยืนยันตัวตนที่จะแสดง",
 	MsgDemoReturnMissing:       "หน้านี้แสดงผลการยืนยันตัวตน กรุณาเริ่มการยืนยันตัวตนจากร้านค้า",
-	MsgDemoReturnReason:        "รหัสเหตุผล: {code}",
 	MsgDemoReturnCameraHelp:    "มีปัญหากับกล้อง? ดูความหมายของข้อความและวิธีแก้ไข",
 }

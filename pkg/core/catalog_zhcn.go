@@ -141,6 +141,7 @@ var simplifiedChinese = map[MessageID]string{
 	MsgUIInApp:            "此应用可能会阻止使用相机，请复制链接，在浏览器中打开。",
 	MsgUIInAppLINE:        "LINE 内置浏览器可能会阻止使用相机，请在浏览器中打开此页面。",
 	MsgUIOpenInBrowser:    "在浏览器中打开",
+	MsgUICopyLinkManual:   "无法复制链接。请长按链接，然后选择“复制”。",
 
 	MsgDemoShop:          "演示商店",
 	MsgDemoStartTitle:    "验证您的身份",
@@ -151,6 +152,11 @@ var simplifiedChinese = map[MessageID]string{
 	MsgDemoStartButton:   "开始验证",
 	MsgDemoAnywayButton:  "仍在此浏览器中尝试",
 	MsgDemoFooter:        "验证在腾讯云的页面上进行，本商店会收到验证结果。",
+
+	MsgDemoStartFailedTitle: "无法开始验证",
+	MsgDemoEventsLink:       "商家视图：事件通知",
+	MsgDemoShopPageTitle:    "欢迎光临演示商店",
+	MsgDemoShopPage:         "此页面代表商店的其他页面，您可以在这里继续购物。",
 
 	MsgDemoModeDocumentFace: "身份证件和人脸",
 	MsgDemoModeCompare:      "人脸与留存照片比对",
@@ -207,6 +213,5 @@ var simplifiedChinese = map[MessageID]string{
 	MsgDemoReturnError:         "请检查网络连接后重试。",
 	MsgDemoReturnMissingTitle:  "没有可显示的验证",
 	MsgDemoReturnMissing:       "此页面用于显示验证结果。请从商家页面发起验证。",
-	MsgDemoReturnReason:        "原因代码：{code}",
 	MsgDemoReturnCameraHelp:    "相机有问题？查看提示含义及解决方法",
 }

@@ -141,6 +141,7 @@ var traditionalChinese = map[MessageID]string{
 	MsgUIInApp:            "此應用程式可能會封鎖相機，請複製連結，再於瀏覽器中開啟。",
 	MsgUIInAppLINE:        "LINE 內置瀏覽器可能會封鎖相機，請在瀏覽器中開啟此頁面。",
 	MsgUIOpenInBrowser:    "在瀏覽器中開啟",
+	MsgUICopyLinkManual:   "未能複製連結。請長按連結，然後選擇「複製」。",
 
 	MsgDemoShop:          "示範商店",
 	MsgDemoStartTitle:    "驗證你的身份",
@@ -151,6 +152,11 @@ var traditionalChinese = map[MessageID]string{
 	MsgDemoStartButton:   "開始驗證",
 	MsgDemoAnywayButton:  "仍然在此瀏覽器嘗試",
 	MsgDemoFooter:        "驗證在騰訊雲的專用頁面進行，本店會收到驗證結果。",
+
+	MsgDemoStartFailedTitle: "未能開始驗證",
+	MsgDemoEventsLink:       "商戶檢視：事件通知",
+	MsgDemoShopPageTitle:    "歡迎光臨示範商店",
+	MsgDemoShopPage:         "此頁面代表商店的其他頁面，你可以在這裏繼續購物。",
 
 	MsgDemoModeDocumentFace: "身份證明文件及面部",
 	MsgDemoModeCompare:      "面部與存檔相片比對",
@@ -207,6 +213,5 @@ var traditionalChinese = map[MessageID]string{
 	MsgDemoReturnError:         "請檢查網絡連線後再試。",
 	MsgDemoReturnMissingTitle:  "沒有可顯示的驗證",
 	MsgDemoReturnMissing:       "此頁面用於顯示驗證結果。請從商戶頁面開始驗證。",
-	MsgDemoReturnReason:        "原因代碼：{code}",
 	MsgDemoReturnCameraHelp:    "相機有問題？查看提示的意思及解決方法",
 }

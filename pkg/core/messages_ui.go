@@ -182,6 +182,9 @@ const (
 	// openExternalBrowser=1, which makes LINE open it in the system browser.
 	MsgUIInAppLINE     MessageID = "ui.in_app_line"
 	MsgUIOpenInBrowser MessageID = "ui.open_in_browser.button"
+	// MsgUICopyLinkManual is shown when the browser refuses to copy the link: the link is
+	// then shown for the user to copy by hand.
+	MsgUICopyLinkManual MessageID = "ui.copy_link_manual"
 )
 
 // Words of the demo merchant's start and return pages. The return page's buttons are
@@ -197,6 +200,14 @@ const (
 	MsgDemoStartButton   MessageID = "demo.start.button"
 	MsgDemoAnywayButton  MessageID = "demo.anyway.button"
 	MsgDemoFooter        MessageID = "demo.footer"
+	// MsgDemoStartFailedTitle heads the start page's notice when the shop could not
+	// prepare the start.
+	MsgDemoStartFailedTitle MessageID = "demo.start_failed.title"
+	// MsgDemoEventsLink links the pages to the merchant's view of its webhook events.
+	MsgDemoEventsLink MessageID = "demo.events_link.label"
+	// The shop's own page, where "Back to the shop" leads.
+	MsgDemoShopPageTitle MessageID = "demo.shop_page.title"
+	MsgDemoShopPage      MessageID = "demo.shop_page"
 
 	// The four check modes (Tencent's CheckMode).
 	MsgDemoModeDocumentFace MessageID = "demo.mode.document_face.option" // 1
@@ -258,9 +269,7 @@ const (
 	MsgDemoReturnError         MessageID = "demo.return.error"
 	MsgDemoReturnMissingTitle  MessageID = "demo.return.missing.title"
 	MsgDemoReturnMissing       MessageID = "demo.return.missing"
-	// MsgDemoReturnReason carries the placeholder {code}.
-	MsgDemoReturnReason     MessageID = "demo.return.reason.label"
-	MsgDemoReturnCameraHelp MessageID = "demo.return.camera_help"
+	MsgDemoReturnCameraHelp    MessageID = "demo.return.camera_help"
 )
 
 // checkModeNames names the check modes, by Tencent's CheckMode.
