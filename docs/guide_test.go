@@ -244,3 +244,49 @@ func keysOf(v map[string]any) []string {
 	slices.Sort(keys)
 	return keys
 }
+
+// The guide's links lead somewhere: files exist, and anchors name headings (as GitHub
+// makes them: lower case, punctuation dropped, spaces as hyphens).
+func TestGuideLinks(t *testing.T) {
+	data, err := os.ReadFile(guidePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slug := func(heading string) string {
+		var b strings.Builder
+		for _, r := range strings.ToLower(heading) {
+			switch {
+			case r == ' ':
+				b.WriteRune('-')
+			case r == '-' || r == '_' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9':
+				b.WriteRune(r)
+			}
+		}
+		return b.String()
+	}
+	anchors := func(path string) []string {
+		text, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatalf("the guide links to %s: %v", path, err)
+		}
+		var out []string
+		for _, m := range regexp.MustCompile(`(?m)^#+ (.+)$`).FindAllStringSubmatch(string(text), -1) {
+			out = append(out, slug(m[1]))
+		}
+		return out
+	}
+	for _, m := range regexp.MustCompile(`\]\(([^)\s]*)\)`).FindAllStringSubmatch(string(data), -1) {
+		target, anchor, _ := strings.Cut(m[1], "#")
+		path := guidePath
+		if target != "" {
+			path = filepath.Join(filepath.Dir(guidePath), target)
+			if _, err := os.Stat(path); err != nil {
+				t.Errorf("the guide links to %s, which does not exist", m[1])
+				continue
+			}
+		}
+		if anchor != "" && !slices.Contains(anchors(path), anchor) {
+			t.Errorf("the guide links to %s: %s has no such heading", m[1], path)
+		}
+	}
+}
