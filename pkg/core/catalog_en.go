@@ -200,6 +200,18 @@ var english = map[MessageID]string{
 	MsgDemoCameraCheckTitle:      "Check your camera and mic",
 	MsgDemoCameraCheck:           "Check that your camera works, for example in the camera app, then start again.",
 
+	MsgDemoHandoffButton:       "Continue on your phone",
+	MsgDemoHandoffTitle:        "Finish on your phone",
+	MsgDemoHandoffQRLabel:      "QR code with the link for your phone",
+	MsgDemoHandoffLinkLabel:    "Or open this link on your phone:",
+	MsgDemoHandoffExpires:      "The code works once, until {time}.",
+	MsgDemoHandoffDone:         "Done on your phone. Opening your result…",
+	MsgDemoHandoffExpiredTitle: "This code has expired",
+	MsgDemoHandoffExpired:      "It wasn't used in time. Get a new code to continue.",
+	MsgDemoHandoffNewCode:      "Get a new code",
+	MsgDemoHandoffCancel:       "Cancel",
+	MsgDemoHandoffReconnecting: "Connection lost. Trying again…",
+
 	MsgDemoReturnTitle:         "Verification result",
 	MsgDemoReturnCheckingTitle: "Checking your result…",
 	MsgDemoReturnPassedTitle:   "You're verified",

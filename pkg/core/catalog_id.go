@@ -199,6 +199,18 @@ var indonesian = map[MessageID]string{
 	MsgDemoCameraCheckTitle:      "Periksa kamera dan mikrofon",
 	MsgDemoCameraCheck:           "Pastikan kamera berfungsi, misalnya di aplikasi kamera, lalu mulai lagi.",
 
+	MsgDemoHandoffButton:       "Lanjutkan di ponsel Anda",
+	MsgDemoHandoffTitle:        "Selesaikan di ponsel Anda",
+	MsgDemoHandoffQRLabel:      "Kode QR berisi tautan untuk ponsel Anda",
+	MsgDemoHandoffLinkLabel:    "Atau buka tautan ini di ponsel Anda:",
+	MsgDemoHandoffExpires:      "Kode ini hanya bisa dipakai sekali, hingga pukul {time}.",
+	MsgDemoHandoffDone:         "Selesai di ponsel. Membuka hasil Anda…",
+	MsgDemoHandoffExpiredTitle: "Kode ini sudah kedaluwarsa",
+	MsgDemoHandoffExpired:      "Kode tidak digunakan tepat waktu. Minta kode baru untuk melanjutkan.",
+	MsgDemoHandoffNewCode:      "Minta kode baru",
+	MsgDemoHandoffCancel:       "Batal",
+	MsgDemoHandoffReconnecting: "Koneksi terputus. Mencoba lagi…",
+
 	MsgDemoReturnTitle:         "Hasil verifikasi",
 	MsgDemoReturnCheckingTitle: "Memeriksa hasil Anda…",
 	MsgDemoReturnPassedTitle:   "Anda sudah terverifikasi",

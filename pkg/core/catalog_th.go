@@ -199,6 +199,18 @@ var thai = map[MessageID]string{
 	MsgDemoCameraCheckTitle:      "ตรวจสอบกล้องและไมโครโฟน",
 	MsgDemoCameraCheck:           "ตรวจดูว่ากล้องใช้งานได้ เช่น ลองเปิดแอปกล้อง แล้วเริ่มใหม่",
 
+	MsgDemoHandoffButton:       "ทำต่อบนโทรศัพท์ของคุณ",
+	MsgDemoHandoffTitle:        "ยืนยันตัวตนให้เสร็จบนโทรศัพท์",
+	MsgDemoHandoffQRLabel:      "คิวอาร์โค้ดพร้อมลิงก์สำหรับโทรศัพท์ของคุณ",
+	MsgDemoHandoffLinkLabel:    "หรือเปิดลิงก์นี้บนโทรศัพท์ของคุณ:",
+	MsgDemoHandoffExpires:      "โค้ดนี้ใช้ได้ครั้งเดียว จนถึงเวลา {time} น.",
+	MsgDemoHandoffDone:         "เสร็จสิ้นบนโทรศัพท์แล้ว กำลังเปิดผลการยืนยัน…",
+	MsgDemoHandoffExpiredTitle: "โค้ดนี้หมดอายุแล้ว",
+	MsgDemoHandoffExpired:      "โค้ดไม่ได้ถูกใช้ภายในเวลาที่กำหนด กรุณาขอโค้ดใหม่เพื่อดำเนินการต่อ",
+	MsgDemoHandoffNewCode:      "ขอโค้ดใหม่",
+	MsgDemoHandoffCancel:       "ยกเลิก",
+	MsgDemoHandoffReconnecting: "การเชื่อมต่อขาดหาย กำลังลองอีกครั้ง…",
+
 	MsgDemoReturnTitle:         "ผลการยืนยันตัวตน",
 	MsgDemoReturnCheckingTitle: "กำลังตรวจสอบผลลัพธ์…",
 	MsgDemoReturnPassedTitle:   "ยืนยันตัวตนสำเร็จ",

@@ -199,6 +199,18 @@ var simplifiedChinese = map[MessageID]string{
 	MsgDemoCameraCheckTitle:      "检查相机和麦克风",
 	MsgDemoCameraCheck:           "请确认相机可以正常使用（例如在相机应用中），然后重新开始。",
 
+	MsgDemoHandoffButton:       "在手机上继续",
+	MsgDemoHandoffTitle:        "在手机上完成验证",
+	MsgDemoHandoffQRLabel:      "包含手机链接的二维码",
+	MsgDemoHandoffLinkLabel:    "或在手机上打开此链接：",
+	MsgDemoHandoffExpires:      "此二维码仅可使用一次，有效期至 {time}。",
+	MsgDemoHandoffDone:         "已在手机上完成，正在打开您的结果…",
+	MsgDemoHandoffExpiredTitle: "此二维码已过期",
+	MsgDemoHandoffExpired:      "二维码未在有效期内使用。请获取新的二维码以继续。",
+	MsgDemoHandoffNewCode:      "获取新的二维码",
+	MsgDemoHandoffCancel:       "取消",
+	MsgDemoHandoffReconnecting: "连接已中断，正在重试…",
+
 	MsgDemoReturnTitle:         "验证结果",
 	MsgDemoReturnCheckingTitle: "正在查询您的结果…",
 	MsgDemoReturnPassedTitle:   "验证成功",

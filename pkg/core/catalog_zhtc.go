@@ -199,6 +199,18 @@ var traditionalChinese = map[MessageID]string{
 	MsgDemoCameraCheckTitle:      "檢查相機及麥克風",
 	MsgDemoCameraCheck:           "請確認相機運作正常（例如在相機應用程式中），然後重新開始。",
 
+	MsgDemoHandoffButton:       "在手機上繼續",
+	MsgDemoHandoffTitle:        "在手機上完成驗證",
+	MsgDemoHandoffQRLabel:      "載有手機連結的二維碼",
+	MsgDemoHandoffLinkLabel:    "或在手機上開啟此連結：",
+	MsgDemoHandoffExpires:      "此二維碼只可使用一次，有效期至 {time}。",
+	MsgDemoHandoffDone:         "已在手機上完成，正在開啟你的結果…",
+	MsgDemoHandoffExpiredTitle: "此二維碼已過期",
+	MsgDemoHandoffExpired:      "二維碼未有在有效期內使用。請取得新的二維碼以繼續。",
+	MsgDemoHandoffNewCode:      "取得新的二維碼",
+	MsgDemoHandoffCancel:       "取消",
+	MsgDemoHandoffReconnecting: "連線已中斷，正在重試…",
+
 	MsgDemoReturnTitle:         "驗證結果",
 	MsgDemoReturnCheckingTitle: "正在查詢你的結果…",
 	MsgDemoReturnPassedTitle:   "驗證成功",
