@@ -129,6 +129,7 @@ var english = map[MessageID]string{
 	MsgUISafeToClose:      "Your verification is safe. You can close this page and return to the shop later.",
 	MsgUIRetryPage:        "This page will check again by itself in a few seconds.",
 	MsgUIBackToComputer:   "You can return to your computer now.",
+	MsgUIResultOnComputer: "Your computer will show the result.",
 	MsgUIWaitingForPhone:  "Waiting for your phone…",
 	MsgUIInProgressPhone:  "Verification in progress on your phone",
 	MsgUIScanCode:         "Scan this code with your phone's camera.",

@@ -128,6 +128,7 @@ var indonesian = map[MessageID]string{
 	MsgUISafeToClose:      "Verifikasi Anda aman. Anda bisa menutup halaman ini dan kembali ke toko nanti.",
 	MsgUIRetryPage:        "Halaman ini akan memeriksa lagi secara otomatis dalam beberapa detik.",
 	MsgUIBackToComputer:   "Sekarang Anda bisa kembali ke komputer.",
+	MsgUIResultOnComputer: "Komputer Anda akan menampilkan hasilnya.",
 	MsgUIWaitingForPhone:  "Menunggu ponsel Anda…",
 	MsgUIInProgressPhone:  "Verifikasi berjalan di ponsel Anda",
 	MsgUIScanCode:         "Pindai kode ini dengan kamera ponsel Anda.",

@@ -128,6 +128,7 @@ var thai = map[MessageID]string{
 	MsgUISafeToClose:      "การยืนยันตัวตนของคุณจะไม่สูญหาย คุณปิดหน้านี้แล้วกลับไปที่ร้านค้าภายหลังได้",
 	MsgUIRetryPage:        "หน้านี้จะตรวจสอบอีกครั้งโดยอัตโนมัติในอีกไม่กี่วินาที",
 	MsgUIBackToComputer:   "คุณกลับไปที่คอมพิวเตอร์ได้แล้ว",
+	MsgUIResultOnComputer: "คอมพิวเตอร์ของคุณจะแสดงผลการยืนยันตัวตน",
 	MsgUIWaitingForPhone:  "กำลังรอโทรศัพท์ของคุณ…",
 	MsgUIInProgressPhone:  "กำลังยืนยันตัวตนบนโทรศัพท์ของคุณ",
 	MsgUIScanCode:         "สแกนโค้ดนี้ด้วยกล้องของโทรศัพท์",

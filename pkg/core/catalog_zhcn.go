@@ -128,6 +128,7 @@ var simplifiedChinese = map[MessageID]string{
 	MsgUISafeToClose:      "您的验证不会丢失。您可以关闭此页面，稍后再返回商家。",
 	MsgUIRetryPage:        "此页面将在几秒后自动重新查询。",
 	MsgUIBackToComputer:   "您现在可以回到电脑上继续。",
+	MsgUIResultOnComputer: "您的电脑将显示验证结果。",
 	MsgUIWaitingForPhone:  "正在等待您的手机…",
 	MsgUIInProgressPhone:  "正在您的手机上进行验证",
 	MsgUIScanCode:         "请用手机相机扫描此二维码。",

@@ -128,6 +128,7 @@ var traditionalChinese = map[MessageID]string{
 	MsgUISafeToClose:      "你的驗證不會遺失。你可以關閉此頁面，稍後再返回商戶。",
 	MsgUIRetryPage:        "此頁面會在數秒後自動重新查詢。",
 	MsgUIBackToComputer:   "你現在可以返回電腦繼續。",
+	MsgUIResultOnComputer: "你的電腦將會顯示驗證結果。",
 	MsgUIWaitingForPhone:  "正在等待你的手機…",
 	MsgUIInProgressPhone:  "正在你的手機上進行驗證",
 	MsgUIScanCode:         "請用手機相機掃描此二維碼。",

@@ -167,6 +167,7 @@ const (
 	MsgUISafeToClose      MessageID = "ui.safe_to_close"
 	MsgUIRetryPage        MessageID = "ui.retry_page"
 	MsgUIBackToComputer   MessageID = "ui.handoff.back_to_computer"
+	MsgUIResultOnComputer MessageID = "ui.handoff.result_on_computer" // the phone's, without a result yet
 	MsgUIWaitingForPhone  MessageID = "ui.handoff.waiting.title"
 	MsgUIInProgressPhone  MessageID = "ui.handoff.in_progress.title"
 	MsgUIScanCode         MessageID = "ui.handoff.scan"
