@@ -159,22 +159,28 @@ var badChoices = []struct {
 	{"application/x-www-form-urlencoded", `lang=en&mode=3`, 415, "unsupported_media_type"},
 }
 
-func TestMerchantRefusals(t *testing.T) {
-	m, _ := newTestMerchant(t, nil)
+// checkRefusals checks that m refuses every one of badChoices at path, and a GET.
+func checkRefusals(t *testing.T, m *Merchant, path string) {
+	t.Helper()
 	for _, c := range badChoices {
-		rec := postStart(m, c.contentType, c.body)
+		rec := postChoices(m, path, c.contentType, c.body)
 		var e struct{ Error struct{ Code string } }
 		_ = json.Unmarshal(rec.Body.Bytes(), &e)
 		if rec.Code != c.status || e.Error.Code != c.code {
-			t.Errorf("%s %.60s: %d %s, want %d %s", c.contentType, c.body, rec.Code, e.Error.Code, c.status, c.code)
+			t.Errorf("%s %s %.60s: %d %s, want %d %s", path, c.contentType, c.body, rec.Code, e.Error.Code, c.status, c.code)
 		}
 	}
 	rec := httptest.NewRecorder()
-	m.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/start", nil))
+	m.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
 	if rec.Code != http.StatusMethodNotAllowed || rec.Header().Get("Allow") != http.MethodPost {
-		t.Errorf("GET: %d Allow %q", rec.Code, rec.Header().Get("Allow"))
+		t.Errorf("GET %s: %d Allow %q", path, rec.Code, rec.Header().Get("Allow"))
 	}
-	rec = httptest.NewRecorder()
+}
+
+func TestMerchantRefusals(t *testing.T) {
+	m, _ := newTestMerchant(t, nil)
+	checkRefusals(t, m, "/api/start")
+	rec := httptest.NewRecorder()
 	m.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/api/other", nil))
 	if rec.Code != http.StatusNotFound {
 		t.Errorf("other path: %d", rec.Code)
@@ -313,19 +319,7 @@ func TestMerchantHandsOff(t *testing.T) {
 
 func TestMerchantHandoffRefusals(t *testing.T) {
 	m, fake, _ := newHandoffMerchant(t, func(w http.ResponseWriter) { t.Error("facegate called for a bad request") })
-	for _, c := range badChoices {
-		rec := postChoices(m, "/api/handoff", c.contentType, c.body)
-		var e struct{ Error struct{ Code string } }
-		_ = json.Unmarshal(rec.Body.Bytes(), &e)
-		if rec.Code != c.status || e.Error.Code != c.code {
-			t.Errorf("%s %.60s: %d %s, want %d %s", c.contentType, c.body, rec.Code, e.Error.Code, c.status, c.code)
-		}
-	}
-	rec := httptest.NewRecorder()
-	m.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/handoff", nil))
-	if rec.Code != http.StatusMethodNotAllowed || rec.Header().Get("Allow") != http.MethodPost {
-		t.Errorf("GET: %d Allow %q", rec.Code, rec.Header().Get("Allow"))
-	}
+	checkRefusals(t, m, "/api/handoff")
 	if n := len(fake.calls()); n != 0 {
 		t.Errorf("%d calls to facegate for refused requests", n)
 	}
