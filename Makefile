@@ -66,11 +66,12 @@ bench:
 	$(GO) run ./cmd/loadgen
 
 # Regenerates docs/screenshots/*.png from the browser tests: the demo page, the sandbox
-# page, the return page in each language and facegate's error page in Thai. The pages
+# page, the return page in each language, facegate's error page in Thai, and a handoff:
+# the desktop's QR code (1280x800) and the phone's last page. The pages
 # speak Thai and Chinese, so it installs fonts for them first (the tests compare text and
 # need none).
 screenshots: chromium fonts
-	FACEGATE_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(GO) test -count=1 -run 'TestBrowserFlow|TestErrorPagesLeadBack' ./e2e
+	FACEGATE_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(GO) test -count=1 -run 'TestBrowserFlow|TestErrorPagesLeadBack|TestHandoffDesktopToPhone' ./e2e
 
 fonts:
 	./scripts/install-fonts.sh

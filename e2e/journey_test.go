@@ -46,17 +46,24 @@ func startOnDemoPage(t *testing.T, ctx context.Context, st *stack.Stack, lang st
 // presses Next, which hands the browser to facegate's callback and on to the return page.
 func finishOnSandboxPage(t *testing.T, ctx context.Context, link, outcome, status string) {
 	t.Helper()
-	step(t, ctx, "finish with "+outcome,
+	step(t, ctx, "finish with "+outcome, append(chooseOnSandboxPage(link, outcome),
+		chromedp.WaitVisible(chromedp.CSS(`#outcome[data-status="`+status+`"]`)),
+		ready(),
+	)...)
+}
+
+// chooseOnSandboxPage opens the sandbox page at link (begun or not), chooses outcome and
+// presses Next, which hands the browser to facegate's callback.
+func chooseOnSandboxPage(link, outcome string) []chromedp.Action[chromedp.Void] {
+	return []chromedp.Action[chromedp.Void]{
 		chromedp.Navigate(link),
 		chromedp.WaitVisible(chromedp.CSS(`main[data-page="intro"], main[data-page="choose"]`)),
 		chromedp.Evaluate[chromedp.Void](`(() => { const b = document.querySelector('button[data-action="start"]'); if (b) b.click(); })()`),
-		chromedp.WaitVisible(chromedp.CSS(`main[data-page="choose"] button[data-outcome="`+outcome+`"]`)),
-		chromedp.Click(chromedp.CSS(`button[data-outcome="`+outcome+`"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`main[data-page="choose"] button[data-outcome="` + outcome + `"]`)),
+		chromedp.Click(chromedp.CSS(`button[data-outcome="` + outcome + `"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`main[data-page="result"] button[data-action="next"]`)),
 		chromedp.Click(chromedp.CSS(`button[data-action="next"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`#outcome[data-status="`+status+`"]`)),
-		ready(),
-	)
+	}
 }
 
 // tokenOf is the BizToken in a Tencent (sandbox) page address.

@@ -1,9 +1,9 @@
 // Command local runs the whole product on this machine (`make run`): the start, callback
 // and result functions on http://localhost:8080 through the local platform adapter, the
 // demo merchant page at /demo/ with its backend (the start links it signs at
-// /demo/api/start, its webhook receiver at /demo/webhook), the sandbox
-// standing in for Tencent on 127.0.0.1:8090 (API) and 127.0.0.1:8091 (hosted page), and
-// session records in ./data.
+// /demo/api/start, the phone handoffs it asks for at /demo/api/handoff, its webhook
+// receiver at /demo/webhook), the sandbox standing in for Tencent on 127.0.0.1:8090 (API)
+// and 127.0.0.1:8091 (hosted page), and session records in ./data.
 //
 // Configuration is the environment, then a .env file, then the local defaults. Real Tencent
 // credentials (TENCENTCLOUD_SECRET_ID/_KEY or FACEGATE_SECRET_ID/_KEY) switch to Tencent

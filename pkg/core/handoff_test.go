@@ -96,11 +96,14 @@ func TestHandoffFromComputerToPhone(t *testing.T) {
 			}
 
 			// The phone finishes; its callback says to go back to the computer, and gives
-			// the phone no token or ticket.
+			// the phone no token or ticket. The desktop's status read Tencent a moment ago,
+			// in this check slot, so the callback has no result to tell: the page says the
+			// computer will show it.
 			st.setOutcome(pb.token, sandbox.Outcome{Result: sandbox.ResultPass})
 			cb := st.callback(pb)
 			if cb.Code != http.StatusOK || cb.Header().Get("Location") != "" ||
-				!strings.Contains(cb.Body.String(), core.MsgUIBackToComputer.Text("th")) || strings.Contains(cb.Body.String(), "ticket") {
+				!strings.Contains(cb.Body.String(), core.MsgUIBackToComputer.Text("th")) || strings.Contains(cb.Body.String(), "ticket") ||
+				!strings.Contains(cb.Body.String(), core.MsgUIResultOnComputer.Text("th")) {
 				t.Fatalf("phone callback = %d %s", cb.Code, cb.Body)
 			}
 			// Another browser with the phone's link cannot land anything either.

@@ -167,6 +167,7 @@ const (
 	MsgUISafeToClose      MessageID = "ui.safe_to_close"
 	MsgUIRetryPage        MessageID = "ui.retry_page"
 	MsgUIBackToComputer   MessageID = "ui.handoff.back_to_computer"
+	MsgUIResultOnComputer MessageID = "ui.handoff.result_on_computer" // the phone's, without a result yet
 	MsgUIWaitingForPhone  MessageID = "ui.handoff.waiting.title"
 	MsgUIInProgressPhone  MessageID = "ui.handoff.in_progress.title"
 	MsgUIScanCode         MessageID = "ui.handoff.scan"
@@ -253,6 +254,24 @@ const (
 	MsgDemoCameraNoPrompt        MessageID = "demo.camera_no_prompt"
 	MsgDemoCameraCheckTitle      MessageID = "demo.camera_check.title"
 	MsgDemoCameraCheck           MessageID = "demo.camera_check"
+
+	// The desktop's way to the phone (the cross-device handoff): the start page's second
+	// button, and the panel that shows the phone's link as a QR code and follows the
+	// verification there. The panel's progress says MsgUIWaitingForPhone, then
+	// MsgUIInProgressPhone; its instruction is MsgUIScanCode, its copy button MsgUICopyLink.
+	MsgDemoHandoffButton       MessageID = "demo.handoff.button"
+	MsgDemoHandoffTitle        MessageID = "demo.handoff.title"
+	MsgDemoHandoffQRLabel      MessageID = "demo.handoff.qr.label"
+	MsgDemoHandoffLinkLabel    MessageID = "demo.handoff.link.label"
+	MsgDemoHandoffExpires      MessageID = "demo.handoff.expires"
+	MsgDemoHandoffDone         MessageID = "demo.handoff.done.status"
+	MsgDemoHandoffExpiredTitle MessageID = "demo.handoff.expired.title"
+	MsgDemoHandoffExpired      MessageID = "demo.handoff.expired"
+	MsgDemoHandoffNewCode      MessageID = "demo.handoff.new_code.button"
+	MsgDemoHandoffCancel       MessageID = "demo.handoff.cancel.button"
+	// MsgDemoHandoffReconnecting is shown while the status cannot be read; the panel
+	// keeps asking.
+	MsgDemoHandoffReconnecting MessageID = "demo.handoff.reconnecting.status"
 
 	// The return page: a heading and a message per status it shows.
 	MsgDemoReturnTitle         MessageID = "demo.return.title"

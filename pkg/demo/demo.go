@@ -1,10 +1,11 @@
 // Package demo is the demo merchant: its H5 pages (a start page that checks the browser
-// and starts through the shop's backend, a return page that shows the outcome read from
-// GET /result, the shop's own page, and the merchant's view of its webhook events), every
-// word of them in the user's language from the core's catalogue (messages/<lang>.json),
-// and its backend: the start links it signs (Merchant) and its webhook receiver
-// (WebhookReceiver). The pages are plain HTML, CSS and JavaScript with no build step, so a
-// merchant can copy them as the start of their own.
+// and starts through the shop's backend, here or on the user's phone, a return page that
+// shows the outcome read from GET /result, the shop's own page, and the merchant's view of
+// its webhook events), every word of them in the user's language from the core's
+// catalogue (messages/<lang>.json), and its backend: the start links it signs and the
+// phone handoffs it asks facegate for (Merchant), and its webhook receiver
+// (WebhookReceiver). The pages are plain HTML, CSS and JavaScript with no build step, so
+// a merchant can copy them as the start of their own.
 package demo
 
 import (
@@ -30,7 +31,8 @@ const ContentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 
 // Handler serves the demo files and messages/<lang>.json. Mount it under a folder with
 // http.StripPrefix, for example mux.Handle("/demo/", http.StripPrefix("/demo",
 // demo.Handler())); the return page finds the functions at "../" relative to itself (the
-// facegate-api meta tag), and the start page its backend at api/start (NewMerchant).
+// facegate-api meta tag), and the start page its backend at api/start and api/handoff
+// (NewMerchant).
 func Handler() http.Handler {
 	etags := make(map[string]string)
 	_ = fs.WalkDir(static, ".", func(name string, d fs.DirEntry, err error) error {

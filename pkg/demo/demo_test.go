@@ -33,6 +33,8 @@ func TestHandlerServesPages(t *testing.T) {
 		{"/demo/return.html", "text/html", `id="outcome"`},
 		{"/demo/compat.js", "text/javascript", "export function checkCompat"},
 		{"/demo/index.js", "text/javascript", `from "./compat.js"`},
+		{"/demo/handoff.js", "text/javascript", "export function open"},
+		{"/demo/clipboard.js", "text/javascript", "export async function copyText"},
 		{"/demo/return.js", "text/javascript", "history.replaceState"},
 		{"/demo/shop.html", "text/html", `data-msg="demo.shop_page"`},
 		{"/demo/shop.js", "text/javascript", `from "./i18n.js"`},
@@ -292,10 +294,22 @@ func TestPagesSayTheCatalogueWords(t *testing.T) {
 				t.Errorf("%s: title %s is not in the catalogue", name, title)
 			}
 		}
+		// Images name the message of their alt text.
+		for _, img := range regexp.MustCompile(`<img[^>]*>`).FindAllString(string(data), -1) {
+			alt := regexp.MustCompile(`\salt="([^"]*)"`).FindStringSubmatch(img)
+			id := regexp.MustCompile(`\sdata-msg-alt="([^"]+)"`).FindStringSubmatch(img)
+			if alt == nil || id == nil || english[core.MessageID(id[1])] != html.UnescapeString(alt[1]) {
+				t.Errorf("%s: %s: alt text and data-msg-alt are not the catalogue's", name, img)
+			}
+		}
 	}
 	// Message ids the scripts name in strings ("demo.…", "ui.…", "error.…" and so on).
 	id := regexp.MustCompile(`"((?:demo|ui|error|category|result)\.[a-z0-9_.]+)"`)
-	for _, name := range []string{"index.js", "return.js", "compat.js", "i18n.js", "shop.js"} {
+	scripts, err := fs.Glob(static, "*.js")
+	if err != nil || len(scripts) < 6 {
+		t.Fatalf("scripts %v (%v)", scripts, err)
+	}
+	for _, name := range scripts {
 		data, err := fs.ReadFile(static, name)
 		if err != nil {
 			t.Fatal(err)

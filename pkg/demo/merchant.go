@@ -31,8 +31,17 @@ import (
 // page navigates to /start at once, so a few minutes cover a slow phone with room to spare.
 const StartTokenLifetime = 5 * time.Minute
 
-// maxStartRequest caps the body of POST /api/start: three short fields.
+// maxStartRequest caps the body of POST /api/start and /api/handoff: three short fields.
 const maxStartRequest = 4 << 10
+
+// maxHandoffAnswer caps what the backend reads of facegate's answer to a handoff: the QR
+// code's SVG is about 20 kB (10^3 bytes) for a link to a LAN address, and grows with the
+// link's length.
+const maxHandoffAnswer = 64 << 10
+
+// handoffCallTimeout bounds the backend's call to facegate's POST /start, which records a
+// handoff and calls nothing else (Tencent is called only when the phone opens the link).
+const handoffCallTimeout = 10 * time.Second
 
 // SampleCompareImageName is the object the backend keeps, under the compare-image folder,
 // as the "photo on file" of face compare (mode 2).
@@ -51,6 +60,9 @@ type MerchantOptions struct {
 	// e.g. uploads/). Without either, face compare is not offered.
 	Store         storage.Store
 	CompareFolder string
+	// Client calls facegate's POST /start at Gateway for a handoff; nil is a client that
+	// gives up after handoffCallTimeout and follows no redirect.
+	Client *http.Client
 	// Now is the clock of the tokens' expiry; nil is time.Now.
 	Now func() time.Time
 	// Logger receives the backend's failures; nil discards.
@@ -63,7 +75,9 @@ type MerchantOptions struct {
 // /start?startToken=…, whose token it signed with the start-token secret it shares with
 // facegate, valid for StartTokenLifetime and good for one start. The token fixes the
 // return page (which carries the language, so the return page speaks it too), a
-// reference for the order, and for face compare the sample photo on file.
+// reference for the order, and for face compare the sample photo on file. It also serves
+// POST /api/handoff, the same choices to be finished on a phone: it spends such a token on
+// facegate's POST /start with "handoff": true and answers with the handoff.
 //
 // A real backend signs only for a user it knows (signed in, with an order to pay for);
 // this one signs for anyone who can reach it, which is why the local stack that mounts it
@@ -93,6 +107,12 @@ func NewMerchant(opts MerchantOptions) (*Merchant, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
+	if opts.Client == nil {
+		// No redirect: the body carries a start token, which goes to facegate only.
+		opts.Client = &http.Client{Timeout: handoffCallTimeout, CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		}}
+	}
 	return &Merchant{opts: opts}, nil
 }
 
@@ -114,62 +134,172 @@ type StartResponse struct {
 	StartURL string `json:"startUrl"`
 }
 
-// ServeHTTP answers POST /api/start with a StartResponse, or with facegate's error shape
-// ({"error":{"code","message"}}) and one of its codes, whose words the page has.
+// ServeHTTP answers POST /api/start with a StartResponse and POST /api/handoff with a
+// core.HandoffResponse, or with facegate's error shape ({"error":{"code","message"}}) and
+// one of its codes, whose words the page has.
 func (m *Merchant) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "no-referrer")
-	if r.URL.Path != "/api/start" {
+	var serve func(http.ResponseWriter, *http.Request, StartRequest) error
+	switch r.URL.Path {
+	case "/api/start":
+		serve = m.serveStart
+	case "/api/handoff":
+		serve = m.serveHandoff
+	default:
 		fail(w, http.StatusNotFound, "not_found", "There is nothing here.")
 		return
 	}
+	req, err := decodeChoices(w, r)
+	if err == nil {
+		err = serve(w, r, req)
+	}
+	if err != nil {
+		m.writeError(w, r, err)
+	}
+}
+
+// decodeChoices reads what the user chose on the page: POST, JSON, one small object.
+func decodeChoices(w http.ResponseWriter, r *http.Request) (StartRequest, error) {
+	var req StartRequest
 	if r.Method != http.MethodPost {
-		h.Set("Allow", http.MethodPost)
-		fail(w, http.StatusMethodNotAllowed, "method_not_allowed", "Use POST.")
-		return
+		w.Header().Set("Allow", http.MethodPost)
+		return req, &refusal{status: http.StatusMethodNotAllowed, code: "method_not_allowed", message: "Use POST."}
 	}
 	// JSON only: a form post from another site cannot reach this without a CORS
 	// preflight, which this backend never grants.
 	if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct != "application/json" {
-		fail(w, http.StatusUnsupportedMediaType, "unsupported_media_type", "Send the choices as JSON.")
-		return
+		return req, &refusal{status: http.StatusUnsupportedMediaType, code: "unsupported_media_type", message: "Send the choices as JSON."}
 	}
-	var req StartRequest
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxStartRequest))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil || !errors.Is(dec.Decode(&struct{}{}), io.EOF) {
-		fail(w, http.StatusBadRequest, "invalid_request", "The body must be one JSON object with lang, mode and documentType.")
-		return
+		return req, &refusal{status: http.StatusBadRequest, code: "invalid_request", message: "The body must be one JSON object with lang, mode and documentType."}
 	}
-	opts, err := m.startOptions(r.Context(), req)
-	var refused *refusal
-	switch {
-	case errors.As(err, &refused):
-		fail(w, refused.status, refused.code, refused.message)
-		return
-	case err != nil:
-		m.opts.Logger.ErrorContext(r.Context(), "demo backend: the sample compare photo could not be stored", "err", err)
-		h.Set("Retry-After", "2")
-		fail(w, http.StatusServiceUnavailable, "storage_unavailable", "The shop could not prepare the check. Try again in a moment.")
-		return
-	}
-	token, err := core.SignStartToken(m.opts.StartTokenSecret, opts, m.opts.Now().Add(StartTokenLifetime))
+	return req, nil
+}
+
+// serveStart answers POST /api/start: the start link for the user's choices.
+func (m *Merchant) serveStart(w http.ResponseWriter, r *http.Request, req StartRequest) error {
+	token, err := m.signStart(r.Context(), req)
 	if err != nil {
-		m.opts.Logger.ErrorContext(r.Context(), "demo backend: signing a start token", "err", err)
+		return err
+	}
+	answer(w, http.StatusOK, StartResponse{StartURL: m.opts.Gateway + "/start?startToken=" + url.QueryEscape(token)})
+	return nil
+}
+
+// serveHandoff answers POST /api/handoff, the desktop page's "Continue on your phone": the
+// backend signs a start token for the user's choices, as for /api/start, and spends it at
+// once itself, calling facegate's POST /start with {"startToken", "handoff": true}; the
+// page gets facegate's answer: the phone's link, its QR code, the status URL and the
+// expiry.
+//
+// The call is made here, server to server, rather than by the page with the token, as a
+// real merchant's backend would make it: the token never reaches the browser, the page
+// makes one call to its own backend, and a backend that holds the merchant key could send
+// that instead of a token with nothing else changed (the demo backend signs tokens rather
+// than hold the key, as for /api/start). The page then follows the status URL itself:
+// it reveals a summary only, and is meant for the browser.
+func (m *Merchant) serveHandoff(w http.ResponseWriter, r *http.Request, req StartRequest) error {
+	token, err := m.signStart(r.Context(), req)
+	if err != nil {
+		return err
+	}
+	// The token alone says what to start: the options it fixes cannot be sent beside it.
+	body, err := json.Marshal(struct {
+		StartToken string `json:"startToken"`
+		Handoff    bool   `json:"handoff"`
+	}{token, true})
+	if err != nil {
+		return err
+	}
+	call, err := http.NewRequestWithContext(r.Context(), http.MethodPost, m.opts.Gateway+"/start", bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	call.Header.Set("Content-Type", "application/json")
+	call.Header.Set("Accept", "application/json")
+	res, err := m.opts.Client.Do(call)
+	if err != nil {
+		return unreachable(err)
+	}
+	defer res.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(res.Body, maxHandoffAnswer+1))
+	switch {
+	case err != nil:
+		return unreachable(err)
+	case len(data) > maxHandoffAnswer:
+		return unreachable(fmt.Errorf("POST /start answered more than %d bytes", maxHandoffAnswer))
+	case res.StatusCode != http.StatusCreated:
+		return relayed(res, data)
+	}
+	var handoff core.HandoffResponse
+	if err := json.Unmarshal(data, &handoff); err != nil || handoff.URL == "" || handoff.QRCode == "" || handoff.StatusURL == "" {
+		return unreachable(errors.New("POST /start answered 201 without a handoff"))
+	}
+	answer(w, http.StatusCreated, handoff)
+	return nil
+}
+
+// signStart signs a start token for the user's choices.
+func (m *Merchant) signStart(ctx context.Context, req StartRequest) (string, error) {
+	opts, err := m.startOptions(ctx, req)
+	if err != nil {
+		return "", err
+	}
+	return core.SignStartToken(m.opts.StartTokenSecret, opts, m.opts.Now().Add(StartTokenLifetime))
+}
+
+// unreachable is a call to facegate that got no usable answer.
+func unreachable(cause error) error {
+	return &refusal{status: http.StatusBadGateway, code: string(core.CodeUpstreamUnavailable),
+		message: "The shop could not reach the verification service. Try again in a moment.", retryAfter: "2", cause: cause}
+}
+
+// relayed is facegate's refusal of a handoff, passed on with its status and code (whose
+// words the page has) and its message, which is written for clients and never carries
+// internal text.
+func relayed(res *http.Response, data []byte) error {
+	var body errbody.Body
+	if res.StatusCode < 400 || json.Unmarshal(data, &body) != nil || body.Error.Code == "" {
+		return unreachable(fmt.Errorf("POST /start answered %d without an error code", res.StatusCode))
+	}
+	e := &refusal{status: res.StatusCode, code: body.Error.Code, message: body.Error.Message, retryAfter: res.Header.Get("Retry-After")}
+	if res.StatusCode >= 500 {
+		e.cause = fmt.Errorf("POST /start answered %d %s", res.StatusCode, body.Error.Code)
+	}
+	return e
+}
+
+// writeError answers err: a refusal with its status and code, anything else as an
+// internal error. It alone logs, and only causes, which never hold a token.
+func (m *Merchant) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	var refused *refusal
+	if !errors.As(err, &refused) {
+		m.opts.Logger.ErrorContext(r.Context(), "demo backend", "path", r.URL.Path, "err", err)
 		fail(w, http.StatusInternalServerError, errbody.InternalCode, errbody.InternalMessage)
 		return
 	}
-	h.Set("Content-Type", "application/json; charset=utf-8")
-	_ = json.NewEncoder(w).Encode(StartResponse{StartURL: m.opts.Gateway + "/start?startToken=" + url.QueryEscape(token)})
+	if refused.cause != nil {
+		m.opts.Logger.WarnContext(r.Context(), "demo backend: "+refused.code, "path", r.URL.Path, "err", refused.cause)
+	}
+	if refused.retryAfter != "" {
+		w.Header().Set("Retry-After", refused.retryAfter)
+	}
+	fail(w, refused.status, refused.code, refused.message)
 }
 
-// refusal is a request the backend will not sign for, with the error code the page shows
-// the words of (the codes are facegate's, so the catalogue has them).
+// refusal is an error answer: a request the backend will not sign for, or facegate's
+// refusal passed on, with the error code the page shows the words of (the codes are
+// facegate's, so the catalogue has them).
 type refusal struct {
 	status        int
 	code, message string
+	retryAfter    string // seconds, for a refusal that passes by itself
+	cause         error  // logged, never answered
 }
 
 func (e *refusal) Error() string { return e.code + ": " + e.message }
@@ -177,7 +307,7 @@ func (e *refusal) Error() string { return e.code + ": " + e.message }
 // startOptions are the options the backend signs for req.
 func (m *Merchant) startOptions(ctx context.Context, req StartRequest) (core.StartOptions, error) {
 	bad := func(format string, args ...any) (core.StartOptions, error) {
-		return core.StartOptions{}, &refusal{http.StatusBadRequest, "invalid_option", fmt.Sprintf(format, args...)}
+		return core.StartOptions{}, &refusal{status: http.StatusBadRequest, code: "invalid_option", message: fmt.Sprintf(format, args...)}
 	}
 	if !slices.Contains(core.Languages(), req.Lang) {
 		return bad("lang must be one of %s.", strings.Join(core.Languages(), ", "))
@@ -214,7 +344,8 @@ func (m *Merchant) startOptions(ctx context.Context, req StartRequest) (core.Sta
 // samplePhoto puts the sample photo on file into the store once and returns its key.
 func (m *Merchant) samplePhoto(ctx context.Context) (string, error) {
 	if m.opts.Store == nil || m.opts.CompareFolder == "" {
-		return "", &refusal{http.StatusBadRequest, "invalid_option", "Face compare needs a store folder for compare photos, and none is configured."}
+		return "", &refusal{status: http.StatusBadRequest, code: "invalid_option",
+			message: "Face compare needs a store folder for compare photos, and none is configured."}
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -224,10 +355,19 @@ func (m *Merchant) samplePhoto(ctx context.Context) (string, error) {
 	key := m.opts.CompareFolder + SampleCompareImageName
 	// Create-only: a copy from an earlier run is the same picture, and is used as it is.
 	if err := m.opts.Store.Create(ctx, key, SampleCompareImage()); err != nil && !errors.Is(err, storage.ErrExists) {
-		return "", err
+		return "", &refusal{status: http.StatusServiceUnavailable, code: "storage_unavailable",
+			message: "The shop could not prepare the check. Try again in a moment.", retryAfter: "2",
+			cause: fmt.Errorf("the sample compare photo could not be stored: %w", err)}
 	}
 	m.photo = key
 	return key, nil
+}
+
+// answer writes v as the JSON answer with status.
+func answer(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v) // a failed write means the client left
 }
 
 func fail(w http.ResponseWriter, status int, code, message string) {

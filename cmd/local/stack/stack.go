@@ -291,9 +291,9 @@ func (s *Stack) Wait() error {
 }
 
 // Gateway mounts the demo page under /demo/ beside the functions, with the demo
-// merchant's backend: its webhook receiver at /demo/webhook and the start links it signs
-// at /demo/api/start. It sends / to the demo, as a merchant's gateway would route its own
-// pages.
+// merchant's backend: its webhook receiver at /demo/webhook, the start links it signs at
+// /demo/api/start and the phone handoffs it asks the functions for at /demo/api/handoff.
+// It sends / to the demo, as a merchant's gateway would route its own pages.
 func Gateway(functions, webhooks, merchant http.Handler) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/demo/", http.StripPrefix("/demo", demo.Handler()))

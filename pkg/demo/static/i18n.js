@@ -1,7 +1,8 @@
 // The pages' words, in the user's language. Every word comes from facegate's catalogue,
 // served as messages/<lang>.json (en, zh-cn, zh-tc, th, id: the five languages of
 // Tencent's page). The HTML carries the English words, each element naming its message
-// with data-msg (text) or data-msg-label (aria-label); apply() replaces them.
+// with data-msg (text), data-msg-label (aria-label) or data-msg-alt (an image's alt
+// text); apply() replaces them.
 //
 // The language is, in this order: the one the address names (the return page's lang,
 // fixed by the start token), the one chosen earlier in this tab (sessionStorage), the
@@ -98,6 +99,7 @@ export function apply(root = document) {
   html.lang = file.htmlLang;
   for (const el of root.querySelectorAll("[data-msg]")) el.textContent = t(el.dataset.msg);
   for (const el of root.querySelectorAll("[data-msg-label]")) el.setAttribute("aria-label", t(el.dataset.msgLabel));
+  for (const el of root.querySelectorAll("[data-msg-alt]")) el.alt = t(el.dataset.msgAlt);
   const title = html.dataset.title;
   if (title) document.title = title === "demo.shop.title" ? t(title) : `${t(title)} — ${t("demo.shop.title")}`;
   html.dataset.ready = "";

@@ -3,8 +3,12 @@
 // backend for a start link and goes there. The backend signs a start token: a deployment
 // starts a (billed) verification only with one, or with the merchant's key. GET /start then
 // redirects to Tencent's verification page and sets the cookie that binds this browser to
-// the verification.
+// the verification. Or, Continue on your phone (the main way on a computer): the backend
+// asks facegate for a handoff of the same choices, and handoff.js shows its QR code and
+// follows the phone.
+import { copyText, selectText } from "./clipboard.js";
 import { checkCompat } from "./compat.js";
+import * as handoff from "./handoff.js";
 import * as i18n from "./i18n.js";
 
 const el = (id) => document.getElementById(id);
@@ -32,6 +36,20 @@ const VERDICTS = {
 const DOCUMENT_FOR = { "zh-cn": "MainlandIDCard", "zh-tc": "HKIDCard", th: "ThailandIDCard", id: "IndonesiaIDCard" };
 let documentPicked = false;
 
+// On a computer (compat.js's verdict), Continue on your phone is the first and main way
+// on; elsewhere it comes second, after Start verification. The order is the document's,
+// so the keyboard meets the buttons in the order the eye does.
+const DESKTOP = "demo.compat.desktop";
+
+function placePhoneButton(desktop) {
+  const go = el("go");
+  const phone = el("use-phone");
+  go.className = desktop ? "secondary" : "primary";
+  phone.className = desktop ? "primary" : "secondary";
+  const first = desktop ? phone : go;
+  if (first.parentNode.firstElementChild !== first) first.parentNode.prepend(first);
+}
+
 // The link to this page, to open in the phone's own browser.
 function pageLink() {
   const url = new URL(location.href);
@@ -45,10 +63,16 @@ function render() {
   notice.dataset.level = c.level;
   el("verdict").textContent = i18n.t(VERDICTS[c.level]);
   el("advice").textContent = i18n.t(c.reason);
-  notice.hidden = false;
+  // While the phone's QR code is shown, it replaces the form and the advice for this
+  // browser: the check runs on the phone.
+  const onPhone = handoff.isOpen();
+  notice.hidden = onPhone;
+  form.hidden = onPhone;
+  handoff.render();
+  placePhoneButton(c.reason === DESKTOP);
   // Away from an app's browser or a browser that cannot run the check: the link to this
   // page, to open elsewhere, and for LINE the link that makes LINE open it outside.
-  el("handoff").hidden = !BLOCKING.includes(c.level);
+  el("elsewhere").hidden = !BLOCKING.includes(c.level);
   const external = el("external");
   external.hidden = c.app !== "line";
   const outside = new URL(pageLink());
@@ -102,76 +126,65 @@ function refineWithClientHints() {
     .catch(() => {}); // the user agent alone has decided already
 }
 
-// copyLink puts the page's link on the clipboard. The Clipboard API needs a secure page
-// and the user's gesture, and some in-app browsers refuse it all the same: then the old
-// way is tried, and failing that the link is shown to copy by hand.
+// copyLink puts the page's link on the clipboard, or shows it to copy by hand.
 async function copyLink() {
-  const link = pageLink();
-  let done = false;
-  try {
-    await navigator.clipboard.writeText(link);
-    done = true;
-  } catch {
-    done = copyTheOldWay(link);
-  }
+  const done = await copyText(pageLink());
   state.copied = done ? "done" : "manual";
   render();
   if (!done) selectText(el("manual-link"));
 }
 
-function copyTheOldWay(text) {
-  const area = document.createElement("textarea");
-  area.value = text;
-  area.readOnly = true;
-  area.className = "offscreen";
-  document.body.append(area);
-  area.select();
-  let ok = false;
-  try {
-    ok = document.execCommand("copy");
-  } catch {
-    ok = false;
-  }
-  area.remove();
-  return ok;
-}
-
-function selectText(node) {
-  const range = document.createRange();
-  range.selectNodeContents(node);
-  const selection = getSelection();
-  selection.removeAllRanges();
-  selection.addRange(range);
-}
-
-async function start() {
-  const go = el("go");
-  go.disabled = true;
-  state.failure = "";
-  render();
+// choices are what the user picked, as the shop's backend takes them.
+function choices() {
   const choice = { lang: form.lang.value, mode: Number(form.mode.value) };
   if (!el("document-field").hidden && el("document").value) choice.documentType = el("document").value;
+  return choice;
+}
+
+// ask posts the user's choices to the shop's backend at path (pressed is the button that
+// asked) and returns its answer when it has want; otherwise it says why on the page and
+// returns null.
+async function ask(path, want, pressed) {
+  pressed.disabled = true;
+  state.failure = "";
+  render();
   try {
-    const res = await fetch(new URL("api/start", location.href), {
+    const res = await fetch(new URL(path, location.href), {
       method: "POST",
       headers: { "Content-Type": "application/json", Accept: "application/json" },
-      body: JSON.stringify(choice),
+      body: JSON.stringify(choices()),
       cache: "no-store",
     });
     const body = await res.json();
-    if (res.ok && body.startUrl) {
-      location.assign(body.startUrl);
-      return;
-    }
+    if (res.ok && body[want]) return body;
     const code = body && body.error ? body.error.code : "internal";
     state.failure = i18n.has(`error.${code}.message`) ? `error.${code}.message` : "error.internal.message";
   } catch {
     state.failure = "demo.return.error"; // "Please check your connection and try again."
+  } finally {
+    pressed.disabled = false;
   }
-  go.disabled = false;
   render();
   el("failed").tabIndex = -1;
   el("failed").focus();
+  return null;
+}
+
+async function start() {
+  const body = await ask("api/start", "startUrl", el("go"));
+  if (body) {
+    el("go").disabled = true; // until the page is left
+    location.assign(body.startUrl);
+  }
+}
+
+// continueOnPhone asks the backend for a handoff of the user's choices to their phone and
+// shows its QR code (handoff.js), in place of the form, until the phone is done.
+async function continueOnPhone(pressed) {
+  const body = await ask("api/handoff", "url", pressed);
+  if (!body) return;
+  handoff.open(body);
+  render();
 }
 
 form.addEventListener("submit", (event) => {
@@ -195,6 +208,13 @@ el("anyway").addEventListener("click", () => {
 });
 
 el("copy").addEventListener("click", copyLink);
+el("use-phone").addEventListener("click", () => continueOnPhone(el("use-phone")));
+el("phone-new").addEventListener("click", () => continueOnPhone(el("phone-new")));
+el("phone-cancel").addEventListener("click", () => {
+  handoff.close();
+  render();
+  el("use-phone").focus();
+});
 form.lang.addEventListener("change", () => setLanguage(form.lang.value));
 form.addEventListener("change", (event) => {
   if (event.target.name === "mode") render();
@@ -204,9 +224,14 @@ form.addEventListener("change", (event) => {
 // The return page links here for the camera advice after a failed face check.
 if (location.hash === "#camera-help") el("camera-help").open = true;
 
-// A page restored from the back-forward cache keeps the disabled button otherwise.
+// A page restored from the back-forward cache keeps the disabled button otherwise, and,
+// back from the return page, the handoff that led there.
 window.addEventListener("pageshow", () => {
   el("go").disabled = false;
+  if (handoff.isDone()) {
+    handoff.close();
+    render();
+  }
 });
 
 setLanguage(i18n.chooseLanguage(new URLSearchParams(location.search).get("lang")))
