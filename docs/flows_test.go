@@ -167,6 +167,21 @@ for _r in json.load(_sys.stdin):
 	}
 	phone := kittest.Navigate(t, st, str(handoff[0], "url"))
 	kittest.Finish(t, st, phone.Token, "pass")
+	// Tencent sends the phone back to the callback, which records the result and tells
+	// the phone to return to the computer.
+	back, err := http.NewRequest(http.MethodGet, st.Gateway+"/callback?token="+url.QueryEscape(phone.Token), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back.Header.Set("Accept", "text/html")
+	for _, c := range phone.Cookies {
+		back.AddCookie(c)
+	}
+	if res, err := kittest.Client.Do(back); err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("the phone's callback: %v %v", res, err)
+	} else {
+		res.Body.Close()
+	}
 	res, body := kittest.Do(t, http.MethodGet, str(handoff[0], "statusUrl"), http.Header{"Origin": {kittest.ShopOrigin}}, nil)
 	var status map[string]any
 	if err := json.Unmarshal(body, &status); err != nil || res.StatusCode != http.StatusOK || str(status, "state") != "done" ||

@@ -25,10 +25,11 @@ func draw(t *testing.T, text string, border int) string {
 	return string(svg)
 }
 
-// TestDecodeReadsEveryHandoffLink decodes many random handoff-shaped links: every one
-// must read back exactly, whatever its data looks like.
+// TestDecodeReadsEveryHandoffLink decodes random handoff-shaped links (the finder-pattern
+// search this avoids missed about one in thirty): every one must read back exactly,
+// whatever its data looks like.
 func TestDecodeReadsEveryHandoffLink(t *testing.T) {
-	for range 200 {
+	for range 60 {
 		id, k := make([]byte, 32), make([]byte, 32)
 		rand.Read(id)
 		rand.Read(k)
