@@ -9,6 +9,7 @@ import (
 	"os"
 
 	"github.com/facegate/facegate/pkg/app"
+	"github.com/facegate/facegate/pkg/qrcode"
 )
 
 // version is stamped by the build (-ldflags "-X main.version=...").
@@ -22,5 +23,6 @@ func main() {
 }
 
 func run(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
-	return app.Run(ctx, "start", version, getenv, stdout)
+	// Only start draws QR codes (handoff links), so only it links the encoder.
+	return app.Run(ctx, "start", version, getenv, stdout, app.WithQRCode(qrcode.SVG))
 }
