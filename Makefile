@@ -73,19 +73,32 @@ ARCHES    ?= amd64 arm64
 DIST      ?= dist
 LDFLAGS   := -s -w -X main.version=$(VERSION)
 
-# Every function for linux amd64 and arm64: static, trimmed, version stamped, without
-# aws-lambda-go's legacy RPC server (lambda.norpc; SCF's Go1 protocol is pkg/scfrpc).
+# Every function for linux amd64 and arm64, once per platform: static, trimmed, version
+# stamped. dist/<arch>/lambda/<fn> is the AWS Lambda build (-tags lambda: the Lambda
+# runtime and the S3 store only, without aws-lambda-go's legacy RPC server), and
+# dist/<arch>/scf/<fn> the Tencent SCF build (-tags scf: the SCF event and web runtimes
+# and the COS store only). Neither links net/http's HTTP/2 (nethttpomithttp2): S3 and COS
+# speak HTTP/1.1, Tencent's API and webhooks work over it, and the platforms' proxies
+# speak HTTP/1.1 to the functions. A plain `go build ./functions/<fn>`, and the local
+# binary, carry everything. internal/runtimetest.VariantTags holds the same tags.
+VARIANTS    := lambda scf
+TAGS_lambda := lambda lambda.norpc nethttpomithttp2
+TAGS_scf    := scf nethttpomithttp2
 build:
-	@set -e; for arch in $(ARCHES); do for fn in $(FUNCTIONS); do \
-		echo "build $(DIST)/$$arch/$$fn"; \
-		CGO_ENABLED=0 GOOS=linux GOARCH=$$arch $(GO) build -trimpath -tags lambda.norpc \
-			-ldflags "$(LDFLAGS)" -o $(DIST)/$$arch/$$fn ./functions/$$fn; \
-	done; done
+	@set -e; for arch in $(ARCHES); do for v in $(VARIANTS); do for fn in $(FUNCTIONS); do \
+		tags="$(TAGS_lambda)"; [ $$v = scf ] && tags="$(TAGS_scf)"; \
+		echo "build $(DIST)/$$arch/$$v/$$fn"; \
+		CGO_ENABLED=0 GOOS=linux GOARCH=$$arch $(GO) build -trimpath -tags "$$tags" \
+			-ldflags "$(LDFLAGS)" -o $(DIST)/$$arch/$$v/$$fn ./functions/$$fn; \
+	done; done; done
 
-# dist/lambda-<fn>-<arch>.zip, dist/scf-event-<fn>-<arch>.zip, dist/scf-web-<fn>-<arch>.zip
-# (not for SCHEDULED functions) and dist/scf-<arch>/ (serverless.yml's code directory).
+# dist/lambda-<fn>-<arch>.zip (the Lambda build), dist/scf-event-<fn>-<arch>.zip and
+# dist/scf-web-<fn>-<arch>.zip (the SCF build; no web zip for SCHEDULED functions) and
+# dist/scf-<arch>/ (serverless.yml's code directory). cmd/pack fails when a zip is over
+# MAX_ZIP bytes (4.0 MB, decimal).
+MAX_ZIP ?= 4000000
 package: build
-	$(GO) run ./cmd/pack -dist $(DIST) -functions "$(FUNCTIONS)" -scheduled "$(SCHEDULED)" -arches "$(ARCHES)" -bootstrap deploy/scf_bootstrap
+	$(GO) run ./cmd/pack -dist $(DIST) -functions "$(FUNCTIONS)" -scheduled "$(SCHEDULED)" -arches "$(ARCHES)" -bootstrap deploy/scf_bootstrap -max-zip $(MAX_ZIP)
 
 # AWS: the AWS SAM CLI deploys template.yaml with the Lambda zips (no `sam build`).
 # First time: `sam deploy --guided --template-file template.yaml` writes samconfig.toml;

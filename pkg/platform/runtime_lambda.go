@@ -1,3 +1,5 @@
+//go:build !scf
+
 package platform
 
 import (
@@ -13,16 +15,27 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 )
 
+// This file is the Lambda runtime: in every build but the SCF one (-tags scf).
+
 // runLambda hands the event loop to aws-lambda-go. Its Start never returns, so it
 // runs in its own goroutine and Run returns when ctx is done (the process then
 // exits, which is what Lambda expects after SIGTERM).
-func (a *adapter) runLambda(ctx context.Context) error {
+func runLambda(ctx context.Context, a *adapter, _ Options, _ func(string) string) error {
+	a.logger.InfoContext(ctx, "runtime selected", "runtime", string(Lambda))
 	// Invocations must not be cancelled by a shutdown signal in the middle of an
 	// event, so their base context keeps ctx's values but not its cancellation;
 	// each one gets its deadline from the Runtime API.
 	go lambda.StartWithOptions(lambdaHandler{a}, lambda.WithContext(context.WithoutCancel(ctx)))
 	<-ctx.Done()
 	return nil
+}
+
+// lambdaRequestID is the request id aws-lambda-go puts in an invocation's context.
+func lambdaRequestID(ctx context.Context) string {
+	if lc, ok := lambdacontext.FromContext(ctx); ok {
+		return lc.AwsRequestID
+	}
+	return ""
 }
 
 // lambdaHandler implements lambda.Handler on raw event bytes, so one function
