@@ -130,10 +130,17 @@ check-scf:
 		echo "(or put TENCENT_SECRET_ID / TENCENT_SECRET_KEY in .env), then see README, 'Deploy to Tencent SCF'."; \
 		exit 1; }
 
-# Process start -> first answered event for every function and runtime, and the zip
-# sizes, as a Markdown table for the README.
-coldstart: package
-	$(GO) run ./cmd/coldstart -dist $(DIST) -functions "$(FUNCTIONS)" -scheduled "$(SCHEDULED)" -runs 15
+# The README's tables: zip sizes; process start -> first answered event for every
+# function on its runtimes; and the callback under AWS's Runtime Interface Emulator
+# beside a Node.js twin (bench/node-callback, installed here with npm ci), 20 cold
+# starts each, in turn, with warm calls and the peak RSS after 1,000 callbacks.
+coldstart: package node-bench
+	$(GO) run ./cmd/coldstart -dist $(DIST) -functions "$(FUNCTIONS)" -scheduled "$(SCHEDULED)" -runs 15 \
+		-node bench/node-callback -rie-runs 20 -invocations 1000
+
+# The Node.js twin's packages, exactly as package-lock.json pins them.
+node-bench: node
+	cd bench/node-callback && npm ci --no-audit --no-fund
 
 # Runs each package of this machine's architecture as its platform would and replays the
 # recorded events in deploy/events (HTTP events, and the sweep function's scheduled and
@@ -146,4 +153,4 @@ emulate: package
 clean:
 	rm -rf $(DIST)
 
-.PHONY: check-sam check-scf
+.PHONY: check-sam check-scf node-bench

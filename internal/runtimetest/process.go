@@ -72,6 +72,9 @@ func StartProcess(env []string, name string, args ...string) (*Process, error) {
 	return p, nil
 }
 
+// Pid is the process id, for reading /proc/<pid>.
+func (p *Process) Pid() int { return p.cmd.Process.Pid }
+
 // Output is everything the process has written to stdout and stderr so far, interleaved
 // as written.
 func (p *Process) Output() string { return p.output.String() }
