@@ -44,6 +44,46 @@ type lambdaHandler struct {
 	a *adapter
 }
 
+// restRequest is the part of an API Gateway REST event (payload 1.0,
+// events.APIGatewayProxyRequest) the adapter reads. Decoding into aws-lambda-go's whole
+// type, request context, authorizer and all, costs about 0.2 ms more at a function's
+// first request, while encoding/json learns the type.
+type restRequest struct {
+	HTTPMethod                      string              `json:"httpMethod"`
+	Path                            string              `json:"path"`
+	Headers                         map[string]string   `json:"headers"`
+	MultiValueHeaders               map[string][]string `json:"multiValueHeaders"`
+	QueryStringParameters           map[string]string   `json:"queryStringParameters"`
+	MultiValueQueryStringParameters map[string][]string `json:"multiValueQueryStringParameters"`
+	Body                            string              `json:"body"`
+	IsBase64Encoded                 bool                `json:"isBase64Encoded"`
+	RequestContext                  struct {
+		DomainName string `json:"domainName"`
+		Identity   struct {
+			SourceIP string `json:"sourceIp"`
+		} `json:"identity"`
+	} `json:"requestContext"`
+}
+
+// httpAPIRequest is the part of an HTTP API (payload 2.0) or Function URL event
+// (events.APIGatewayV2HTTPRequest) the adapter reads; see restRequest.
+type httpAPIRequest struct {
+	RawPath         string            `json:"rawPath"`
+	RawQueryString  string            `json:"rawQueryString"`
+	Cookies         []string          `json:"cookies"`
+	Headers         map[string]string `json:"headers"`
+	Body            string            `json:"body"`
+	IsBase64Encoded bool              `json:"isBase64Encoded"`
+	RequestContext  struct {
+		DomainName string `json:"domainName"`
+		HTTP       struct {
+			Method   string `json:"method"`
+			Path     string `json:"path"`
+			SourceIP string `json:"sourceIp"`
+		} `json:"http"`
+	} `json:"requestContext"`
+}
+
 // lambdaProbe holds the few fields that tell the event shapes apart.
 type lambdaProbe struct {
 	Version        string `json:"version"`
@@ -93,7 +133,7 @@ func (h lambdaHandler) serveV1(ctx context.Context, id string, payload []byte) e
 	if len(payload) > MaxEventSize {
 		return v1Response(tooLarge())
 	}
-	var ev events.APIGatewayProxyRequest
+	var ev restRequest
 	if err := json.Unmarshal(payload, &ev); err != nil {
 		return v1Response(errorResponse(http.StatusBadRequest, "invalid_request", "The request could not be read."))
 	}
@@ -170,7 +210,7 @@ func (h lambdaHandler) serveV2(ctx context.Context, id string, payload []byte) e
 	}
 	// HTTP API payload 2.0 and Function URL events share this shape; only the
 	// request context differs in fields the adapter does not use.
-	var ev events.APIGatewayV2HTTPRequest
+	var ev httpAPIRequest
 	if err := json.Unmarshal(payload, &ev); err != nil {
 		return v2Response(errorResponse(http.StatusBadRequest, "invalid_request", "The request could not be read."))
 	}
