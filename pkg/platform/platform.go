@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime"
 	"strings"
 	"syscall"
 )
@@ -150,6 +151,15 @@ func Run(ctx context.Context, h http.Handler, opts Options) error {
 	run, ok := runtimes[kind]
 	if !ok {
 		return notInThisBuild(kind, opts.Kind == "" && strings.TrimSpace(getenv(EnvRuntime)) == "")
+	}
+	if kind != Local && getenv("GOMAXPROCS") == "" {
+		// A function instance serves one event at a time on a share of a CPU (at the
+		// templates' 128 MB, Lambda gives about a fourteenth of one; SCF likewise in
+		// proportion to memory), yet both platforms show the guest two or more CPUs. A
+		// second P then only adds scheduling and GC work that competes for the same
+		// share, and a cold start's first answer comes later (README, "Benchmarks").
+		// The platform's GOMAXPROCS variable, when set, wins.
+		runtime.GOMAXPROCS(1)
 	}
 
 	// A caller that hands over its own listener runs more than this server and owns

@@ -1,6 +1,8 @@
 package platform_test
 
 import (
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -43,5 +45,36 @@ func TestPlatformBuildsRefuseWhatTheyDoNotCarry(t *testing.T) {
 				t.Errorf("exit %v, output:\n%s\nwant it to say: %s", err, p.Output(), tc.want)
 			}
 		})
+	}
+}
+
+// TestOneCPUOnThePlatforms: on Lambda and SCF, Run sets GOMAXPROCS to 1 unless the
+// platform's environment sets it.
+func TestOneCPUOnThePlatforms(t *testing.T) {
+	event := []byte(`{"version":"2.0","rawPath":"/procs","rawQueryString":"","headers":{"host":"api.example.com"},` +
+		`"requestContext":{"http":{"method":"GET","path":"/procs","sourceIp":"203.0.113.1"}}}`)
+	for env, want := range map[string]string{"": "1", "GOMAXPROCS=2": "2"} {
+		api := runtimetest.NewRuntimeAPI(t)
+		p := runtimetest.Start(t, []string{"AWS_LAMBDA_RUNTIME_API=" + api.Addr(), env}, binaries["lambda/probe"])
+		res := runtimetest.InvokeLambda(t, api, p, event)
+		if got := field[string](t, fields(t, res.Body), "body"); got != want {
+			t.Errorf("Lambda with %q: GOMAXPROCS %s, want %s", env, got, want)
+		}
+	}
+	addr := "127.0.0.1:" + runtimetest.Port(t)
+	p := runtimetest.Start(t, []string{"FACEGATE_SCF_WEB_ADDR=" + addr, "TENCENTCLOUD_RUNENV=SCF"}, webBootstrap(t, binaries["scf/probe"]))
+	var got string
+	runtimetest.WaitFor(t, p, "web function answering", func() error {
+		resp, err := http.Get("http://" + addr + "/procs")
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		got = string(b)
+		return err
+	})
+	if got != "1" {
+		t.Errorf("SCF web function: GOMAXPROCS %s, want 1", got)
 	}
 }
