@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -102,8 +103,9 @@ func emulatorTable(w io.Writer, o options, env *services, work string) error {
 		}
 	}
 	var rss [2]int64
+	var cpu [2]time.Duration
 	for j := range 2 {
-		if rss[j], err = peakRSS(ctx, rie, sides[j], starter, o.invocations); err != nil {
+		if rss[j], cpu[j], err = peakRSS(ctx, rie, sides[j], starter, o.invocations); err != nil {
 			return fmt.Errorf("%s, peak RSS: %w", sides[j].name, err)
 		}
 	}
@@ -118,12 +120,17 @@ func emulatorTable(w io.Writer, o options, env *services, work string) error {
 	// own is a side's first invocation less the no-op bootstrap's in the same run: the
 	// function's init and first request without what the emulator spends starting any
 	// process and handing it the event.
-	own := func(j int) time.Duration {
+	ownRuns := func(j int) []time.Duration {
 		var d []time.Duration
 		for i := range samples[j] {
 			d = append(d, samples[j][i].first-samples[2][i].first)
 		}
-		return median(d)
+		return d
+	}
+	own := func(j int) time.Duration { return median(ownRuns(j)) }
+	spread := func(d []time.Duration) string {
+		q1, q3 := quartiles(d)
+		return fmt.Sprintf("%s–%s", strings.TrimSuffix(ms(q1), " ms"), ms(q3))
 	}
 	listen := func(s sample) []time.Duration { return []time.Duration{s.listen} }
 	first := func(s sample) []time.Duration { return []time.Duration{s.first} }
@@ -141,7 +148,10 @@ func emulatorTable(w io.Writer, o options, env *services, work string) error {
 		ms(med(0, first)), ms(med(1, first)), times(med(1, first), med(0, first)), ms(med(2, first)))
 	fmt.Fprintf(w, "| **function init + first answered real callback** (the first invocation less the no-op's, per run) | **%s** | **%s** | **%s** | – |\n",
 		ms(own(0)), ms(own(1)), times(own(1), own(0)))
+	fmt.Fprintf(w, "| the same, middle half of the runs (25th–75th percentile) | %s | %s | – | – |\n", spread(ownRuns(0)), spread(ownRuns(1)))
 	fmt.Fprintf(w, "| warm callback invocation | %s | %s | %s | %s |\n", ms(med(0, warm)), ms(med(1, warm)), times(med(1, warm), med(0, warm)), ms(med(2, warm)))
+	fmt.Fprintf(w, "| CPU time of the function process per callback, over %d warm callbacks (utime + stime) | %s | %s | %s | – |\n",
+		o.invocations, msFine(cpu[0]/time.Duration(o.invocations)), msFine(cpu[1]/time.Duration(o.invocations)), times(cpu[1], cpu[0]))
 	fmt.Fprintf(w, "| peak RSS (VmHWM) of the function process after %d callbacks | %.1f MiB | %.1f MiB | %.1f× | – |\n",
 		o.invocations, float64(rss[0])/(1<<20), float64(rss[1])/(1<<20), float64(rss[1])/float64(rss[0]))
 	return nil
@@ -267,33 +277,74 @@ func checkCallback(s side, answer []byte) error {
 	return nil
 }
 
-// peakRSS runs n callbacks through one emulator and returns the function process's
-// VmHWM, in bytes.
-func peakRSS(ctx context.Context, rie string, s side, st *starter, n int) (int64, error) {
+// peakRSS runs a first callback and then n more through one emulator, and returns the
+// function process's VmHWM, in bytes, and the CPU time it spent on the n.
+func peakRSS(ctx context.Context, rie string, s side, st *starter, n int) (int64, time.Duration, error) {
 	e, err := startEmulator(ctx, rie, s)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	defer e.p.Stop(stopGrace)
-	for range n {
+	child := 0
+	var cpu0 time.Duration
+	for i := range n + 1 {
 		ev, err := st.callbackEvent(false)
 		if err != nil {
-			return 0, err
+			return 0, 0, err
 		}
 		answer, err := e.invoke(ctx, ev)
 		if err == nil {
 			err = checkCallback(s, answer)
 		}
 		if err != nil {
-			return 0, fmt.Errorf("%w\n%s", err, e.p.Output())
+			return 0, 0, fmt.Errorf("%w\n%s", err, e.p.Output())
+		}
+		if i == 0 {
+			if child, err = childOf(e.p.Pid()); err != nil {
+				return 0, 0, err
+			}
+			if cpu0, err = cpuTime(child); err != nil {
+				return 0, 0, err
+			}
 		}
 	}
-	child, err := childOf(e.p.Pid())
+	cpu1, err := cpuTime(child)
+	if err != nil {
+		return 0, 0, err
+	}
+	hwm, err := vmHWM(child)
+	return hwm, cpu1 - cpu0, err
+}
+
+// cpuTime is a process's user and system CPU time so far, from /proc/<pid>/stat.
+func cpuTime(pid int) (time.Duration, error) {
+	stat, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
 	if err != nil {
 		return 0, err
 	}
-	return vmHWM(child)
+	// After "pid (comm) ", utime and stime are the 12th and 13th fields, in clock ticks
+	// of 1/100 s (USER_HZ on Linux).
+	f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
+	if len(f) < 13 {
+		return 0, fmt.Errorf("/proc/%d/stat: too few fields", pid)
+	}
+	utime, err1 := strconv.ParseInt(f[11], 10, 64)
+	stime, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, fmt.Errorf("/proc/%d/stat: %v %v", pid, err1, err2)
+	}
+	return time.Duration(utime+stime) * 10 * time.Millisecond, nil
 }
+
+// quartiles are the 25th and 75th percentiles of d.
+func quartiles(d []time.Duration) (time.Duration, time.Duration) {
+	s := slices.Clone(d)
+	slices.Sort(s)
+	return s[len(s)/4], s[(3*len(s))/4]
+}
+
+// msFine is a duration in milliseconds with two decimals.
+func msFine(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d.Microseconds())/1000) }
 
 // childOf returns the one child process of pid: the function the emulator started.
 func childOf(pid int) (int, error) {
