@@ -25,13 +25,20 @@ test: chromium node python lint
 	$(GO) test -race ./...
 
 # The lint gate `make test` runs first: gofmt, go vet and staticcheck (pinned in go.mod as
-# a Go tool dependency, so CI needs only the module proxy), all clean.
+# a Go tool dependency, so CI needs only the module proxy), all clean, for the build that
+# carries everything and for each platform build.
 lint:
 	$(GO) mod download
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 		if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) tool staticcheck ./...
+	@# The platform builds compile other files (pkg/platform variant_*.go, pkg/app stores_*.go).
+	@set -e; for tags in "$(TAGS_lambda)" "$(TAGS_scf)"; do \
+		echo "vet and staticcheck with -tags '$$tags'"; \
+		$(GO) vet -tags "$$tags" ./...; \
+		$(GO) tool staticcheck -tags "$$tags" ./...; \
+	done
 
 chromium:
 	@if [ "$(FACEGATE_SKIP_BROWSER)" != "1" ]; then ./scripts/install-chromium.sh; fi

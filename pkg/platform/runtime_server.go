@@ -26,8 +26,8 @@ const (
 	maxHeaderBytes    = 64 << 10
 )
 
-// This file is the HTTP runtimes, SCF web functions and the local server: in every
-// build but the Lambda one (-tags lambda).
+// This file is the HTTP server of SCF web functions and of the local server: in every
+// build but the Lambda one (-tags lambda). runtime_local.go starts the local one.
 
 // runSCFWeb serves an SCF web function: plain HTTP on 0.0.0.0:9000.
 func runSCFWeb(ctx context.Context, a *adapter, opts Options, getenv func(string) string) error {
@@ -37,14 +37,6 @@ func runSCFWeb(ctx context.Context, a *adapter, opts Options, getenv func(string
 		return fmt.Errorf("platform: %s runs on timer events, which SCF web functions never receive; deploy it as an event function (runtime Go1, handler main)", cmp.Or(opts.Name, "this function"))
 	}
 	return a.runServer(ctx, SCFWeb, serverAddr(SCFWeb, opts.Addr, getenv))
-}
-
-// runLocal serves the local server: on opts.Listener, or on 127.0.0.1:$PORT.
-func runLocal(ctx context.Context, a *adapter, opts Options, getenv func(string) string) error {
-	if opts.Listener != nil {
-		return a.serve(ctx, Local, opts.Listener)
-	}
-	return a.runServer(ctx, Local, serverAddr(Local, opts.Addr, getenv))
 }
 
 // serverAddr is where the HTTP runtimes listen. SCF routes web-function traffic to
