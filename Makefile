@@ -5,7 +5,7 @@ GO      ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
 .PHONY: run test lint fuzz bench build package deploy-aws deploy-scf coldstart emulate clean
-.PHONY: chromium node python screenshots
+.PHONY: chromium fonts node python curl screenshots
 
 # Built, then run as itself rather than through `go run`: after Ctrl-C `go run` exits 1
 # even when the program shut down cleanly, and make would then report "Error 1".
@@ -17,11 +17,13 @@ run:
 
 # The browser test in e2e/ needs Chromium; `make test` installs Debian's package when
 # /usr/bin/chromium is missing. FACEGATE_SKIP_BROWSER=1 skips only that test.
-# The Node.js SDK test in conformance/ needs node and npm; `make test` installs Debian's
-# nodejs and npm when either is missing. FACEGATE_SKIP_NODE=1 skips only that test.
+# The Node.js SDK test in conformance/ needs node and npm, and the merchant's kit (docs/
+# and examples/) node and python3; `make test` installs Debian's nodejs, npm and python3
+# when missing. FACEGATE_SKIP_NODE=1 and FACEGATE_SKIP_PYTHON=1 skip only what needs them.
+# The guide's shell blocks (docs/) need curl and openssl, installed the same way.
 # Everything runs with -race: on 2 cores it adds about 15% to a cold run (2m35s against
 # 2m13s, most of it compiling), too little to leave any package without it.
-test: chromium node python lint
+test: chromium node python curl lint
 	$(GO) test -race ./...
 
 # The lint gate `make test` runs first: gofmt, go vet and staticcheck (pinned in go.mod as
@@ -46,9 +48,13 @@ chromium:
 node:
 	@if [ "$(FACEGATE_SKIP_NODE)" != "1" ]; then ./scripts/install-node.sh; fi
 
-# pkg/webhook runs the README's Python snippet; FACEGATE_SKIP_PYTHON=1 skips only that check.
+# pkg/webhook runs the README's Python snippet, docs/ and examples/ their Python parts;
+# FACEGATE_SKIP_PYTHON=1 skips only those checks.
 python:
 	@if [ "$(FACEGATE_SKIP_PYTHON)" != "1" ]; then ./scripts/install-python.sh; fi
+
+curl:
+	@./scripts/install-curl.sh
 
 # Every fuzz target of the module, each for FUZZTIME (go test runs their seed corpora in
 # make test; this searches further). README, "Fuzzing", lists them.
@@ -66,10 +72,16 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 	$(GO) run ./cmd/loadgen
 
-# Regenerates docs/screenshots/*.png (demo page, sandbox page, result page) from the
-# browser test.
-screenshots: chromium
-	FACEGATE_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(GO) test -count=1 -run 'TestBrowserFlow' ./e2e
+# Regenerates docs/screenshots/*.png from the browser tests: the demo page, the sandbox
+# page, the return page in each language, facegate's error page in Thai, and a handoff:
+# the desktop's QR code (1280x800) and the phone's last page. The pages
+# speak Thai and Chinese, so it installs fonts for them first (the tests compare text and
+# need none).
+screenshots: chromium fonts
+	FACEGATE_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(GO) test -count=1 -run 'TestBrowserFlow|TestErrorPagesLeadBack|TestHandoffDesktopToPhone' ./e2e
+
+fonts:
+	./scripts/install-fonts.sh
 
 # ---- Builds, packages, deployment ----
 FUNCTIONS ?= start callback result sweep

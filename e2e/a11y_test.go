@@ -33,13 +33,13 @@ const auditPage = `(() => {
   return problems;
 })()`
 
-// TestPagesAreAccessible checks the demo's start, return and webhook events pages for the
+// TestPagesAreAccessible checks the demo's start, return, shop and webhook events pages for the
 // rules above, and that the start button is reached with the keyboard and shows where
 // focus is.
 func TestPagesAreAccessible(t *testing.T) {
 	ctx := newTab(t, newBrowser(t))
 	base := demoOnly(t)
-	for _, page := range []string{"/demo/", "/demo/return.html", "/demo/events.html"} {
+	for _, page := range []string{"/demo/", "/demo/return.html", "/demo/shop.html", "/demo/events.html"} {
 		step(t, ctx, "open "+page, chromedp.Navigate(base+page), chromedp.WaitVisible(chromedp.CSS("h1")))
 		for _, p := range value(t, ctx, "audit "+page, chromedp.Evaluate[[]string](auditPage)) {
 			t.Errorf("%s: %s", page, p)

@@ -109,13 +109,19 @@ func newBrowser(t *testing.T) context.Context {
 	return browserCtx
 }
 
-// newTab opens a tab in its own browser context (its own cookies and storage), so
-// subtests cannot see each other's session cookies.
+// newTab opens a phone-sized tab in its own browser context (its own cookies and
+// storage), so subtests cannot see each other's session cookies.
 func newTab(t *testing.T, browser context.Context) context.Context {
+	t.Helper()
+	return newTabSized(t, browser, phone())
+}
+
+// newTabSized is newTab with the viewport of screen.
+func newTabSized(t *testing.T, browser context.Context, screen chromedp.Action[chromedp.Void]) context.Context {
 	t.Helper()
 	ctx, cancel := chromedp.NewContext(browser, chromedp.WithNewBrowserContext())
 	t.Cleanup(cancel)
-	if err := chromedp.Do(ctx, phone()); err != nil {
+	if err := chromedp.Do(ctx, screen); err != nil {
 		t.Fatalf("open tab: %v", err)
 	}
 	return ctx
@@ -174,7 +180,8 @@ func failWithScreenshot(t *testing.T, ctx context.Context, step string, err erro
 	t.Fatalf("%s: %v (page %s; screenshot in %s)", step, err, redactURL(loc), artifactsDir())
 }
 
-var secretParams = regexp.MustCompile(`((?:token|ticket)=)[^&#]+`)
+var secretParams = regexp.MustCompile(`((?:^|[?&])(?:token|ticket|startToken|k|watch)=)[^&#]+`)
 
-// redactURL hides tokens and tickets in URLs that go into test output.
+// redactURL hides tokens, tickets, start tokens and a handoff's secrets (the phone's k,
+// the desktop's watch) in URLs that go into test output.
 func redactURL(u string) string { return secretParams.ReplaceAllString(u, "${1}…") }

@@ -19,7 +19,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	SUDO="sudo"
 fi
 
-echo "install-node: installing Debian's nodejs and npm (needed by the Node.js SDK test in conformance/)"
+echo "install-node: installing Debian's nodejs and npm (needed by the Node.js SDK test in conformance/, docs/ and examples/)"
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs Debian's python3 when it is missing: pkg/webhook's tests run the README's Python
-# snippet for verifying webhooks with it.
+# snippet for verifying webhooks with it, and docs/ and examples/ their Python parts.
 set -euo pipefail
 
 if command -v python3 >/dev/null 2>&1; then
@@ -18,7 +18,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	SUDO="sudo"
 fi
 
-echo "install-python: installing Debian's python3 (needed by the README snippet test in pkg/webhook)"
+echo "install-python: installing Debian's python3 (needed by pkg/webhook's README snippet test, docs/ and examples/)"
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends python3 >/dev/null

@@ -32,6 +32,7 @@ type Load struct {
 	Gateway     string // the functions' origin, e.g. http://localhost:8080
 	Control     string // the sandbox API origin whose /_sandbox/ control API scripts outcomes
 	ReturnTo    string // an allowed returnTo; default Gateway + /demo/return.html
+	MerchantKey string // the merchant key POST /start is called with, as a merchant's backend does
 	Count       int
 	Concurrency int
 	Duration    time.Duration
@@ -98,7 +99,7 @@ func (l Load) Run(ctx context.Context) (*Report, error) {
 		l.Client = stack.NewHTTPClient(l.Concurrency)
 		defer l.Client.CloseIdleConnections()
 	}
-	client := &stack.Client{Gateway: l.Gateway, Control: l.Control, HTTP: l.Client}
+	client := &stack.Client{Gateway: l.Gateway, Control: l.Control, HTTP: l.Client, MerchantKey: l.MerchantKey}
 
 	ctx, cancel := context.WithTimeout(ctx, l.Duration)
 	defer cancel()

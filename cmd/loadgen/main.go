@@ -1,8 +1,8 @@
 // Command loadgen measures the local stack under load (`make bench`): it runs complete
-// verifications concurrently through HTTP (POST /start, the sandbox's control API setting
-// a passing outcome, GET /callback with the binding cookie, GET /result with the ticket)
-// and prints a Markdown table of verifications per second, latency percentiles per stage
-// and peak memory.
+// verifications concurrently through HTTP (POST /start with the merchant key, as a
+// merchant's backend starts, the sandbox's control API setting a passing outcome,
+// GET /callback, GET /result with the ticket) and prints a Markdown table of
+// verifications per second, latency percentiles per stage and peak memory.
 //
 // By default it starts the stack in this process on free loopback ports, with the store in
 // a temporary folder and the sandbox's 20 requests/s limit off (that limit is Tencent's,
@@ -31,6 +31,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	fs.SetOutput(stdout)
 	target := fs.String("url", "", "gateway of a running stack (e.g. http://localhost:8080); empty starts one in this process")
 	control := fs.String("control", "http://127.0.0.1:8090", "sandbox API origin of the running stack (with -url)")
+	key := fs.String("key", stack.LocalDefaults["FACEGATE_MERCHANT_KEYS"], "merchant key of the running stack (with -url)")
 	count := fs.Int("n", 3000, "verifications to run at most")
 	conc := fs.Int("c", 8, "verifications in flight at once")
 	duration := fs.Duration("duration", 20*time.Second, "time limit of the run")
@@ -69,12 +70,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		if st.RealTencent {
 			return errors.New("the load test runs against the sandbox only, and Tencent credentials are set: unset them")
 		}
-		load.Gateway, load.Control = st.Gateway, st.SandboxAPI
+		load.Gateway, load.Control, load.MerchantKey = st.Gateway, st.SandboxAPI, st.MerchantKey()
 		setup = fmt.Sprintf("In-process stack (sandbox, %s store), %d in flight, GOMAXPROCS=%d, %s.",
 			st.Store, *conc, runtime.GOMAXPROCS(0), runtime.Version())
 		memory = "stack and generator"
 	} else {
-		load.Gateway, load.Control = *target, *control
+		load.Gateway, load.Control, load.MerchantKey = *target, *control, *key
 		setup = fmt.Sprintf("Stack at %s, %d in flight, %s.", *target, *conc, runtime.Version())
 		// The stack is another process: its memory is not this one's to read.
 		memory = "generator only"

@@ -4,9 +4,11 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -120,7 +122,7 @@ func TestRun(t *testing.T) {
 		}
 	}
 
-	client := &stack.Client{Gateway: gateway, Control: control, HTTP: stack.NewHTTPClient(1)}
+	client := &stack.Client{Gateway: gateway, Control: control, HTTP: stack.NewHTTPClient(1), MerchantKey: stack.LocalDefaults["FACEGATE_MERCHANT_KEYS"]}
 	res, err := client.HTTP.Get(gateway + "/demo/")
 	if err != nil {
 		t.Fatal(err)
@@ -201,7 +203,7 @@ func TestCtrlCStopsCleanly(t *testing.T) {
 	gateway := out.waitFor(t, demoLine)
 	control := out.waitFor(t, sandboxLine)
 
-	client := &stack.Client{Gateway: gateway, Control: control, HTTP: stack.NewHTTPClient(1)}
+	client := &stack.Client{Gateway: gateway, Control: control, HTTP: stack.NewHTTPClient(1), MerchantKey: stack.LocalDefaults["FACEGATE_MERCHANT_KEYS"]}
 	if sum, err := client.Verify(t.Context(), gateway+"/demo/return.html", "pass"); err != nil || sum.Status != "passed" {
 		t.Fatalf("verification before Ctrl-C: %+v, %v", sum, err)
 	}
@@ -222,5 +224,94 @@ func TestCtrlCStopsCleanly(t *testing.T) {
 			res.Body.Close()
 			t.Errorf("%s still answers after Ctrl-C", origin)
 		}
+	}
+}
+
+// TestRunOnTheLAN starts the command as `make run RUN_FLAGS="-lan -lan-addr …"` does, on
+// a loopback address standing in for the machine's network address: it warns that anyone
+// on the network can reach it, serves the demo page there, and the shop's start links,
+// the sandbox page and the way back all name that address.
+func TestRunOnTheLAN(t *testing.T) {
+	dir := t.TempDir()
+	pr, pw := io.Pipe()
+	out := newOutput(pr)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		err := run(ctx, []string{"-lan", "-lan-addr", "127.0.0.1", "-port", "0", "-sandbox-port", "0", "-page-port", "0",
+			"-env-file", filepath.Join(dir, "missing.env")},
+			func(k string) string { return map[string]string{"FACEGATE_LOCAL_DIR": dir}[k] }, pw)
+		pw.Close()
+		done <- err
+	}()
+	gateway := out.waitFor(t, regexp.MustCompile(`demo page\s+(http://127\.0\.0\.1:\d+)/demo/`))
+	control := out.waitFor(t, sandboxLine)
+	for _, want := range []string{"anyone on this network can reach", "For the sandbox only", "on a phone     open " + gateway + "/demo/"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("banner lacks %q:\n%s", want, out)
+		}
+	}
+
+	// The shop's start link, followed: the sandbox page is on the LAN address too.
+	browser := stack.NewHTTPClient(1)
+	res, err := browser.Post(gateway+"/demo/api/start", "application/json", strings.NewReader(`{"lang":"en","mode":3}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var link struct{ StartURL string }
+	err = json.NewDecoder(res.Body).Decode(&link)
+	res.Body.Close()
+	if err != nil || !strings.HasPrefix(link.StartURL, gateway+"/start?startToken=") {
+		t.Fatalf("start link %q (%v)", link.StartURL, err)
+	}
+	res, err = browser.Get(link.StartURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if loc := res.Header.Get("Location"); res.StatusCode != http.StatusFound || !strings.HasPrefix(loc, "http://127.0.0.1:") || strings.Contains(loc, "localhost") {
+		t.Fatalf("GET /start: %d to %q, want the sandbox page on the LAN address", res.StatusCode, loc)
+	}
+	client := &stack.Client{Gateway: gateway, Control: control, HTTP: browser, MerchantKey: stack.LocalDefaults["FACEGATE_MERCHANT_KEYS"]}
+	started, err := client.Start(t.Context(), gateway+"/demo/return.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := client.SetOutcome(t.Context(), started.Token, "pass"); err != nil {
+		t.Fatal(err)
+	}
+	back, err := client.Callback(t.Context(), started)
+	if err != nil || !strings.HasPrefix(back.Location, gateway+"/demo/return.html?") || back.Status != "passed" {
+		t.Fatalf("callback: %v, status %q", err, back.Status)
+	}
+
+	cancel()
+	out.drain()
+	if err := <-done; err != nil {
+		t.Fatalf("run: %v", err)
+	}
+}
+
+func TestLANAddress(t *testing.T) {
+	for _, bad := range []string{"localhost", "0.0.0.0", "192.168.1", "::"} {
+		if _, err := lanHost(bad); err == nil || !strings.Contains(err.Error(), "-lan-addr") {
+			t.Errorf("-lan-addr %s: %v", bad, err)
+		}
+	}
+	if got, err := lanHost("10.0.0.7"); err != nil || got != "10.0.0.7" {
+		t.Errorf("-lan-addr 10.0.0.7: %q, %v", got, err)
+	}
+	// Without -lan-addr: a private IPv4 address of this machine, or an error saying what
+	// to do.
+	got, err := lanHost("")
+	if err != nil {
+		if !strings.Contains(err.Error(), "-lan-addr") {
+			t.Errorf("no address found, and the error does not say to give one: %v", err)
+		}
+		return
+	}
+	if ip := net.ParseIP(got); ip == nil || ip.To4() == nil || !ip.IsPrivate() {
+		t.Errorf("found %q, want a private IPv4 address", got)
 	}
 }

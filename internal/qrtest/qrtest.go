@@ -1,10 +1,17 @@
 // Package qrtest reads the QR codes facegate draws, for tests: it parses the SVG the
 // handoff answers with into an image and decodes it with an independent decoder
 // (gozxing), so a test proves the code a phone's camera would see says the link.
+//
+// The render is pixel-exact, so Decode reads it the way a decoder reads a clean scan: it
+// locates the symbol by its outermost dark modules (gozxing's pure-barcode mode) rather
+// than by hunting finder patterns in a photo, which in gozxing misses a few percent of
+// perfectly drawn codes whose data happens to resemble a finder pattern. What a camera
+// also needs, the four-module quiet zone around the symbol, Decode checks itself.
 package qrtest
 
 import (
 	"errors"
+	"fmt"
 	"image"
 	"image/color"
 	"regexp"
@@ -50,13 +57,48 @@ func Decode(svg string) (string, error) {
 			}
 		}
 	}
+	if err := quietZone(img); err != nil {
+		return "", err
+	}
 	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
 	if err != nil {
 		return "", err
 	}
-	res, err := qrcode.NewQRCodeReader().Decode(bmp, nil)
+	hints := map[gozxing.DecodeHintType]interface{}{gozxing.DecodeHintType_PURE_BARCODE: true}
+	res, err := qrcode.NewQRCodeReader().Decode(bmp, hints)
 	if err != nil {
 		return "", err
 	}
 	return res.GetText(), nil
+}
+
+// quietZone checks the light margin around the symbol is at least four modules wide on
+// every side, as ISO/IEC 18004 asks and cameras need. The module's width is the top-left
+// finder pattern's run of dark pixels (seven modules) along the symbol's first row.
+func quietZone(img *image.Gray) error {
+	b := img.Bounds()
+	minX, minY, maxX, maxY := b.Max.X, b.Max.Y, -1, -1
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			if img.GrayAt(x, y).Y < 0x80 {
+				minX, minY, maxX, maxY = min(minX, x), min(minY, y), max(maxX, x), max(maxY, y)
+			}
+		}
+	}
+	if maxX < 0 {
+		return errors.New("qrtest: no dark modules")
+	}
+	run := 0
+	for x := minX; x <= maxX && img.GrayAt(x, minY).Y < 0x80; x++ {
+		run++
+	}
+	unit := run / 7
+	if unit == 0 {
+		return errors.New("qrtest: no finder pattern in the top-left corner")
+	}
+	quiet := 4 * unit
+	if minX-b.Min.X < quiet || minY-b.Min.Y < quiet || b.Max.X-1-maxX < quiet || b.Max.Y-1-maxY < quiet {
+		return fmt.Errorf("qrtest: the quiet zone is narrower than four modules (%d pixels)", quiet)
+	}
+	return nil
 }

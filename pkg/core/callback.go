@@ -137,9 +137,13 @@ type callbackLanding struct {
 
 // backToComputer is the phone's last page of a handoff: the verification goes on, or
 // ended, on the computer that asked for it; the phone gets no token and no ticket.
+//
+// Without a result (Tencent had none yet, or another read of the session held its check
+// slot) it says the computer will show it: the phone's user has just left Tencent's page,
+// and the sweeper finishes the verification for the computer if nobody asks again.
 func (s *Service) backToComputer(r *http.Request, sess *sessionRecord, res *resultRecord) *page {
 	lang := pageLanguage(r, sess.Options.Language)
-	msg := MsgPending
+	msg := MsgUIResultOnComputer
 	switch {
 	case res == nil:
 	case res.MessageID != "":

@@ -130,6 +130,7 @@ func englishCatalog() map[MessageID]string {
 		MsgUISafeToClose:      "Your verification is safe. You can close this page and return to the shop later.",
 		MsgUIRetryPage:        "This page will check again by itself in a few seconds.",
 		MsgUIBackToComputer:   "You can return to your computer now.",
+		MsgUIResultOnComputer: "Your computer will show the result.",
 		MsgUIWaitingForPhone:  "Waiting for your phone…",
 		MsgUIInProgressPhone:  "Verification in progress on your phone",
 		MsgUIScanCode:         "Scan this code with your phone's camera.",
@@ -143,6 +144,7 @@ func englishCatalog() map[MessageID]string {
 		MsgUIInApp:            "This app may block the camera. Copy the link and open it in your browser.",
 		MsgUIInAppLINE:        "LINE's browser may block the camera. Open this page in your browser.",
 		MsgUIOpenInBrowser:    "Open in your browser",
+		MsgUICopyLinkManual:   "The link couldn't be copied. Press and hold it, then choose Copy.",
 
 		MsgDemoShop:          "Demo shop",
 		MsgDemoStartTitle:    "Verify your identity",
@@ -153,6 +155,11 @@ func englishCatalog() map[MessageID]string {
 		MsgDemoStartButton:   "Start verification",
 		MsgDemoAnywayButton:  "Try in this browser anyway",
 		MsgDemoFooter:        "The check runs on Tencent Cloud's own page; this shop receives its result.",
+
+		MsgDemoStartFailedTitle: "We couldn't start the verification",
+		MsgDemoEventsLink:       "Merchant view: webhook events",
+		MsgDemoShopPageTitle:    "Welcome to the demo shop",
+		MsgDemoShopPage:         "This page stands in for the rest of the shop, where you would go on shopping.",
 
 		MsgDemoModeDocumentFace: "ID document and face",
 		MsgDemoModeCompare:      "Face and photo on file",
@@ -195,6 +202,18 @@ func englishCatalog() map[MessageID]string {
 		MsgDemoCameraCheckTitle:      "Check your camera and mic",
 		MsgDemoCameraCheck:           "Check that your camera works, for example in the camera app, then start again.",
 
+		MsgDemoHandoffButton:       "Continue on your phone",
+		MsgDemoHandoffTitle:        "Finish on your phone",
+		MsgDemoHandoffQRLabel:      "QR code with the link for your phone",
+		MsgDemoHandoffLinkLabel:    "Or open this link on your phone:",
+		MsgDemoHandoffExpires:      "The code works once, until {time}.",
+		MsgDemoHandoffDone:         "Done on your phone. Opening your result…",
+		MsgDemoHandoffExpiredTitle: "This code has expired",
+		MsgDemoHandoffExpired:      "It wasn't used in time. Get a new code to continue.",
+		MsgDemoHandoffNewCode:      "Get a new code",
+		MsgDemoHandoffCancel:       "Cancel",
+		MsgDemoHandoffReconnecting: "Connection lost. Trying again…",
+
 		MsgDemoReturnTitle:         "Verification result",
 		MsgDemoReturnCheckingTitle: "Checking your result…",
 		MsgDemoReturnPassedTitle:   "You're verified",
@@ -209,7 +228,6 @@ func englishCatalog() map[MessageID]string {
 		MsgDemoReturnError:         "Please check your connection and try again.",
 		MsgDemoReturnMissingTitle:  "No verification to show",
 		MsgDemoReturnMissing:       "This page shows the outcome of a verification. Start one from the shop.",
-		MsgDemoReturnReason:        "Reason code: {code}",
 		MsgDemoReturnCameraHelp:    "Camera problems? What the messages mean and what to do",
 	}
 }

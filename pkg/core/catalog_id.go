@@ -129,6 +129,7 @@ func indonesianCatalog() map[MessageID]string {
 		MsgUISafeToClose:      "Verifikasi Anda aman. Anda bisa menutup halaman ini dan kembali ke toko nanti.",
 		MsgUIRetryPage:        "Halaman ini akan memeriksa lagi secara otomatis dalam beberapa detik.",
 		MsgUIBackToComputer:   "Sekarang Anda bisa kembali ke komputer.",
+		MsgUIResultOnComputer: "Komputer Anda akan menampilkan hasilnya.",
 		MsgUIWaitingForPhone:  "Menunggu ponsel Anda…",
 		MsgUIInProgressPhone:  "Verifikasi berjalan di ponsel Anda",
 		MsgUIScanCode:         "Pindai kode ini dengan kamera ponsel Anda.",
@@ -142,6 +143,7 @@ func indonesianCatalog() map[MessageID]string {
 		MsgUIInApp:            "Aplikasi ini mungkin memblokir kamera. Salin tautan dan buka di browser Anda.",
 		MsgUIInAppLINE:        "Browser di LINE mungkin memblokir kamera. Buka halaman ini di browser Anda.",
 		MsgUIOpenInBrowser:    "Buka di browser",
+		MsgUICopyLinkManual:   "Tautan gagal disalin. Tekan lama tautannya, lalu pilih Salin.",
 
 		MsgDemoShop:          "Toko demo",
 		MsgDemoStartTitle:    "Verifikasi identitas Anda",
@@ -152,6 +154,11 @@ func indonesianCatalog() map[MessageID]string {
 		MsgDemoStartButton:   "Mulai verifikasi",
 		MsgDemoAnywayButton:  "Tetap coba di browser ini",
 		MsgDemoFooter:        "Pemeriksaan berjalan di halaman Tencent Cloud; toko ini menerima hasilnya.",
+
+		MsgDemoStartFailedTitle: "Verifikasi tidak dapat dimulai",
+		MsgDemoEventsLink:       "Tampilan penjual: notifikasi webhook",
+		MsgDemoShopPageTitle:    "Selamat datang di toko demo",
+		MsgDemoShopPage:         "Halaman ini mewakili bagian toko lainnya, tempat Anda melanjutkan belanja.",
 
 		MsgDemoModeDocumentFace: "Dokumen identitas dan wajah",
 		MsgDemoModeCompare:      "Wajah dan foto acuan",
@@ -194,6 +201,18 @@ func indonesianCatalog() map[MessageID]string {
 		MsgDemoCameraCheckTitle:      "Periksa kamera dan mikrofon",
 		MsgDemoCameraCheck:           "Pastikan kamera berfungsi, misalnya di aplikasi kamera, lalu mulai lagi.",
 
+		MsgDemoHandoffButton:       "Lanjutkan di ponsel Anda",
+		MsgDemoHandoffTitle:        "Selesaikan di ponsel Anda",
+		MsgDemoHandoffQRLabel:      "Kode QR berisi tautan untuk ponsel Anda",
+		MsgDemoHandoffLinkLabel:    "Atau buka tautan ini di ponsel Anda:",
+		MsgDemoHandoffExpires:      "Kode ini hanya bisa dipakai sekali, hingga pukul {time}.",
+		MsgDemoHandoffDone:         "Selesai di ponsel. Membuka hasil Anda…",
+		MsgDemoHandoffExpiredTitle: "Kode ini sudah kedaluwarsa",
+		MsgDemoHandoffExpired:      "Kode tidak digunakan tepat waktu. Minta kode baru untuk melanjutkan.",
+		MsgDemoHandoffNewCode:      "Minta kode baru",
+		MsgDemoHandoffCancel:       "Batal",
+		MsgDemoHandoffReconnecting: "Koneksi terputus. Mencoba lagi…",
+
 		MsgDemoReturnTitle:         "Hasil verifikasi",
 		MsgDemoReturnCheckingTitle: "Memeriksa hasil Anda…",
 		MsgDemoReturnPassedTitle:   "Anda sudah terverifikasi",
@@ -208,7 +227,6 @@ func indonesianCatalog() map[MessageID]string {
 		MsgDemoReturnError:         "Periksa koneksi Anda, lalu coba lagi.",
 		MsgDemoReturnMissingTitle:  "Tidak ada verifikasi untuk ditampilkan",
 		MsgDemoReturnMissing:       "Halaman ini menampilkan hasil verifikasi. Mulai verifikasi dari toko.",
-		MsgDemoReturnReason:        "Kode alasan: {code}",
 		MsgDemoReturnCameraHelp:    "Masalah kamera? Arti pesan dan yang perlu dilakukan",
 	}
 }

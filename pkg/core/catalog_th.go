@@ -129,6 +129,7 @@ func thaiCatalog() map[MessageID]string {
 		MsgUISafeToClose:      "การยืนยันตัวตนของคุณจะไม่สูญหาย คุณปิดหน้านี้แล้วกลับไปที่ร้านค้าภายหลังได้",
 		MsgUIRetryPage:        "หน้านี้จะตรวจสอบอีกครั้งโดยอัตโนมัติในอีกไม่กี่วินาที",
 		MsgUIBackToComputer:   "คุณกลับไปที่คอมพิวเตอร์ได้แล้ว",
+		MsgUIResultOnComputer: "คอมพิวเตอร์ของคุณจะแสดงผลการยืนยันตัวตน",
 		MsgUIWaitingForPhone:  "กำลังรอโทรศัพท์ของคุณ…",
 		MsgUIInProgressPhone:  "กำลังยืนยันตัวตนบนโทรศัพท์ของคุณ",
 		MsgUIScanCode:         "สแกนโค้ดนี้ด้วยกล้องของโทรศัพท์",
@@ -142,6 +143,7 @@ func thaiCatalog() map[MessageID]string {
 		MsgUIInApp:            "แอปนี้อาจบล็อกกล้อง กรุณาคัดลอกลิงก์แล้วเปิดในเบราว์เซอร์ของคุณ",
 		MsgUIInAppLINE:        "เบราว์เซอร์ของ LINE อาจบล็อกกล้อง กรุณาเปิดหน้านี้ในเบราว์เซอร์ของคุณ",
 		MsgUIOpenInBrowser:    "เปิดในเบราว์เซอร์",
+		MsgUICopyLinkManual:   "คัดลอกลิงก์ไม่สำเร็จ กรุณากดค้างที่ลิงก์ แล้วเลือก “คัดลอก”",
 
 		MsgDemoShop:          "ร้านค้าตัวอย่าง",
 		MsgDemoStartTitle:    "ยืนยันตัวตนของคุณ",
@@ -152,6 +154,11 @@ func thaiCatalog() map[MessageID]string {
 		MsgDemoStartButton:   "เริ่มยืนยันตัวตน",
 		MsgDemoAnywayButton:  "ลองใช้เบราว์เซอร์นี้ต่อ",
 		MsgDemoFooter:        "การตรวจสอบทำบนหน้าเว็บของ Tencent Cloud และร้านค้านี้จะได้รับผลลัพธ์",
+
+		MsgDemoStartFailedTitle: "ไม่สามารถเริ่มการยืนยันตัวตนได้",
+		MsgDemoEventsLink:       "สำหรับร้านค้า: การแจ้งเตือนเหตุการณ์",
+		MsgDemoShopPageTitle:    "ยินดีต้อนรับสู่ร้านค้าตัวอย่าง",
+		MsgDemoShopPage:         "หน้านี้ใช้แทนหน้าอื่น ๆ ของร้านค้า ซึ่งคุณจะเลือกซื้อสินค้าต่อได้",
 
 		MsgDemoModeDocumentFace: "เอกสารแสดงตนและใบหน้า",
 		MsgDemoModeCompare:      "ใบหน้าเทียบกับรูปถ่ายในระบบ",
@@ -194,6 +201,18 @@ func thaiCatalog() map[MessageID]string {
 		MsgDemoCameraCheckTitle:      "ตรวจสอบกล้องและไมโครโฟน",
 		MsgDemoCameraCheck:           "ตรวจดูว่ากล้องใช้งานได้ เช่น ลองเปิดแอปกล้อง แล้วเริ่มใหม่",
 
+		MsgDemoHandoffButton:       "ทำต่อบนโทรศัพท์ของคุณ",
+		MsgDemoHandoffTitle:        "ยืนยันตัวตนให้เสร็จบนโทรศัพท์",
+		MsgDemoHandoffQRLabel:      "คิวอาร์โค้ดพร้อมลิงก์สำหรับโทรศัพท์ของคุณ",
+		MsgDemoHandoffLinkLabel:    "หรือเปิดลิงก์นี้บนโทรศัพท์ของคุณ:",
+		MsgDemoHandoffExpires:      "โค้ดนี้ใช้ได้ครั้งเดียว จนถึงเวลา {time} น.",
+		MsgDemoHandoffDone:         "เสร็จสิ้นบนโทรศัพท์แล้ว กำลังเปิดผลการยืนยัน…",
+		MsgDemoHandoffExpiredTitle: "โค้ดนี้หมดอายุแล้ว",
+		MsgDemoHandoffExpired:      "โค้ดไม่ได้ถูกใช้ภายในเวลาที่กำหนด กรุณาขอโค้ดใหม่เพื่อดำเนินการต่อ",
+		MsgDemoHandoffNewCode:      "ขอโค้ดใหม่",
+		MsgDemoHandoffCancel:       "ยกเลิก",
+		MsgDemoHandoffReconnecting: "การเชื่อมต่อขาดหาย กำลังลองอีกครั้ง…",
+
 		MsgDemoReturnTitle:         "ผลการยืนยันตัวตน",
 		MsgDemoReturnCheckingTitle: "กำลังตรวจสอบผลลัพธ์…",
 		MsgDemoReturnPassedTitle:   "ยืนยันตัวตนสำเร็จ",
@@ -208,7 +227,6 @@ func thaiCatalog() map[MessageID]string {
 		MsgDemoReturnError:         "กรุณาตรวจสอบการเชื่อมต่อแล้วลองอีกครั้ง",
 		MsgDemoReturnMissingTitle:  "ไม่มีการยืนยันตัวตนที่จะแสดง",
 		MsgDemoReturnMissing:       "หน้านี้แสดงผลการยืนยันตัวตน กรุณาเริ่มการยืนยันตัวตนจากร้านค้า",
-		MsgDemoReturnReason:        "รหัสเหตุผล: {code}",
 		MsgDemoReturnCameraHelp:    "มีปัญหากับกล้อง? ดูความหมายของข้อความและวิธีแก้ไข",
 	}
 }

@@ -129,6 +129,7 @@ func simplifiedChineseCatalog() map[MessageID]string {
 		MsgUISafeToClose:      "您的验证不会丢失。您可以关闭此页面，稍后再返回商家。",
 		MsgUIRetryPage:        "此页面将在几秒后自动重新查询。",
 		MsgUIBackToComputer:   "您现在可以回到电脑上继续。",
+		MsgUIResultOnComputer: "您的电脑将显示验证结果。",
 		MsgUIWaitingForPhone:  "正在等待您的手机…",
 		MsgUIInProgressPhone:  "正在您的手机上进行验证",
 		MsgUIScanCode:         "请用手机相机扫描此二维码。",
@@ -142,6 +143,7 @@ func simplifiedChineseCatalog() map[MessageID]string {
 		MsgUIInApp:            "此应用可能会阻止使用相机，请复制链接，在浏览器中打开。",
 		MsgUIInAppLINE:        "LINE 内置浏览器可能会阻止使用相机，请在浏览器中打开此页面。",
 		MsgUIOpenInBrowser:    "在浏览器中打开",
+		MsgUICopyLinkManual:   "无法复制链接。请长按链接，然后选择“复制”。",
 
 		MsgDemoShop:          "演示商店",
 		MsgDemoStartTitle:    "验证您的身份",
@@ -152,6 +154,11 @@ func simplifiedChineseCatalog() map[MessageID]string {
 		MsgDemoStartButton:   "开始验证",
 		MsgDemoAnywayButton:  "仍在此浏览器中尝试",
 		MsgDemoFooter:        "验证在腾讯云的页面上进行，本商店会收到验证结果。",
+
+		MsgDemoStartFailedTitle: "无法开始验证",
+		MsgDemoEventsLink:       "商家视图：事件通知",
+		MsgDemoShopPageTitle:    "欢迎光临演示商店",
+		MsgDemoShopPage:         "此页面代表商店的其他页面，您可以在这里继续购物。",
 
 		MsgDemoModeDocumentFace: "身份证件和人脸",
 		MsgDemoModeCompare:      "人脸与留存照片比对",
@@ -194,6 +201,18 @@ func simplifiedChineseCatalog() map[MessageID]string {
 		MsgDemoCameraCheckTitle:      "检查相机和麦克风",
 		MsgDemoCameraCheck:           "请确认相机可以正常使用（例如在相机应用中），然后重新开始。",
 
+		MsgDemoHandoffButton:       "在手机上继续",
+		MsgDemoHandoffTitle:        "在手机上完成验证",
+		MsgDemoHandoffQRLabel:      "包含手机链接的二维码",
+		MsgDemoHandoffLinkLabel:    "或在手机上打开此链接：",
+		MsgDemoHandoffExpires:      "此二维码仅可使用一次，有效期至 {time}。",
+		MsgDemoHandoffDone:         "已在手机上完成，正在打开您的结果…",
+		MsgDemoHandoffExpiredTitle: "此二维码已过期",
+		MsgDemoHandoffExpired:      "二维码未在有效期内使用。请获取新的二维码以继续。",
+		MsgDemoHandoffNewCode:      "获取新的二维码",
+		MsgDemoHandoffCancel:       "取消",
+		MsgDemoHandoffReconnecting: "连接已中断，正在重试…",
+
 		MsgDemoReturnTitle:         "验证结果",
 		MsgDemoReturnCheckingTitle: "正在查询您的结果…",
 		MsgDemoReturnPassedTitle:   "验证成功",
@@ -208,7 +227,6 @@ func simplifiedChineseCatalog() map[MessageID]string {
 		MsgDemoReturnError:         "请检查网络连接后重试。",
 		MsgDemoReturnMissingTitle:  "没有可显示的验证",
 		MsgDemoReturnMissing:       "此页面用于显示验证结果。请从商家页面发起验证。",
-		MsgDemoReturnReason:        "原因代码：{code}",
 		MsgDemoReturnCameraHelp:    "相机有问题？查看提示含义及解决方法",
 	}
 }

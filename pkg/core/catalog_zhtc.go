@@ -129,6 +129,7 @@ func traditionalChineseCatalog() map[MessageID]string {
 		MsgUISafeToClose:      "你的驗證不會遺失。你可以關閉此頁面，稍後再返回商戶。",
 		MsgUIRetryPage:        "此頁面會在數秒後自動重新查詢。",
 		MsgUIBackToComputer:   "你現在可以返回電腦繼續。",
+		MsgUIResultOnComputer: "你的電腦將會顯示驗證結果。",
 		MsgUIWaitingForPhone:  "正在等待你的手機…",
 		MsgUIInProgressPhone:  "正在你的手機上進行驗證",
 		MsgUIScanCode:         "請用手機相機掃描此二維碼。",
@@ -142,6 +143,7 @@ func traditionalChineseCatalog() map[MessageID]string {
 		MsgUIInApp:            "此應用程式可能會封鎖相機，請複製連結，再於瀏覽器中開啟。",
 		MsgUIInAppLINE:        "LINE 內置瀏覽器可能會封鎖相機，請在瀏覽器中開啟此頁面。",
 		MsgUIOpenInBrowser:    "在瀏覽器中開啟",
+		MsgUICopyLinkManual:   "未能複製連結。請長按連結，然後選擇「複製」。",
 
 		MsgDemoShop:          "示範商店",
 		MsgDemoStartTitle:    "驗證你的身份",
@@ -152,6 +154,11 @@ func traditionalChineseCatalog() map[MessageID]string {
 		MsgDemoStartButton:   "開始驗證",
 		MsgDemoAnywayButton:  "仍然在此瀏覽器嘗試",
 		MsgDemoFooter:        "驗證在騰訊雲的專用頁面進行，本店會收到驗證結果。",
+
+		MsgDemoStartFailedTitle: "未能開始驗證",
+		MsgDemoEventsLink:       "商戶檢視：事件通知",
+		MsgDemoShopPageTitle:    "歡迎光臨示範商店",
+		MsgDemoShopPage:         "此頁面代表商店的其他頁面，你可以在這裏繼續購物。",
 
 		MsgDemoModeDocumentFace: "身份證明文件及面部",
 		MsgDemoModeCompare:      "面部與存檔相片比對",
@@ -194,6 +201,18 @@ func traditionalChineseCatalog() map[MessageID]string {
 		MsgDemoCameraCheckTitle:      "檢查相機及麥克風",
 		MsgDemoCameraCheck:           "請確認相機運作正常（例如在相機應用程式中），然後重新開始。",
 
+		MsgDemoHandoffButton:       "在手機上繼續",
+		MsgDemoHandoffTitle:        "在手機上完成驗證",
+		MsgDemoHandoffQRLabel:      "載有手機連結的二維碼",
+		MsgDemoHandoffLinkLabel:    "或在手機上開啟此連結：",
+		MsgDemoHandoffExpires:      "此二維碼只可使用一次，有效期至 {time}。",
+		MsgDemoHandoffDone:         "已在手機上完成，正在開啟你的結果…",
+		MsgDemoHandoffExpiredTitle: "此二維碼已過期",
+		MsgDemoHandoffExpired:      "二維碼未有在有效期內使用。請取得新的二維碼以繼續。",
+		MsgDemoHandoffNewCode:      "取得新的二維碼",
+		MsgDemoHandoffCancel:       "取消",
+		MsgDemoHandoffReconnecting: "連線已中斷，正在重試…",
+
 		MsgDemoReturnTitle:         "驗證結果",
 		MsgDemoReturnCheckingTitle: "正在查詢你的結果…",
 		MsgDemoReturnPassedTitle:   "驗證成功",
@@ -208,7 +227,6 @@ func traditionalChineseCatalog() map[MessageID]string {
 		MsgDemoReturnError:         "請檢查網絡連線後再試。",
 		MsgDemoReturnMissingTitle:  "沒有可顯示的驗證",
 		MsgDemoReturnMissing:       "此頁面用於顯示驗證結果。請從商戶頁面開始驗證。",
-		MsgDemoReturnReason:        "原因代碼：{code}",
 		MsgDemoReturnCameraHelp:    "相機有問題？查看提示的意思及解決方法",
 	}
 }

@@ -227,18 +227,22 @@ func (s *Service) handoffStatus(ctx context.Context, id, watch string) (*Handoff
 	if hs.Session == "" {
 		return &HandoffStatus{State: "error", Code: hs.Error}, nil
 	}
-	res, sess, err := s.lookup(ctx, "", hs.Session)
+	// The store only, never Tencent: the phone's callback writes the result when Tencent
+	// sends the phone back, and the sweeper when it never comes back. A desktop polling
+	// for the whole session so spends no Tencent quota, and never takes the read slot of
+	// the session that the phone's callback needs.
+	res, err := s.loadResult(ctx, hs.Session)
 	if err != nil {
 		return nil, err
 	}
-	sum := summaryOf(res, sess)
 	if res == nil {
+		sum := summaryOf(nil, &sessionRecord{Options: recordOptions{Language: rec.Options.Language}})
 		return &HandoffStatus{State: "started", Summary: &sum}, nil
 	}
-	if sess == nil {
-		if sess, err = s.loadSession(ctx, hs.Session); err != nil {
-			return nil, err
-		}
+	sum := summaryOf(res, nil)
+	sess, err := s.loadSession(ctx, hs.Session)
+	if err != nil {
+		return nil, err
 	}
 	token, err := s.tokens.open(sess.Token, hs.Session)
 	if err != nil {

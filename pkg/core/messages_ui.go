@@ -167,6 +167,7 @@ const (
 	MsgUISafeToClose      MessageID = "ui.safe_to_close"
 	MsgUIRetryPage        MessageID = "ui.retry_page"
 	MsgUIBackToComputer   MessageID = "ui.handoff.back_to_computer"
+	MsgUIResultOnComputer MessageID = "ui.handoff.result_on_computer" // the phone's, without a result yet
 	MsgUIWaitingForPhone  MessageID = "ui.handoff.waiting.title"
 	MsgUIInProgressPhone  MessageID = "ui.handoff.in_progress.title"
 	MsgUIScanCode         MessageID = "ui.handoff.scan"
@@ -182,6 +183,9 @@ const (
 	// openExternalBrowser=1, which makes LINE open it in the system browser.
 	MsgUIInAppLINE     MessageID = "ui.in_app_line"
 	MsgUIOpenInBrowser MessageID = "ui.open_in_browser.button"
+	// MsgUICopyLinkManual is shown when the browser refuses to copy the link: the link is
+	// then shown for the user to copy by hand.
+	MsgUICopyLinkManual MessageID = "ui.copy_link_manual"
 )
 
 // Words of the demo merchant's start and return pages. The return page's buttons are
@@ -197,6 +201,14 @@ const (
 	MsgDemoStartButton   MessageID = "demo.start.button"
 	MsgDemoAnywayButton  MessageID = "demo.anyway.button"
 	MsgDemoFooter        MessageID = "demo.footer"
+	// MsgDemoStartFailedTitle heads the start page's notice when the shop could not
+	// prepare the start.
+	MsgDemoStartFailedTitle MessageID = "demo.start_failed.title"
+	// MsgDemoEventsLink links the pages to the merchant's view of its webhook events.
+	MsgDemoEventsLink MessageID = "demo.events_link.label"
+	// The shop's own page, where "Back to the shop" leads.
+	MsgDemoShopPageTitle MessageID = "demo.shop_page.title"
+	MsgDemoShopPage      MessageID = "demo.shop_page"
 
 	// The four check modes (Tencent's CheckMode).
 	MsgDemoModeDocumentFace MessageID = "demo.mode.document_face.option" // 1
@@ -243,6 +255,24 @@ const (
 	MsgDemoCameraCheckTitle      MessageID = "demo.camera_check.title"
 	MsgDemoCameraCheck           MessageID = "demo.camera_check"
 
+	// The desktop's way to the phone (the cross-device handoff): the start page's second
+	// button, and the panel that shows the phone's link as a QR code and follows the
+	// verification there. The panel's progress says MsgUIWaitingForPhone, then
+	// MsgUIInProgressPhone; its instruction is MsgUIScanCode, its copy button MsgUICopyLink.
+	MsgDemoHandoffButton       MessageID = "demo.handoff.button"
+	MsgDemoHandoffTitle        MessageID = "demo.handoff.title"
+	MsgDemoHandoffQRLabel      MessageID = "demo.handoff.qr.label"
+	MsgDemoHandoffLinkLabel    MessageID = "demo.handoff.link.label"
+	MsgDemoHandoffExpires      MessageID = "demo.handoff.expires"
+	MsgDemoHandoffDone         MessageID = "demo.handoff.done.status"
+	MsgDemoHandoffExpiredTitle MessageID = "demo.handoff.expired.title"
+	MsgDemoHandoffExpired      MessageID = "demo.handoff.expired"
+	MsgDemoHandoffNewCode      MessageID = "demo.handoff.new_code.button"
+	MsgDemoHandoffCancel       MessageID = "demo.handoff.cancel.button"
+	// MsgDemoHandoffReconnecting is shown while the status cannot be read; the panel
+	// keeps asking.
+	MsgDemoHandoffReconnecting MessageID = "demo.handoff.reconnecting.status"
+
 	// The return page: a heading and a message per status it shows.
 	MsgDemoReturnTitle         MessageID = "demo.return.title"
 	MsgDemoReturnCheckingTitle MessageID = "demo.return.checking.title"
@@ -258,9 +288,7 @@ const (
 	MsgDemoReturnError         MessageID = "demo.return.error"
 	MsgDemoReturnMissingTitle  MessageID = "demo.return.missing.title"
 	MsgDemoReturnMissing       MessageID = "demo.return.missing"
-	// MsgDemoReturnReason carries the placeholder {code}.
-	MsgDemoReturnReason     MessageID = "demo.return.reason.label"
-	MsgDemoReturnCameraHelp MessageID = "demo.return.camera_help"
+	MsgDemoReturnCameraHelp    MessageID = "demo.return.camera_help"
 )
 
 // checkModeNames names the check modes, by Tencent's CheckMode.

@@ -1,7 +1,11 @@
-// Package demo serves the demo merchant H5 page: a start page that checks the browser and
-// sends the user to GET /start, and a return page that shows the outcome read from
-// GET /result. The files are plain HTML, CSS and JavaScript with no build step, so a
-// merchant can copy them as the start of their own page.
+// Package demo is the demo merchant: its H5 pages (a start page that checks the browser
+// and starts through the shop's backend, here or on the user's phone, a return page that
+// shows the outcome read from GET /result, the shop's own page, and the merchant's view of
+// its webhook events), every word of them in the user's language from the core's
+// catalogue (messages/<lang>.json), and its backend: the start links it signs and the
+// phone handoffs it asks facegate for (Merchant), and its webhook receiver
+// (WebhookReceiver). The pages are plain HTML, CSS and JavaScript with no build step, so
+// a merchant can copy them as the start of their own.
 package demo
 
 import (
@@ -24,9 +28,11 @@ var static = mustSub(files, "static")
 const ContentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
 	"connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
-// Handler serves the demo files. Mount it under a folder with http.StripPrefix, for
-// example mux.Handle("/demo/", http.StripPrefix("/demo", demo.Handler())); the pages
-// find the functions at "../" relative to themselves (the facegate-api meta tag).
+// Handler serves the demo files and messages/<lang>.json. Mount it under a folder with
+// http.StripPrefix, for example mux.Handle("/demo/", http.StripPrefix("/demo",
+// demo.Handler())); the return page finds the functions at "../" relative to itself (the
+// facegate-api meta tag), and the start page its backend at api/start and api/handoff
+// (NewMerchant).
 func Handler() http.Handler {
 	etags := make(map[string]string)
 	_ = fs.WalkDir(static, ".", func(name string, d fs.DirEntry, err error) error {
@@ -58,6 +64,9 @@ func Handler() http.Handler {
 		name := path.Clean("/" + r.URL.Path)
 		if name == "/" {
 			name = "/index.html"
+		}
+		if serveMessages(w, r, name) {
+			return
 		}
 		if tag, ok := etags[name]; ok {
 			h.Set("ETag", tag)

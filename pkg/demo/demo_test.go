@@ -1,15 +1,24 @@
 package demo
 
 import (
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
 	"fmt"
+	"html"
 	"io"
 	"io/fs"
+	"maps"
 	"math"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/facegate/facegate/pkg/core"
+	"github.com/facegate/facegate/pkg/faceid"
 )
 
 func TestHandlerServesPages(t *testing.T) {
@@ -24,7 +33,13 @@ func TestHandlerServesPages(t *testing.T) {
 		{"/demo/return.html", "text/html", `id="outcome"`},
 		{"/demo/compat.js", "text/javascript", "export function checkCompat"},
 		{"/demo/index.js", "text/javascript", `from "./compat.js"`},
+		{"/demo/handoff.js", "text/javascript", "export function open"},
+		{"/demo/clipboard.js", "text/javascript", "export async function copyText"},
 		{"/demo/return.js", "text/javascript", "history.replaceState"},
+		{"/demo/shop.html", "text/html", `data-msg="demo.shop_page"`},
+		{"/demo/shop.js", "text/javascript", `from "./i18n.js"`},
+		{"/demo/i18n.js", "text/javascript", "export function chooseLanguage"},
+		{"/demo/messages/th.json", "application/json", `"htmlLang":"th"`},
 		{"/demo/events.html", "text/html", `id="events"`},
 		{"/demo/events.js", "text/javascript", `"webhook/events"`},
 		{"/demo/style.css", "text/css", ":root"},
@@ -117,7 +132,7 @@ func TestHandlerRejectsOtherMethodsAndMissingFiles(t *testing.T) {
 func TestPagesHaveNoInlineCode(t *testing.T) {
 	inline := regexp.MustCompile(`(?i)<script(?:\s[^>]*)?>\s*[^<\s]|<style|\son[a-z]+\s*=|\sstyle\s*=|javascript:`)
 	external := regexp.MustCompile(`(?i)(?:src|href)\s*=\s*"(?:https?:)?//`)
-	for _, name := range []string{"index.html", "return.html", "events.html"} {
+	for _, name := range []string{"index.html", "return.html", "shop.html", "events.html"} {
 		data, err := fs.ReadFile(static, name)
 		if err != nil {
 			t.Fatal(err)
@@ -248,4 +263,146 @@ func luminance(hex string) float64 {
 		}
 	}
 	return 0.2126*rgb[0] + 0.7152*rgb[1] + 0.0722*rgb[2]
+}
+
+// The pages' own words are the English catalogue's: each element that names a message
+// (data-msg) holds its English text, which is what a browser shows before (or without)
+// the user's language; and every message a page or script names is in the catalogue.
+func TestPagesSayTheCatalogueWords(t *testing.T) {
+	english := core.Catalogue("en")
+	element := regexp.MustCompile(`<([a-z0-9]+)[^>]*\sdata-msg="([^"]+)"[^>]*>([^<]*)</([a-z0-9]+)>`)
+	for _, name := range []string{"index.html", "return.html", "shop.html"} {
+		data, err := fs.ReadFile(static, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		matches := element.FindAllStringSubmatch(string(data), -1)
+		if len(matches) < 3 {
+			t.Fatalf("%s: %d elements name their message", name, len(matches))
+		}
+		for _, m := range matches {
+			id, text := core.MessageID(m[2]), html.UnescapeString(strings.Join(strings.Fields(m[3]), " "))
+			if want, ok := english[id]; !ok {
+				t.Errorf("%s: %s is not in the catalogue", name, id)
+			} else if text != "" && text != want {
+				t.Errorf("%s: %s says %q, the catalogue %q", name, id, text, want)
+			}
+		}
+		if strings.Contains(string(data), "data-title=") {
+			title := regexp.MustCompile(`data-title="([^"]+)"`).FindStringSubmatch(string(data))[1]
+			if english[core.MessageID(title)] == "" {
+				t.Errorf("%s: title %s is not in the catalogue", name, title)
+			}
+		}
+		// Images name the message of their alt text.
+		for _, img := range regexp.MustCompile(`<img[^>]*>`).FindAllString(string(data), -1) {
+			alt := regexp.MustCompile(`\salt="([^"]*)"`).FindStringSubmatch(img)
+			id := regexp.MustCompile(`\sdata-msg-alt="([^"]+)"`).FindStringSubmatch(img)
+			if alt == nil || id == nil || english[core.MessageID(id[1])] != html.UnescapeString(alt[1]) {
+				t.Errorf("%s: %s: alt text and data-msg-alt are not the catalogue's", name, img)
+			}
+		}
+	}
+	// Message ids the scripts name in strings ("demo.…", "ui.…", "error.…" and so on).
+	id := regexp.MustCompile(`"((?:demo|ui|error|category|result)\.[a-z0-9_.]+)"`)
+	scripts, err := fs.Glob(static, "*.js")
+	if err != nil || len(scripts) < 6 {
+		t.Fatalf("scripts %v (%v)", scripts, err)
+	}
+	for _, name := range scripts {
+		data, err := fs.ReadFile(static, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range id.FindAllStringSubmatch(string(data), -1) {
+			if english[core.MessageID(m[1])] == "" {
+				t.Errorf("%s names %s, which is not in the catalogue", name, m[1])
+			}
+		}
+	}
+}
+
+// The language picker offers the catalogue's languages, each named in itself, and the
+// scripts know the same languages.
+func TestLanguagePickerIsTheCatalogues(t *testing.T) {
+	data, err := fs.ReadFile(static, "index.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, m := range regexp.MustCompile(`<option value="([^"]+)" lang="([^"]+)">([^<]+)</option>`).FindAllStringSubmatch(string(data), -1) {
+		got = append(got, m[1])
+		if m[3] != core.LanguageName(m[1]) || m[2] != htmlLang(m[1]) {
+			t.Errorf("option %s: %q in %s, want %q in %s", m[1], m[3], m[2], core.LanguageName(m[1]), htmlLang(m[1]))
+		}
+	}
+	if !slices.Equal(got, core.Languages()) {
+		t.Errorf("the picker offers %v, the catalogue has %v", got, core.Languages())
+	}
+	script, _ := fs.ReadFile(static, "i18n.js")
+	quoted := make([]string, len(core.Languages()))
+	for i, l := range core.Languages() {
+		quoted[i] = `"` + l + `"`
+	}
+	if want := "export const LANGUAGES = [" + strings.Join(quoted, ", ") + "];"; !strings.Contains(string(script), want) {
+		t.Errorf("i18n.js lacks %s", want)
+	}
+}
+
+func TestMessagesFiles(t *testing.T) {
+	h := Handler()
+	for _, lang := range core.Languages() {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/messages/"+lang+".json", nil))
+		if rec.Code != http.StatusOK || rec.Header().Get("Content-Encoding") != "" {
+			t.Fatalf("%s: %d %q", lang, rec.Code, rec.Header().Get("Content-Encoding"))
+		}
+		var f messageFile
+		if err := json.Unmarshal(rec.Body.Bytes(), &f); err != nil {
+			t.Fatal(err)
+		}
+		if f.Lang != lang || f.HTMLLang != htmlLang(lang) || !maps.Equal(f.Messages, core.Catalogue(lang)) ||
+			len(f.Languages) != len(core.Languages()) || len(f.Documents) != len(faceid.IDCardTypes()) {
+			t.Errorf("%s: %s/%s, %d messages, %d languages, %d documents", lang, f.Lang, f.HTMLLang, len(f.Messages), len(f.Languages), len(f.Documents))
+		}
+		if id, _ := core.DocumentName(f.Documents[0].Value); f.Documents[0].Label != core.Catalogue(lang)[id] {
+			t.Errorf("%s: document %+v is not named in its language", lang, f.Documents[0])
+		}
+
+		// Gzipped for browsers that take it, the same JSON; revalidated by its ETag.
+		req := httptest.NewRequest(http.MethodGet, "/messages/"+lang+".json", nil)
+		req.Header.Set("Accept-Encoding", "gzip, deflate, br")
+		zipped := httptest.NewRecorder()
+		h.ServeHTTP(zipped, req)
+		if zipped.Header().Get("Content-Encoding") != "gzip" || zipped.Header().Get("Vary") != "Accept-Encoding" || zipped.Body.Len() >= rec.Body.Len() {
+			t.Fatalf("%s gzipped: %q, %d bytes of %d", lang, zipped.Header().Get("Content-Encoding"), zipped.Body.Len(), rec.Body.Len())
+		}
+		zr, err := gzip.NewReader(zipped.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		plain, _ := io.ReadAll(zr)
+		if !bytes.Equal(plain, rec.Body.Bytes()) {
+			t.Errorf("%s: the gzipped file differs", lang)
+		}
+		req = httptest.NewRequest(http.MethodGet, "/messages/"+lang+".json", nil)
+		req.Header.Set("If-None-Match", rec.Header().Get("ETag"))
+		again := httptest.NewRecorder()
+		h.ServeHTTP(again, req)
+		if again.Code != http.StatusNotModified {
+			t.Errorf("%s revalidated: %d", lang, again.Code)
+		}
+	}
+	for _, path := range []string{"/messages/fr.json", "/messages/th", "/messages/../index.html.json"} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+		if rec.Code != http.StatusNotFound {
+			t.Errorf("%s: %d, want 404", path, rec.Code)
+		}
+	}
+	for header, want := range map[string]bool{"gzip": true, "GZIP;q=0.5": true, "gzip;q=0": false, "br": false, "": false} {
+		if acceptsGzip(header) != want {
+			t.Errorf("acceptsGzip(%q) = %v", header, !want)
+		}
+	}
 }

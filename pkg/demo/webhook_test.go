@@ -186,12 +186,12 @@ func TestWebhookReceiverHeaders(t *testing.T) {
 
 // The shop's pages lead to the merchant's events page, which reads the feed beside it.
 func TestPagesLinkToWebhookEvents(t *testing.T) {
-	for _, name := range []string{"index.html", "return.html"} {
+	for _, name := range []string{"index.html", "return.html", "shop.html"} {
 		data, err := fs.ReadFile(static, name)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !strings.Contains(string(data), `<a href="events.html">Merchant: webhook events</a>`) {
+		if !strings.Contains(string(data), `<a href="events.html" data-msg="demo.events_link.label">Merchant view: webhook events</a>`) {
 			t.Errorf("%s has no link to events.html", name)
 		}
 	}

@@ -235,7 +235,8 @@ func TestRoundTripEveryOutcome(t *testing.T) {
 var htmlLang = map[string]string{"en": "en", "th": "th", "id": "id", "zh-cn": "zh-Hans", "zh-tc": "zh-Hant"}
 
 // TestRoundTripThroughHostedPage is a browser on the sandbox's page origin, over HTTP, for
-// every outcome: it opens VerificationURL, starts, picks the outcome, taps Next, and must
+// every outcome: it opens VerificationURL, starts, picks the outcome, taps Next (each step
+// a form post the page answers with a 303 back to itself, like a browser follows), and must
 // land on RedirectURL with the token appended and the merchant's query kept. Each case
 // also sets a page Language and ThemeColor (checked in the HTML) and, every other case,
 // AutoSkip: a pass then redirects at once, a failure still shows its result page.
@@ -275,9 +276,18 @@ func TestRoundTripThroughHostedPage(t *testing.T) {
 					t.Fatalf("page lacks %q", want)
 				}
 			}
+			// post submits a step like the browser does: the page answers a step with a 303
+			// back to itself (fetched with GET), or with the redirect to RedirectURL.
 			post := func(form url.Values) (int, string, string) {
 				form.Set("token", start.BizToken)
-				return fetch(browser.PostForm(r.page.URL+"/reflect/", form))
+				status, page, location := fetch(browser.PostForm(r.page.URL+"/reflect/", form))
+				if status != http.StatusSeeOther {
+					return status, page, location
+				}
+				if !strings.HasPrefix(location, "/reflect/?token=") {
+					t.Fatalf("the page sent the browser to %q, not back to itself", location)
+				}
+				return fetch(browser.Get(r.page.URL + location))
 			}
 			status, page, _ = post(url.Values{"step": {"begin"}})
 			if status != http.StatusOK || !strings.Contains(page, `data-outcome="`+tt.outcome.Result+`"`) {

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
@@ -191,5 +192,32 @@ func TestBinaryAnswerCappedOnceEncoded(t *testing.T) {
 	}
 	if r := serve("text/plain", limit+3); r.status != http.StatusOK {
 		t.Errorf("text body of %d bytes: status %d", limit+3, r.status)
+	}
+}
+
+// TestSCFEventKindBeforeFields: an SCF event is told apart by its method and Type alone,
+// so an HTTP event with a field of the wrong type is answered 400 (an invocation error
+// would reach the client as the gateway's opaque 502), and a timer event runs whatever
+// else it carries.
+func TestSCFEventKindBeforeFields(t *testing.T) {
+	runs := 0
+	a := &adapter{handler: benchHandler, logger: slog.New(slog.DiscardHandler), scheduled: func(context.Context) error { runs++; return nil }}
+	for _, payload := range []string{
+		`{"httpMethod":"GET","path":"/x","headers":5}`,
+		`{"httpMethod":"GET","requestContext":"x"}`,
+		`{"requestContext":{"httpMethod":"POST"},"queryString":[1]}`,
+	} {
+		out, err := a.scfInvoke(context.Background(), []byte(payload))
+		var resp scfResponse
+		if err != nil || json.Unmarshal(out, &resp) != nil || resp.StatusCode != http.StatusBadRequest ||
+			!strings.Contains(resp.Body, `"invalid_request"`) {
+			t.Errorf("%s: %s, %v", payload, out, err)
+		}
+	}
+	if out, err := a.scfInvoke(context.Background(), []byte(`{"Type":"Timer","headers":5}`)); err != nil || runs != 1 || string(out) != `{"ok":true}` {
+		t.Errorf("timer event with a stray field: %s, %v, %d runs", out, err, runs)
+	}
+	if _, err := a.scfInvoke(context.Background(), []byte(`{"httpMethod":5}`)); err == nil {
+		t.Error("an event with no method and no Type was served")
 	}
 }

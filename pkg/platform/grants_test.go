@@ -14,11 +14,13 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/facegate/facegate/pkg/core"
 	"github.com/facegate/facegate/pkg/faceid"
+	"github.com/facegate/facegate/pkg/qrcode"
 	"github.com/facegate/facegate/pkg/sandbox"
 	"github.com/facegate/facegate/pkg/sandbox/sandboxtest"
 	"github.com/facegate/facegate/pkg/storage"
@@ -29,9 +31,12 @@ import (
 // code does, not against a list written next to them: each function's core runs whole
 // verifications (both flows, a pass with media, a result that turns terminal at
 // /result, a reload of the callback, a user who never comes back, a merchant lookup by
-// reference and a deletion) and the sweeper runs as time passes (Tencent checks, webhook
-// deliveries that fail and are retried, expiry, retention), over a store that records
-// which object prefixes each function reads, writes, deletes and lists.
+// reference and a deletion; a browser start with a start token, an idempotent backend
+// start and its repeat, a handoff from a desktop to a phone, a start that leaves its
+// write-ahead marker behind) and the sweeper runs as time passes (Tencent checks,
+// webhook deliveries that fail and are retried, expiry, retention, spent start tokens,
+// stale markers, idempotency keys and handoffs), over a store that records which object
+// prefixes each function reads, writes, deletes and lists.
 //
 // Listing is recorded per folder ("List due/"): S3's ListBucket can be limited to key
 // prefixes (the s3:prefix condition). A read also records listing of its folder: a
@@ -54,6 +59,23 @@ type recordingStore struct {
 	bucket *memObjects
 	grants grantSet
 	mu     *sync.Mutex
+	// failDelete, when set, makes a Delete of the keys it picks fail (after recording the
+	// permission the call needed), as a store fault would.
+	failDelete func(key string) bool
+}
+
+// keys lists the bucket's keys under prefix.
+func (b *memObjects) keys(prefix string) []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var keys []string
+	for k := range b.objects {
+		if strings.HasPrefix(k, prefix) {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	return keys
 }
 
 // folder is the first segment of a key or prefix, with its slash: what a grant names.
@@ -98,6 +120,9 @@ func (s *recordingStore) Delete(_ context.Context, key string) error {
 		return err
 	}
 	s.record("DeleteObject " + folder(key))
+	if s.failDelete != nil && s.failDelete(key) {
+		return errors.New("injected store fault")
+	}
 	s.bucket.mu.Lock()
 	defer s.bucket.mu.Unlock()
 	delete(s.bucket.objects, key)
@@ -206,6 +231,7 @@ func observedGrants(t *testing.T, media bool) map[string][]string {
 	t.Helper()
 	const merchantKey = "merchant-key-for-grant-tests"
 	const webhookSecret = "grant-test-webhook-secret-0123456789abcdef"
+	startTokenSecret := []byte("grant-test-start-token-secret-0123456789")
 	sb := sandboxtest.New(t, sandbox.Options{})
 	client, err := faceid.New(faceid.Config{Endpoint: sb.Endpoint(), Scheme: "http",
 		Credentials: faceid.StaticCredentials(sandbox.TestSecretID, sandbox.TestSecretKey, "")})
@@ -231,6 +257,7 @@ func observedGrants(t *testing.T, media bool) map[string][]string {
 	var mu sync.Mutex
 	grants := map[string]grantSet{}
 	handlers := map[string]http.Handler{}
+	stores := map[string]*recordingStore{}
 	var sweeper *core.Service
 
 	// sweep runs the sweeper once and fails the test if the run failed.
@@ -249,19 +276,21 @@ func observedGrants(t *testing.T, media bool) map[string][]string {
 				grants[fn] = grantSet{}
 			}
 			store := &recordingStore{bucket: bucket, grants: grants[fn], mu: &mu}
+			stores[fn] = store
 			svc, err := core.New(core.Config{
 				CallbackURL:          flowCallbackURL,
 				ReturnTo:             []string{flowReturnTo},
 				TicketSecrets:        [][]byte{[]byte("grant-test-ticket-secret-0123456789abcdef")},
 				TokenKeys:            [][]byte{[]byte("grant-test-token-key-0123456789abcdef")},
 				MerchantKeys:         []string{merchantKey},
+				StartTokenSecrets:    [][]byte{startTokenSecret},
 				CompareImagePrefixes: []string{"uploads/"},
 				Flow:                 flow,
 				Policy:               core.Policy{Modes: []int64{2, 3}, DefaultMode: 3},
 				CookieSecure:         true,
 				StoreMedia:           media,
 				Webhook:              core.Webhook{URL: receiver.URL, Secrets: []string{webhookSecret}},
-			}, core.Deps{FaceID: recordingFaceID{FaceID: client, store: store}, Store: store, Now: clock.Now})
+			}, core.Deps{FaceID: recordingFaceID{FaceID: client, store: store}, Store: store, Now: clock.Now, QRCode: qrcode.SVG})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -273,7 +302,8 @@ func observedGrants(t *testing.T, media bool) map[string][]string {
 				t.Fatal(err)
 			}
 		}
-		do := func(fn, method, target string, body any, auth bool) *httptest.ResponseRecorder {
+		// do sends one request to a function; hdr are extra header names and values.
+		do := func(fn, method, target string, body any, auth bool, hdr ...string) *httptest.ResponseRecorder {
 			t.Helper()
 			var r io.Reader
 			if body != nil {
@@ -287,6 +317,9 @@ func observedGrants(t *testing.T, media bool) map[string][]string {
 			}
 			if auth {
 				req.Header.Set("Authorization", "Bearer "+merchantKey)
+			}
+			for i := 0; i+1 < len(hdr); i += 2 {
+				req.Header.Set(hdr[i], hdr[i+1])
 			}
 			w := httptest.NewRecorder()
 			handlers[fn].ServeHTTP(w, req)
@@ -335,10 +368,76 @@ func observedGrants(t *testing.T, media bool) map[string][]string {
 			t.Fatalf("%s late result: %d %s", flow, w.Code, w.Body)
 		}
 
-		// A user who passes and never comes back, and one who never finishes.
+		// A user who passes and never comes back, and one who never finishes. That start's
+		// write-ahead marker is left behind (its removal meets a store fault), as by a start
+		// that died half way; the sweeper removes it once it is stale.
 		gone, goneSession := start(map[string]any{"returnTo": flowReturnTo, "compareImageKey": "uploads/photo.jpg", "reference": reference})
 		pass(gone)
+		var faulted atomic.Bool
+		stores["start"].failDelete = func(key string) bool {
+			return strings.HasPrefix(key, "probes/") && faulted.CompareAndSwap(false, true)
+		}
 		start(map[string]any{"returnTo": flowReturnTo, "compareImageKey": "uploads/photo.jpg"})
+		stores["start"].failDelete = nil
+		if !faulted.Load() || len(bucket.keys("probes/")) != 1 {
+			t.Fatalf("%s: the start left no write-ahead marker: %v", flow, bucket.keys("probes/"))
+		}
+
+		// A browser starts with a start token the merchant signed: it is spent (a second
+		// start with it is refused).
+		token, err := core.SignStartToken(startTokenSecret, core.StartOptions{ReturnTo: flowReturnTo, CompareImageKey: "uploads/photo.jpg"}, clock.Now().Add(10*time.Minute))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w := do("start", http.MethodPost, "/start", map[string]any{"startToken": token}, false); w.Code != http.StatusCreated || len(w.Result().Cookies()) != 1 {
+			t.Fatalf("%s start with a start token: %d %s", flow, w.Code, w.Body)
+		}
+		if w := do("start", http.MethodPost, "/start", map[string]any{"startToken": token}, false); w.Code != http.StatusConflict {
+			t.Fatalf("%s start token spent twice: %d %s", flow, w.Code, w.Body)
+		}
+
+		// A backend start with an Idempotency-Key, and its retry, answered from the record;
+		// then one that fails, which frees its key.
+		idem := "Idempotency-Key"
+		first := do("start", http.MethodPost, "/start", map[string]any{"returnTo": flowReturnTo, "compareImageKey": "uploads/photo.jpg"}, true, idem, "grant-"+string(flow))
+		again := do("start", http.MethodPost, "/start", map[string]any{"returnTo": flowReturnTo, "compareImageKey": "uploads/photo.jpg"}, true, idem, "grant-"+string(flow))
+		var firstRes, againRes core.StartResponse
+		_ = json.Unmarshal(first.Body.Bytes(), &firstRes)
+		_ = json.Unmarshal(again.Body.Bytes(), &againRes)
+		if first.Code != http.StatusCreated || again.Code != http.StatusCreated || again.Header().Get("Idempotent-Replayed") != "true" ||
+			firstRes.Session == "" || againRes.Session != firstRes.Session {
+			t.Fatalf("%s idempotent start: %d %s, again %d %s", flow, first.Code, first.Body, again.Code, again.Body)
+		}
+		if w := do("start", http.MethodPost, "/start", map[string]any{"returnTo": "https://elsewhere.example.com/"}, true, idem, "grant-failed-"+string(flow)); w.Code != http.StatusBadRequest {
+			t.Fatalf("%s failed idempotent start: %d %s", flow, w.Code, w.Body)
+		}
+
+		// A desktop asks for a handoff; the phone opens the link, passes and lands on the
+		// callback; the desktop follows the status until it is done.
+		created := do("start", http.MethodPost, "/start", map[string]any{"returnTo": flowReturnTo, "compareImageKey": "uploads/photo.jpg", "handoff": true}, true)
+		var hr core.HandoffResponse
+		if created.Code != http.StatusCreated || json.Unmarshal(created.Body.Bytes(), &hr) != nil {
+			t.Fatalf("%s handoff: %d %s", flow, created.Code, created.Body)
+		}
+		status := func(want string) {
+			t.Helper()
+			var st core.HandoffStatus
+			if w := do("result", http.MethodGet, requestURI(t, hr.StatusURL), nil, false); w.Code != http.StatusOK || json.Unmarshal(w.Body.Bytes(), &st) != nil || st.State != want {
+				t.Fatalf("%s handoff status: %d %s, want %s", flow, w.Code, w.Body, want)
+			}
+		}
+		status("waiting")
+		phone := do("start", http.MethodGet, requestURI(t, hr.URL), nil, false, "Accept", "text/html")
+		loc, _ := url.Parse(phone.Header().Get("Location"))
+		cookies := phone.Result().Cookies()
+		if phone.Code != http.StatusFound || loc == nil || loc.Query().Get("token") == "" || len(cookies) != 1 {
+			t.Fatalf("%s phone opening: %d %s", flow, phone.Code, phone.Header())
+		}
+		pass(loc.Query().Get("token"))
+		if w := do("callback", http.MethodGet, "/callback?token="+q(loc.Query().Get("token")), nil, false, "Cookie", cookies[0].String()); w.Code != http.StatusOK {
+			t.Fatalf("%s phone callback: %d %s", flow, w.Code, w.Body)
+		}
+		status("done")
 
 		// The sweeper's first checks (2 minutes in): the gone user's result is read from
 		// Tencent, the unfinished session stays pending, and every finished verification's
@@ -379,6 +478,14 @@ func observedGrants(t *testing.T, media bool) map[string][]string {
 		}
 		clock.advance(73 * time.Hour)
 		sweep("last retention")
+
+		// Spent start tokens, the stale marker, the idempotency records and the handoff
+		// are gone with the time.
+		for _, prefix := range []string{"starttokens/", "probes/", "idem/", "handoffs/"} {
+			if keys := bucket.keys(prefix); len(keys) != 0 {
+				t.Fatalf("%s: the sweeper left %v", flow, keys)
+			}
+		}
 	}
 	out := map[string][]string{}
 	for fn, g := range grants {
@@ -386,10 +493,12 @@ func observedGrants(t *testing.T, media bool) map[string][]string {
 	}
 	// The runs must have done what every deployment needs, or they proved nothing.
 	for fn, musts := range map[string][]string{
-		"start":    {"PutObject sessions/", "PutObject due/", "PutObject refs/"},
-		"callback": {"PutObject results/", "PutObject outbox/"},
-		"result":   {"PutObject results/", "DeleteObject results/", "List refs/"},
+		"start": {"PutObject sessions/", "PutObject due/", "PutObject refs/", "PutObject probes/", "DeleteObject probes/",
+			"PutObject starttokens/", "PutObject idem/", "GetObject idem/", "DeleteObject idem/", "PutObject handoffs/", "GetObject handoffs/"},
+		"callback": {"PutObject results/", "PutObject outbox/", "PutObject checks/"},
+		"result":   {"PutObject results/", "DeleteObject results/", "List refs/", "PutObject checks/", "GetObject handoffs/"},
 		"sweep": {"List due/", "List outbox/", "PutObject results/", "PutObject delivered/", "DeleteObject sessions/",
+			"DeleteObject starttokens/", "DeleteObject probes/", "GetObject idem/", "DeleteObject idem/", "DeleteObject handoffs/",
 			"faceid:GetWebVerificationResultIntl", "faceid:GetWebVerificationResult"},
 	} {
 		for _, must := range musts {
@@ -402,6 +511,16 @@ func observedGrants(t *testing.T, media bool) map[string][]string {
 		t.Fatalf("with media on, result handed out no media link: %v", out["result"])
 	}
 	return out
+}
+
+// requestURI is the path and query of an absolute link the core handed out.
+func requestURI(t *testing.T, link string) string {
+	t.Helper()
+	u, err := url.Parse(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u.RequestURI()
 }
 
 // compareJPEG is a small real JPEG, the kind of photo a merchant uploads for comparison.

@@ -4,6 +4,7 @@ package platform
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -60,6 +61,15 @@ type scfEvent struct {
 	QueryString     map[string]flexValues `json:"queryString"`
 	Body            string                `json:"body"`
 	IsBase64Encoded bool                  `json:"isBase64Encoded"`
+}
+
+// scfProbe holds the fields that tell SCF's event kinds apart.
+type scfProbe struct {
+	Type           string `json:"Type"`
+	HTTPMethod     string `json:"httpMethod"`
+	RequestContext struct {
+		HTTPMethod string `json:"httpMethod"`
+	} `json:"requestContext"`
 }
 
 type scfRequestContext struct {
@@ -129,19 +139,27 @@ func (a *adapter) scfInvoke(ctx context.Context, payload []byte) ([]byte, error)
 	if len(payload) > MaxEventSize {
 		return json.Marshal(a.scfResponse(ctx, tooLarge()))
 	}
-	var ev scfEvent
-	if err := json.Unmarshal(payload, &ev); err != nil {
+	if !json.Valid(payload) {
 		return nil, errUnsupportedEvent
 	}
-	if ev.HTTPMethod == "" && ev.RequestContext != nil {
-		ev.HTTPMethod = ev.RequestContext.HTTPMethod
-	}
-	if ev.HTTPMethod == "" {
-		if strings.EqualFold(ev.Type, "Timer") && a.scheduled != nil {
+	// The fields that mark the kind of event are read first, and leniently (a field of
+	// the wrong type is skipped), so that an HTTP event whose other fields cannot be read
+	// is answered 400, as on Lambda, instead of failing the invocation (which the gateway
+	// turns into an opaque 502), and a timer event runs whatever else it carries.
+	var probe scfProbe
+	_ = json.Unmarshal(payload, &probe)
+	method := cmp.Or(probe.HTTPMethod, probe.RequestContext.HTTPMethod)
+	if method == "" {
+		if strings.EqualFold(probe.Type, "Timer") && a.scheduled != nil {
 			return a.runScheduled(ctx, inv.RequestID, "timer")
 		}
 		return nil, errUnsupportedEvent
 	}
+	var ev scfEvent
+	if err := json.Unmarshal(payload, &ev); err != nil {
+		return json.Marshal(a.scfResponse(ctx, errorResponse(http.StatusBadRequest, "invalid_request", "The request could not be read.")))
+	}
+	ev.HTTPMethod = method
 	body, err := decodeBody(ev.Body, ev.IsBase64Encoded)
 	if err != nil {
 		return json.Marshal(a.scfResponse(ctx, errorResponse(http.StatusBadRequest, "invalid_request", "The request body could not be read.")))

@@ -29,8 +29,12 @@ const maxFormBody = 64 << 10
 // The page is a few server-rendered steps with stable selectors for browser tests:
 // intro (button[data-action=start]), choose (button[data-outcome=…] and
 // input[data-input=similarity]), result (button[data-action=next]) and error
-// (main[data-error=unknown|expired|bad]). The token travels in form bodies and the final
-// redirect only, never in links, titles or error pages.
+// (main[data-error=unknown|expired|bad]). Every form post that succeeds is answered with a
+// redirect (303 See Other back to the page, whose step the session remembers, or the
+// redirect to RedirectURL), so the browser's history holds pages fetched with GET and Back
+// never asks to resubmit a form. The token travels in the page's own address (as
+// VerificationURL carries it), form bodies and those redirects, never in links, titles or
+// error pages.
 func (s *Sandbox) PageHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET "+reflectDir+"{$}", s.pageGet)
@@ -156,7 +160,7 @@ func (s *Sandbox) pageGet(w http.ResponseWriter, r *http.Request) {
 		status, v = openError(ss, err)
 	} else {
 		step := pageIntro
-		if ss.cfg.autoSkipStartPage {
+		if ss.cfg.autoSkipStartPage || ss.begun {
 			step = pageChoose
 		}
 		status, v = http.StatusOK, pageFor(ss, step)
@@ -178,15 +182,18 @@ func (s *Sandbox) pagePost(w http.ResponseWriter, r *http.Request) {
 	}
 	securityHeaders(w.Header())
 	w.Header().Set("Location", a.location)
-	w.WriteHeader(http.StatusFound)
-	s.log.InfoContext(r.Context(), "sandbox page: redirect to RedirectURL", slog.String("result", a.result))
+	w.WriteHeader(a.status)
+	if a.status == http.StatusFound {
+		s.log.InfoContext(r.Context(), "sandbox page: redirect to RedirectURL", slog.String("result", a.result))
+	}
 }
 
-// pageAnswer is what a form post leads to: a page, or a redirect to the merchant.
+// pageAnswer is what a form post leads to: an error page, a redirect back to the page
+// (303, the step it shows is the session's), or the redirect to the merchant (302).
 type pageAnswer struct {
 	status   int
 	view     pageView
-	location string // set for the redirect
+	location string // set for the redirects
 	result   string // the outcome, for the log
 }
 
@@ -201,10 +208,13 @@ func (s *Sandbox) pageStep(form url.Values, now time.Time) pageAnswer {
 	}
 	bad := pageAnswer{status: http.StatusBadRequest, view: errorPage("bad", ss.cfg.language)}
 	// Tencent redirects with the token appended; the rest of RedirectURL is untouched.
-	redirect := pageAnswer{location: appendToken(ss.redirect, ss.token)}
+	redirect := pageAnswer{status: http.StatusFound, location: appendToken(ss.redirect, ss.token)}
+	// The page again, by GET: it shows the step the session has reached.
+	again := pageAnswer{status: http.StatusSeeOther, location: reflectDir + "?token=" + url.QueryEscape(ss.token)}
 	switch form.Get("step") {
 	case "begin":
-		return pageAnswer{status: http.StatusOK, view: pageFor(ss, pageChoose)}
+		ss.begun = true
+		return again
 	case "finish":
 		o := Outcome{Result: form.Get("outcome")}
 		if o.Result == ResultCompareFail {
@@ -220,12 +230,13 @@ func (s *Sandbox) pageStep(form url.Values, now time.Time) pageAnswer {
 			redirect.result = ss.outcome.Result
 			return redirect
 		case err == nil || errors.Is(err, ErrAlreadyFinished):
-			return pageAnswer{status: http.StatusOK, view: pageFor(ss, pageResult)}
+			return again
 		}
 		return bad
 	case "next":
 		if ss.finished.IsZero() {
-			return pageAnswer{status: http.StatusOK, view: pageFor(ss, pageChoose)}
+			ss.begun = true
+			return again
 		}
 		redirect.result = ss.outcome.Result
 		return redirect

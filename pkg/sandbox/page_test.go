@@ -8,7 +8,21 @@ import (
 	"testing"
 )
 
+// postPage posts a form as a browser does: a 303 See Other back to the page is followed
+// with a GET, whose answer is returned; any other answer (a page, the 302 to RedirectURL)
+// is returned as it is.
 func (e *testEnv) postPage(form url.Values) *httptest.ResponseRecorder {
+	rec := e.postPageRaw(form)
+	if rec.Code != http.StatusSeeOther {
+		return rec
+	}
+	next := httptest.NewRecorder()
+	e.page.ServeHTTP(next, httptest.NewRequest(http.MethodGet, "http://page.test"+rec.Header().Get("Location"), nil))
+	return next
+}
+
+// postPageRaw posts a form and returns the answer without following it.
+func (e *testEnv) postPageRaw(form url.Values) *httptest.ResponseRecorder {
 	req := httptest.NewRequest(http.MethodPost, "http://page.test/reflect/", strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	rec := httptest.NewRecorder()
@@ -210,4 +224,45 @@ func TestPageCompareSimilarityAndBadPosts(t *testing.T) {
 	if got := v.VerificationDetailList[0]["Similarity"]; got != 33.3 {
 		t.Fatalf("Similarity %v", got)
 	}
+}
+
+// Every form post that succeeds answers with a redirect, so that the browser's history
+// holds only pages fetched with GET: Back, and a reload, after any step show the page
+// again without asking to resubmit a form. The page's step is the session's.
+func TestPageFormPostsRedirectToGet(t *testing.T) {
+	e := newTestEnv(t, Options{})
+	tok := e.applyRedirect("https://m.test/cb", nil)
+	page := "/reflect/?token=" + url.QueryEscape(tok)
+	for _, c := range []struct {
+		form url.Values
+		page string // the step a GET of the page shows afterwards
+	}{
+		{url.Values{"token": {tok}, "step": {"begin"}}, `data-page="choose"`},
+		{url.Values{"token": {tok}, "step": {"next"}}, `data-page="choose"`},
+		{url.Values{"token": {tok}, "step": {"finish"}, "outcome": {ResultUserExit}}, `data-page="result"`},
+		// A second finish (a resubmitted form) changes nothing and shows the result.
+		{url.Values{"token": {tok}, "step": {"finish"}, "outcome": {ResultPass}}, `data-result="user_exit"`},
+	} {
+		rec := e.postPageRaw(c.form)
+		if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != page || rec.Body.Len() != 0 {
+			t.Fatalf("%v: %d Location %q, want 303 to %s and no body", c.form, rec.Code, rec.Header().Get("Location"), page)
+		}
+		if rec.Header().Get("Cache-Control") != "no-store" {
+			t.Errorf("%v: Cache-Control %q", c.form, rec.Header().Get("Cache-Control"))
+		}
+		// What Back or a reload fetches: the page, by GET, at the step reached.
+		mustContain(t, e.openPage(tok).Body.String(), c.page)
+	}
+	// Next after the outcome hands the browser to RedirectURL, as Tencent does.
+	rec := e.postPageRaw(url.Values{"token": {tok}, "step": {"next"}})
+	if rec.Code != http.StatusFound || rec.Header().Get("Location") != "https://m.test/cb?token="+tok {
+		t.Fatalf("next: %d %q", rec.Code, rec.Header().Get("Location"))
+	}
+	// A refused post is answered with its error page, not a redirect.
+	if rec := e.postPageRaw(url.Values{"token": {tok}, "step": {"jump"}}); rec.Code != http.StatusBadRequest {
+		t.Errorf("bad step: %d", rec.Code)
+	}
+	// Before Start, the page is still the introduction.
+	fresh := e.applyRedirect("https://m.test/cb", nil)
+	mustContain(t, e.openPage(fresh).Body.String(), `data-page="intro"`)
 }

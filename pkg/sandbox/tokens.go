@@ -17,6 +17,7 @@ type session struct {
 	issued   time.Time
 	started  time.Time // page opened; zero until then
 	finished time.Time // outcome recorded; zero until then
+	begun    bool      // the user pressed Start on the page: it shows the choices
 	redirect string
 	extra    *string
 	cfg      flowConfig

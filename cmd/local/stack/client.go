@@ -14,13 +14,30 @@ import (
 )
 
 // Client drives verifications through a stack's HTTP interfaces the way the parties of a
-// real one do: the merchant page calls POST /start, the user finishes on Tencent's page
-// (here: the sandbox's control API), Tencent redirects the browser to /callback, and the
-// return page reads /result with its ticket. The load generator and the tests use it.
+// real one do: the merchant's backend calls POST /start with its key, the user finishes
+// on Tencent's page (here: the sandbox's control API), Tencent redirects the browser to
+// /callback, and the return page reads /result with its ticket. The load generator and
+// the tests use it.
 type Client struct {
 	Gateway string       // origin of the functions, e.g. http://localhost:8080
 	Control string       // origin of the sandbox API, whose /_sandbox/ control API sets outcomes
 	HTTP    *http.Client // must not follow redirects; see NewHTTPClient
+	// MerchantKey is the merchant's bearer key POST /start is called with. Without one the
+	// start is a browser's, which a deployment (and the stack) refuses without a start
+	// token unless anonymous starts are switched on.
+	MerchantKey string
+}
+
+// NewClient returns a Client for the stack that starts as the merchant's backend, with
+// the stack's MerchantKey and an HTTP client of conns connections.
+func (s *Stack) NewClient(conns int) *Client {
+	return &Client{Gateway: s.Gateway, Control: s.SandboxAPI, HTTP: NewHTTPClient(conns), MerchantKey: s.MerchantKey()}
+}
+
+// MerchantKey is the first merchant key the functions were given (FACEGATE_MERCHANT_KEYS).
+func (s *Stack) MerchantKey() string {
+	key, _, _ := strings.Cut(s.Env("FACEGATE_MERCHANT_KEYS"), ",")
+	return strings.TrimSpace(key)
 }
 
 // NewHTTPClient returns an HTTP client for Client: it keeps up to conns idle connections
@@ -42,7 +59,8 @@ type Started struct {
 	// Token is the BizToken, taken from the verification URL where Tencent puts it.
 	Token           string
 	VerificationURL string
-	// Cookies hold the browser-binding cookie when the gateway set one.
+	// Cookies hold the browser-binding cookie when the gateway set one (never for a
+	// start with the merchant key).
 	Cookies []*http.Cookie
 }
 
@@ -55,6 +73,9 @@ func (c *Client) Start(ctx context.Context, returnTo string) (*Started, error) {
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
+	if c.MerchantKey != "" {
+		req.Header.Set("Authorization", "Bearer "+c.MerchantKey)
+	}
 	res, err := c.HTTP.Do(req)
 	if err != nil {
 		return nil, err

@@ -36,9 +36,8 @@ var LocalDefaults = map[string]string{
 	"FACEGATE_MEDIA_BASE_URL":         "http://localhost:8080/media",
 	"FACEGATE_HOME_URL":               "http://localhost:8080/demo/",
 	"FACEGATE_MERCHANT_NAME":          "Demo shop",
-	// The demo page starts verifications straight from the browser; a deployment does not
-	// unless its merchant switches this on (README, "Cost and abuse").
-	"FACEGATE_ANONYMOUS_STARTS": "true",
+	// Browsers start only with a start token, as in a deployment: the demo shop's backend
+	// (pkg/demo's Merchant) signs one with the secret the stack makes for each run.
 }
 
 // sandboxDefaults are the LocalDefaults that point at the sandbox; real Tencent
@@ -73,30 +72,35 @@ func LocalEnv(getenv func(string) string) func(string) string {
 	}
 }
 
-// The webhook settings the stack gives the functions, so that webhooks go to the demo's
-// receiver at /demo/webhook. They are not LocalDefaults: pkg/app does not read them yet
-// (the sweep function that sends webhooks will), and LocalDefaults hold only what the
-// functions read (TestLocalDefaultsAreRead). The stack sets them for this run instead, in
-// layeredEnv's layer between the user's configuration and LocalDefaults.
+// The settings the stack makes for each run and gives the functions: the demo receiver's
+// webhook URL (it names the gateway's port, known only once it listens), and the webhook
+// and start-token secrets, generated afresh for every run rather than kept in
+// LocalDefaults, where everyone could read them; on a LAN address also the home URL (see
+// Stack.Local). The stack sets them in layeredEnv's layer between the user's configuration
+// and LocalDefaults.
 const (
 	webhookURLVar     = "FACEGATE_WEBHOOK_URL"
 	webhookSecretsVar = "FACEGATE_WEBHOOK_SECRETS"
+	startSecretsVar   = "FACEGATE_START_TOKEN_SECRETS"
+	homeURLVar        = "FACEGATE_HOME_URL"
 )
 
-// webhookEnv is that layer: the demo receiver's URL on gateway, and secret. A value the
-// user set for either still wins.
-func webhookEnv(gateway, secret string) map[string]string {
+// runEnv is that layer: webhooks to the demo receiver on webhookOrigin, signed with
+// webhookSecret, and start tokens signed with startSecret (by the demo shop's backend). A
+// value the user set for any of them still wins.
+func runEnv(webhookOrigin, webhookSecret, startSecret string) map[string]string {
 	return map[string]string{
-		webhookURLVar:     gateway + "/demo/webhook",
-		webhookSecretsVar: secret,
+		webhookURLVar:     webhookOrigin + "/demo/webhook",
+		webhookSecretsVar: webhookSecret,
+		startSecretsVar:   startSecret,
 	}
 }
 
-// newWebhookSecret returns a random webhook secret for one run of the stack.
-func newWebhookSecret() string {
+// newSecret returns a random secret for one run of the stack, named by prefix.
+func newSecret(prefix string) string {
 	b := make([]byte, 32)
 	rand.Read(b) // never fails: crypto/rand crashes the program rather than return an error
-	return "whsec_local_" + hex.EncodeToString(b)
+	return prefix + hex.EncodeToString(b)
 }
 
 // webhookSecrets reads the comma-separated secrets the demo's receiver accepts from env:
@@ -112,4 +116,16 @@ func webhookSecrets(env func(string) string) ([]string, error) {
 		return nil, fmt.Errorf("%s: %w", webhookSecretsVar, err)
 	}
 	return secrets, nil
+}
+
+// startTokenSecret is the secret the demo shop's backend signs start tokens with: the
+// first of the functions' FACEGATE_START_TOKEN_SECRETS (the user's when set, else the
+// stack's), which the functions verify with.
+func startTokenSecret(env func(string) string) ([]byte, error) {
+	for s := range strings.SplitSeq(env(startSecretsVar), ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			return []byte(s), nil
+		}
+	}
+	return nil, fmt.Errorf("%s is empty", startSecretsVar)
 }

@@ -37,11 +37,19 @@ const (
 // shutdownTimeout bounds how long the sandbox's servers wait for requests in flight.
 const shutdownTimeout = 10 * time.Second
 
-// Options configure a Stack. Addresses are host:port on loopback; port 0 picks a free one.
+// Options configure a Stack. Addresses are host:port on loopback (unless LAN); port 0
+// picks a free one.
 type Options struct {
 	GatewayAddr string // default 127.0.0.1:8080, served as http://localhost:<port>
 	SandboxAddr string // default 127.0.0.1:8090
 	PageAddr    string // default 127.0.0.1:8091
+	// LAN serves the stack to the local network, so that a phone can run a verification:
+	// GatewayAddr (and PageAddr) are then an IP address of this machine on that network,
+	// the gateway is served as http://<that address>:<port>, and the addresses the
+	// defaults give browsers (callback URL, returnTo allowlist, media links, the sandbox
+	// page) name it instead of localhost. The sandbox API stays where SandboxAddr says. For
+	// the sandbox only: Start refuses it with real Tencent credentials.
+	LAN bool
 	// Getenv is the configuration the user gave (environment over .env); the stack layers
 	// LocalDefaults under it. Nil means none.
 	Getenv func(string) string
@@ -56,6 +64,11 @@ type Options struct {
 type Stack struct {
 	// Gateway is the origin of /start, /callback, /result and /demo/, e.g. http://localhost:8080.
 	Gateway string
+	// Local is the gateway's origin on this machine's loopback: Gateway, except on a LAN
+	// address, where the gateway also listens on loopback for what only this machine
+	// opens (webhooks to the demo's receiver, facegate's link home), because the core
+	// allows plain http only to loopback for those.
+	Local string
 	// SandboxAPI and SandboxPage are the sandbox's origins; empty when Tencent is real.
 	SandboxAPI  string
 	SandboxPage string
@@ -100,6 +113,15 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 		return nil, err
 	}
 
+	var lanIP net.IP
+	if opts.LAN {
+		ip, err := lanGateway(cmp.Or(opts.GatewayAddr, DefaultGatewayAddr), st.RealTencent)
+		if err != nil {
+			return fail(err)
+		}
+		lanIP = ip
+	}
+
 	replace := []string{} // old, new pairs for the defaults' addresses
 	if !st.RealTencent {
 		apiLis, err := listen(opts.SandboxAddr, DefaultSandboxAddr)
@@ -133,14 +155,38 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 	_, port, _ := net.SplitHostPort(gatewayLis.Addr().String())
 	// localhost, not 127.0.0.1: browsers treat it as a secure context, and it is the
 	// origin the defaults (callback URL, returnTo allowlist) are written for.
-	st.Gateway = "http://localhost:" + port
-	replace = append(replace, defaultGatewayHost, "localhost:"+port)
-	// Webhooks go to the demo merchant's receiver on this gateway, signed with a secret
-	// made for this run (webhookEnv says why these are not LocalDefaults); the receiver
-	// accepts whatever secrets the functions end up with, the user's if set.
-	env := layeredEnv(userEnv, webhookEnv(st.Gateway, newWebhookSecret()), strings.NewReplacer(replace...))
+	host := "localhost:" + port
+	if lanIP != nil {
+		host = net.JoinHostPort(lanIP.String(), port)
+	}
+	st.Gateway = "http://" + host
+	st.Local = st.Gateway
+	if lanIP != nil && !lanIP.IsLoopback() {
+		joined, local, err := listenLoopbackToo(gatewayLis)
+		if err != nil {
+			gatewayLis.Close()
+			return fail(err)
+		}
+		gatewayLis, st.Local = joined, local
+	}
+	replace = append(replace, defaultGatewayHost, host)
+	// Webhooks go to the demo merchant's receiver on this gateway, and the demo shop's
+	// backend signs start tokens, each with a secret made for this run (runEnv says why
+	// these are not LocalDefaults); the receiver accepts, and the backend signs with,
+	// whatever secrets the functions end up with, the user's if set.
+	run := runEnv(st.Local, newSecret("whsec_local_"), newSecret("start_local_"))
+	if st.Local != st.Gateway {
+		// facegate's pages link home with plain http to loopback only: to this machine.
+		run[homeURLVar] = st.Local + "/demo/"
+	}
+	env := layeredEnv(userEnv, run, strings.NewReplacer(replace...))
 	st.Env = env
 	secrets, err := webhookSecrets(env)
+	if err != nil {
+		gatewayLis.Close()
+		return fail(err)
+	}
+	startSecret, err := startTokenSecret(env)
 	if err != nil {
 		gatewayLis.Close()
 		return fail(err)
@@ -164,11 +210,28 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 		return fail(err)
 	}
 	st.Sweep = built.Service.Sweep
+	// The demo shop's backend keeps its sample photo on file for face compare in the
+	// first folder the functions take compare images from.
+	var compareFolder string
+	if len(cfg.Core.CompareImagePrefixes) > 0 {
+		compareFolder = cfg.Core.CompareImagePrefixes[0]
+	}
+	merchant, err := demo.NewMerchant(demo.MerchantOptions{
+		StartTokenSecret: startSecret,
+		Gateway:          st.Gateway,
+		Store:            built.Store,
+		CompareFolder:    compareFolder,
+		Logger:           logger.With("component", "demo"),
+	})
+	if err != nil {
+		gatewayLis.Close()
+		return fail(err)
+	}
 	parts = append(parts, sweepEvery(ctx, cfg.SweepInterval, built.Service.Sweep, logger))
 
 	gateway := make(chan error, 1)
 	go func() {
-		gateway <- platform.Run(ctx, Gateway(functions, demo.NewWebhookReceiver(secrets)), platform.Options{
+		gateway <- platform.Run(ctx, Gateway(functions, demo.NewWebhookReceiver(secrets), merchant), platform.Options{
 			Name:     "local",
 			Getenv:   env,
 			Logger:   logger,
@@ -229,20 +292,22 @@ func (s *Stack) Wait() error {
 }
 
 // Gateway mounts the demo page under /demo/ beside the functions, with the demo
-// merchant's webhook receiver at /demo/webhook, and sends / to the demo, as a merchant's
-// gateway would route its own pages.
-func Gateway(functions, webhooks http.Handler) http.Handler {
+// merchant's backend: its webhook receiver at /demo/webhook, the start links it signs at
+// /demo/api/start and the phone handoffs it asks the functions for at /demo/api/handoff.
+// It sends / to the demo, as a merchant's gateway would route its own pages.
+func Gateway(functions, webhooks, merchant http.Handler) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/demo/", http.StripPrefix("/demo", demo.Handler()))
 	mux.Handle("/demo/webhook", http.StripPrefix("/demo", webhooks))
 	mux.Handle("/demo/webhook/", http.StripPrefix("/demo", webhooks))
+	mux.Handle("/demo/api/", http.StripPrefix("/demo", merchant))
 	mux.Handle("GET /{$}", http.RedirectHandler("/demo/", http.StatusFound))
 	mux.Handle("/", functions)
 	return mux
 }
 
 // layeredEnv is the user's configuration, over what the stack sets for this run (run: the
-// webhook settings, which already name the real addresses), over LocalDefaults with their
+// webhook and start-token settings, which already name the real addresses), over LocalDefaults with their
 // addresses rewritten to where the stack listens. A value the user set is never changed.
 func layeredEnv(user func(string) string, run map[string]string, rewrite *strings.Replacer) func(string) string {
 	local := LocalEnv(user)

@@ -11,36 +11,55 @@
 // iPads send a Mac's string. The caller passes what the browser does tell (client hints and
 // touch points) as the second argument.
 //
+// Apps' built-in browsers (Facebook, Instagram, LINE, TikTok and the like) often block the
+// camera, so they are told apart first.
+//
 // checkCompat is pure (it reads only its arguments) so the browser test can run it against
 // a table of user agents without changing the real one.
 
 const OK = "ok";
 const DEGRADED = "degraded";
 const UNSUPPORTED = "unsupported";
+const IN_APP = "inapp";
 
 // Huawei phones often identify only by model code (ELS-NX9, VOG-L29, ...) in Chrome's UA.
 // These prefixes cover the common P, Mate, nova, Y and Enjoy series; "HUAWEI" and
 // "HarmonyOS" catch the rest. Honor phones are a separate vendor since 2020.
 const HUAWEI_MODEL = /;\s*(?:HUAWEI|ELS|ANA|VOG|ELE|CLT|EML|LYA|HMA|TAS|LIO|NOH|NOP|OCE|JAD|MAR|WAS|NOVA|JNY|WLZ|JEF|CDY|ANE|POT|AMN|MED|DUB|STK|ART)[-\s][A-Z0-9]/i;
 
+// In-app browsers: the pages social and chat apps open links in. Many of them do not let a
+// page use the camera (or ask for it in ways Tencent's page cannot rely on), so the user
+// is asked to open the page in the phone's own browser before anything is started. WeChat
+// is not among them: Tencent supports its built-in browser.
+const IN_APP_BROWSERS = [
+  // LINE: "Line/13.20.0"; it opens a link in the system browser when asked with
+  // openExternalBrowser=1.
+  ["line", /\bLine\/\d/],
+  // Facebook, and Messenger: "[FBAN/FBIOS;FBAV/…]", "[FB_IAB/FB4A;FBAV/…]".
+  ["facebook", /FBAN\/|FBAV\/|FB_IAB\//],
+  ["instagram", /\bInstagram \d/],
+  // TikTok (and Douyin): "musical_ly_32.5.0", "trill_…", "BytedanceWebview/…", "TikTok 26.2.0".
+  ["tiktok", /musical_ly|BytedanceWebview|\bTikTok[ /]\d/],
+  ["twitter", /\bTwitter(?:Android| for )/],
+  ["snapchat", /\bSnapchat\/\d/],
+  ["kakaotalk", /\bKAKAOTALK\b/i],
+];
+
+// The verdicts' explanations are message ids of facegate's catalogue (messages/<lang>.json),
+// so the page says them in the user's language.
 const MSG = {
-  ok: "Your browser supports the full check. Have your face well lit and your ID card nearby if asked.",
-  desktop:
-    "This check is designed for phones. On a computer you need a working webcam; for the best result open this page on your phone.",
-  iosOld:
-    "Your iOS version is older than 11.1.2, so the check will record a short video instead of the live light check. Updating iOS gives a faster check.",
-  iosOtherBrowser:
-    "Chrome and other browsers on iOS before 14.3 cannot run the live check, so a short video will be recorded instead. For the best result open this page in Safari or update iOS.",
-  wechatOld:
-    "This version of WeChat is too old for the live check, so a short video will be recorded instead. Update WeChat to 6.5 or later, or open the page in Safari or Chrome.",
-  androidOld:
-    "Android versions before 7 cannot run the live check, so a short video will be recorded instead. If it fails, try a newer phone.",
-  qq: "QQ Browser on Android cannot run the verification. Open this page in Chrome or your phone's own browser.",
-  uc: "UC Browser on Android cannot run the verification. Open this page in Chrome or your phone's own browser.",
-  huawei:
-    "Chrome on Huawei phones cannot run the live light check, so a short video will be recorded instead. For the best result open this page in the Huawei Browser.",
-  xiaomi:
-    "Some Xiaomi browsers cannot run the live check; a short video may be recorded instead. If the check fails, open this page in Chrome.",
+  ok: "demo.compat.ok",
+  desktop: "demo.compat.desktop",
+  iosOld: "demo.compat.ios_old",
+  iosOtherBrowser: "demo.compat.ios_other_browser",
+  wechatOld: "demo.compat.wechat_old",
+  androidOld: "demo.compat.android_old",
+  qq: "demo.compat.qq_browser",
+  uc: "demo.compat.uc_browser",
+  huawei: "demo.compat.huawei",
+  xiaomi: "demo.compat.xiaomi",
+  inApp: "ui.in_app",
+  inAppLINE: "ui.in_app_line",
 };
 
 function version(match) {
@@ -57,8 +76,8 @@ function atLeast(have, want) {
   return true;
 }
 
-function result(level, message) {
-  return { level, message };
+function result(level, reason, app = "") {
+  return { level, reason, app };
 }
 
 // androidFacts gives the Android version and the "; model" part to match, preferring
@@ -74,15 +93,20 @@ function androidFacts(ua, hints) {
 /**
  * checkCompat tells whether Tencent's verification page will work in the browser that sent
  * userAgent: "ok", "degraded" (it works, but records a video instead of the live light
- * check, or may fail), or "unsupported" (it will not work: use another browser).
+ * check, or may fail), "unsupported" (it will not work: use another browser) or "inapp"
+ * (an app's built-in browser, which may block the camera: open the page in the phone's
+ * browser; app names which app). reason is the catalogue's message id of the explanation.
  * hints are optional: navigator.maxTouchPoints as maxTouchPoints, and the platform,
  * platformVersion and model of navigator.userAgentData.getHighEntropyValues.
  * @param {string} userAgent
  * @param {{maxTouchPoints?: number, platform?: string, platformVersion?: string, model?: string}} [hints]
- * @returns {{level: "ok"|"degraded"|"unsupported", message: string}}
+ * @returns {{level: "ok"|"degraded"|"unsupported"|"inapp", reason: string, app: string}}
  */
 export function checkCompat(userAgent, hints = {}) {
   const ua = String(userAgent || "");
+  for (const [app, pattern] of IN_APP_BROWSERS) {
+    if (pattern.test(ua)) return result(IN_APP, app === "line" ? MSG.inAppLINE : MSG.inApp, app);
+  }
   const wechat = version(ua.match(/MicroMessenger\/(\d+)\.(\d+)(?:\.(\d+))?/));
 
   let ios = version(ua.match(/\((?:iPhone|iPad|iPod)(?:;[^)]*?)? OS (\d+)_(\d+)(?:_(\d+))?/));
