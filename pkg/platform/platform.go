@@ -5,6 +5,10 @@
 // local HTTP server. net/http is adapted to each platform once, here, so the
 // functions stay platform-neutral. A function that runs on a timer also gets the
 // platform's scheduled events (Options.Scheduled; see scheduled.go).
+//
+// Each runtime lives in a file of its own (runtime_*.go), and a build carries the ones
+// its tags select (variant_*.go): -tags lambda the Lambda runtime only, -tags scf the
+// SCF event and web runtimes only, no platform tag all four.
 package platform
 
 import (
@@ -122,7 +126,8 @@ type Options struct {
 // Run serves h on the runtime chosen by opts (or detected), logs that choice once,
 // and blocks until ctx is done or SIGTERM/SIGINT arrives, then shuts down
 // gracefully and returns nil. It returns an error if the runtime cannot start (a
-// bad FACEGATE_RUNTIME, a port in use, a missing runtime variable).
+// bad FACEGATE_RUNTIME, a port in use, a missing runtime variable, a runtime this build
+// does not carry: a *VariantError).
 //
 // On Lambda the runtime loop belongs to aws-lambda-go, which reads
 // AWS_LAMBDA_RUNTIME_API from the process environment and exits the process if
