@@ -27,13 +27,20 @@ test: chromium node python curl lint
 	$(GO) test -race ./...
 
 # The lint gate `make test` runs first: gofmt, go vet and staticcheck (pinned in go.mod as
-# a Go tool dependency, so CI needs only the module proxy), all clean.
+# a Go tool dependency, so CI needs only the module proxy), all clean, for the build that
+# carries everything and for each platform build.
 lint:
 	$(GO) mod download
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 		if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) tool staticcheck ./...
+	@# The platform builds compile other files (pkg/platform variant_*.go, pkg/app stores_*.go).
+	@set -e; for tags in "$(TAGS_lambda)" "$(TAGS_scf)"; do \
+		echo "vet and staticcheck with -tags '$$tags'"; \
+		$(GO) vet -tags "$$tags" ./...; \
+		$(GO) tool staticcheck -tags "$$tags" ./...; \
+	done
 
 chromium:
 	@if [ "$(FACEGATE_SKIP_BROWSER)" != "1" ]; then ./scripts/install-chromium.sh; fi
@@ -85,19 +92,32 @@ ARCHES    ?= amd64 arm64
 DIST      ?= dist
 LDFLAGS   := -s -w -X main.version=$(VERSION)
 
-# Every function for linux amd64 and arm64: static, trimmed, version stamped, without
-# aws-lambda-go's legacy RPC server (lambda.norpc; SCF's Go1 protocol is pkg/scfrpc).
+# Every function for linux amd64 and arm64, once per platform: static, trimmed, version
+# stamped. dist/<arch>/lambda/<fn> is the AWS Lambda build (-tags lambda: the Lambda
+# runtime and the S3 store only, without aws-lambda-go's legacy RPC server), and
+# dist/<arch>/scf/<fn> the Tencent SCF build (-tags scf: the SCF event and web runtimes
+# and the COS store only). Neither links net/http's HTTP/2 (nethttpomithttp2): S3 and COS
+# speak HTTP/1.1, Tencent's API and webhooks work over it, and the platforms' proxies
+# speak HTTP/1.1 to the functions. A plain `go build ./functions/<fn>`, and the local
+# binary, carry everything. internal/runtimetest.VariantTags holds the same tags.
+VARIANTS    := lambda scf
+TAGS_lambda := lambda lambda.norpc nethttpomithttp2
+TAGS_scf    := scf nethttpomithttp2
 build:
-	@set -e; for arch in $(ARCHES); do for fn in $(FUNCTIONS); do \
-		echo "build $(DIST)/$$arch/$$fn"; \
-		CGO_ENABLED=0 GOOS=linux GOARCH=$$arch $(GO) build -trimpath -tags lambda.norpc \
-			-ldflags "$(LDFLAGS)" -o $(DIST)/$$arch/$$fn ./functions/$$fn; \
-	done; done
+	@set -e; for arch in $(ARCHES); do for v in $(VARIANTS); do for fn in $(FUNCTIONS); do \
+		tags="$(TAGS_lambda)"; [ $$v = scf ] && tags="$(TAGS_scf)"; \
+		echo "build $(DIST)/$$arch/$$v/$$fn"; \
+		CGO_ENABLED=0 GOOS=linux GOARCH=$$arch $(GO) build -trimpath -tags "$$tags" \
+			-ldflags "$(LDFLAGS)" -o $(DIST)/$$arch/$$v/$$fn ./functions/$$fn; \
+	done; done; done
 
-# dist/lambda-<fn>-<arch>.zip, dist/scf-event-<fn>-<arch>.zip, dist/scf-web-<fn>-<arch>.zip
-# (not for SCHEDULED functions) and dist/scf-<arch>/ (serverless.yml's code directory).
+# dist/lambda-<fn>-<arch>.zip (the Lambda build), dist/scf-event-<fn>-<arch>.zip and
+# dist/scf-web-<fn>-<arch>.zip (the SCF build; no web zip for SCHEDULED functions) and
+# dist/scf-<arch>/ (serverless.yml's code directory). cmd/pack fails when a zip is over
+# MAX_ZIP bytes (4.0 MB, decimal).
+MAX_ZIP ?= 4000000
 package: build
-	$(GO) run ./cmd/pack -dist $(DIST) -functions "$(FUNCTIONS)" -scheduled "$(SCHEDULED)" -arches "$(ARCHES)" -bootstrap deploy/scf_bootstrap
+	$(GO) run ./cmd/pack -dist $(DIST) -functions "$(FUNCTIONS)" -scheduled "$(SCHEDULED)" -arches "$(ARCHES)" -bootstrap deploy/scf_bootstrap -max-zip $(MAX_ZIP)
 
 # AWS: the AWS SAM CLI deploys template.yaml with the Lambda zips (no `sam build`).
 # First time: `sam deploy --guided --template-file template.yaml` writes samconfig.toml;
@@ -129,10 +149,17 @@ check-scf:
 		echo "(or put TENCENT_SECRET_ID / TENCENT_SECRET_KEY in .env), then see README, 'Deploy to Tencent SCF'."; \
 		exit 1; }
 
-# Process start -> first answered event for every function and runtime, and the zip
-# sizes, as a Markdown table for the README.
-coldstart: package
-	$(GO) run ./cmd/coldstart -dist $(DIST) -functions "$(FUNCTIONS)" -scheduled "$(SCHEDULED)" -runs 15
+# The README's tables: zip sizes; process start -> first answered event for every
+# function on its runtimes; and the callback under AWS's Runtime Interface Emulator
+# beside a Node.js twin (bench/node-callback, installed here with npm ci), 20 cold
+# starts each, in turn, with warm calls and the peak RSS after 1,000 callbacks.
+coldstart: package node-bench
+	$(GO) run ./cmd/coldstart -dist $(DIST) -functions "$(FUNCTIONS)" -scheduled "$(SCHEDULED)" -runs 15 \
+		-node bench/node-callback -rie-runs 20 -invocations 1000
+
+# The Node.js twin's packages, exactly as package-lock.json pins them.
+node-bench: node
+	cd bench/node-callback && npm ci --no-audit --no-fund
 
 # Runs each package of this machine's architecture as its platform would and replays the
 # recorded events in deploy/events (HTTP events, and the sweep function's scheduled and
@@ -145,4 +172,4 @@ emulate: package
 clean:
 	rm -rf $(DIST)
 
-.PHONY: check-sam check-scf
+.PHONY: check-sam check-scf node-bench

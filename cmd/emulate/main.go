@@ -11,9 +11,10 @@
 // scf-apigw (SCF's API Gateway trigger) for the HTTP functions; lambda-scheduler (an
 // EventBridge Scheduler schedule without Input), lambda-eventbridge-rule (an EventBridge
 // rule's scheduled event) and scf-timer (SCF's timer trigger) for sweep. The functions
-// get the configuration the tests use: the in-process sandbox as Tencent, a temporary
-// local store (which the start events fill with sessions the sweep finds not yet due),
-// the sandbox's test keys and the merchant key the recorded result events carry.
+// get the configuration the tests use: the in-process sandbox as Tencent, their
+// platform's bucket (S3 for the Lambda zips, COS for the SCF zips, on storetest's
+// in-process servers; the start events fill it with sessions the sweep finds not yet
+// due), the sandbox's test keys and the merchant key the recorded result events carry.
 package main
 
 import (
@@ -31,14 +32,17 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 	"syscall"
 	"text/tabwriter"
 	"time"
 
 	"github.com/facegate/facegate/internal/runtimetest"
+	"github.com/facegate/facegate/pkg/cosstore"
 	"github.com/facegate/facegate/pkg/sandbox"
 	"github.com/facegate/facegate/pkg/sandbox/sandboxtest"
+	"github.com/facegate/facegate/pkg/storetest"
 )
 
 func main() {
@@ -141,6 +145,10 @@ func (a answer) failed() bool {
 	return a.invocationError != "" || (!a.ran && (a.status >= 500 || a.status == 0))
 }
 
+// roleKey is the SCF execution role's key the event functions get: the sandbox's
+// temporary test key, which they sign Tencent and COS requests with.
+var roleKey = cosstore.Credentials{SecretID: sandbox.TestTempSecretID, SecretKey: sandbox.TestTempSecretKey, SessionToken: sandbox.TestSessionToken}
+
 // emulate runs every function on both runtimes, with sb as Tencent, and returns their
 // answers in order, with those it had when something went wrong.
 func emulate(ctx context.Context, o options, sb *sandboxtest.Server) ([]answer, error) {
@@ -152,8 +160,6 @@ func emulate(ctx context.Context, o options, sb *sandboxtest.Server) ([]answer, 
 	env := []string{
 		"FACEGATE_TENCENT_ENDPOINT=" + sb.Endpoint(),
 		"FACEGATE_TENCENT_SCHEME=http",
-		"FACEGATE_STORE=local",
-		"FACEGATE_LOCAL_DIR=" + filepath.Join(work, "store"),
 		"FACEGATE_CALLBACK_URL=https://api.example.com/callback",
 		"FACEGATE_RETURN_TO=https://shop.example.com/done",
 		"FACEGATE_TICKET_SECRETS=emulate-ticket-secret-0123456789abcdef",
@@ -163,10 +169,33 @@ func emulate(ctx context.Context, o options, sb *sandboxtest.Server) ([]answer, 
 		"FACEGATE_ANONYMOUS_STARTS=true",
 	}
 
+	// Each platform's build carries its own store: the Lambda zips get a bucket on
+	// storetest's S3 server (with the keys Lambda puts in a function's environment), the
+	// SCF zips one on its COS server (which checks the signatures of the role's keys).
+	// Every function of a platform shares its bucket, as deployed.
+	s3, err := storetest.StartS3Server(nil)
+	if err != nil {
+		return nil, err
+	}
+	defer s3.Close()
+	cos, err := storetest.StartCOSServer(nil, roleKey)
+	if err != nil {
+		return nil, err
+	}
+	defer cos.Close()
+	lambdaEnv := append(slices.Clip(env), "FACEGATE_STORE=s3", "FACEGATE_S3_BUCKET="+storetest.S3Bucket, "FACEGATE_S3_ENDPOINT="+s3.URL,
+		"FACEGATE_S3_PATH_STYLE=true", "AWS_REGION="+storetest.S3Region, "AWS_ACCESS_KEY_ID="+storetest.S3AccessKey,
+		"AWS_SECRET_ACCESS_KEY="+storetest.S3SecretKey)
+	scfEnv := append(slices.Clip(env), "FACEGATE_STORE=cos", "FACEGATE_COS_BUCKET="+storetest.COSBucket,
+		"FACEGATE_COS_REGION="+storetest.COSRegion, "FACEGATE_COS_ENDPOINT="+cos.URL)
+
 	var answers []answer
 	for _, fn := range o.functions {
-		for _, rt := range []func(context.Context, options, string, string, []string) ([]answer, error){lambda, scfEvent} {
-			got, err := rt(ctx, o, fn, work, env)
+		for _, rt := range []struct {
+			run func(context.Context, options, string, string, []string) ([]answer, error)
+			env []string
+		}{{lambda, lambdaEnv}, {scfEvent, scfEnv}} {
+			got, err := rt.run(ctx, o, fn, work, rt.env)
 			answers = append(answers, got...)
 			if err != nil {
 				return answers, err
@@ -213,8 +242,7 @@ func scfEvent(ctx context.Context, o options, fn, work string, env []string) ([]
 		return nil, err
 	}
 	env = append(env, "_LAMBDA_SERVER_PORT="+port, "TENCENTCLOUD_RUNENV=SCF", "SCF_FUNCTIONNAME=facegate-"+fn,
-		"TENCENTCLOUD_SECRETID="+sandbox.TestTempSecretID, "TENCENTCLOUD_SECRETKEY="+sandbox.TestTempSecretKey,
-		"TENCENTCLOUD_SESSIONTOKEN="+sandbox.TestSessionToken)
+		"TENCENTCLOUD_SECRETID="+roleKey.SecretID, "TENCENTCLOUD_SECRETKEY="+roleKey.SecretKey, "TENCENTCLOUD_SESSIONTOKEN="+roleKey.SessionToken)
 	p, err := runtimetest.StartProcess(env, main)
 	if err != nil {
 		return nil, err

@@ -23,8 +23,10 @@ func TestEveryFunctionAnswersItsRecordedEvents(t *testing.T) {
 	dist := t.TempDir()
 	functions := []string{"start", "callback", "result", "sweep"}
 	for _, fn := range functions {
-		if err := runtimetest.GoBuild(repoRoot, filepath.Join(dist, runtime.GOARCH, fn), "./functions/"+fn); err != nil {
-			t.Fatal(err)
+		for _, variant := range []string{"lambda", "scf"} {
+			if err := runtimetest.GoBuildVariant(repoRoot, filepath.Join(dist, runtime.GOARCH, variant, fn), "./functions/"+fn, variant); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 	// go test puts the go command that runs it first on PATH.

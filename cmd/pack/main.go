@@ -1,11 +1,16 @@
 // Command pack turns the binaries of `make build` into the deployment packages of
 // every platform, with Go's archive/zip so that it works wherever Go does and sets
-// the executable bit in the zip headers itself:
+// the executable bit in the zip headers itself. Lambda packages get the Lambda build
+// (dist/<arch>/lambda/<fn>), SCF packages the SCF build (dist/<arch>/scf/<fn>):
 //
 //	dist/lambda-<fn>-<arch>.zip     bootstrap                (AWS Lambda, provided.al2023)
 //	dist/scf-event-<fn>-<arch>.zip  main                     (Tencent SCF event function, Go1, handler main)
 //	dist/scf-web-<fn>-<arch>.zip    main + scf_bootstrap     (Tencent SCF web function)
 //	dist/scf-<arch>/<fn>/           main + scf_bootstrap     (serverless.yml's src: one function per directory)
+//
+// It fails, after writing every package, when one is larger than -max-zip bytes
+// (`make package` passes 4,000,000: 4.0 MB, decimal), so a package that grows past
+// the size the project holds itself to stops the build.
 //
 // A scheduled function (-scheduled, the sweeper) runs on timer events, which SCF gives
 // event functions only: it gets no web zip, and its directory holds main alone.
@@ -16,6 +21,8 @@ package main
 import (
 	"archive/zip"
 	"bytes"
+	"compress/flate"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -43,6 +50,7 @@ func run(args []string, stdout io.Writer) error {
 	arches := fs.String("arches", "amd64 arm64", "architectures to package (space- or comma-separated)")
 	bootstrap := fs.String("bootstrap", "deploy/scf_bootstrap", "the scf_bootstrap of web functions")
 	scheduled := fs.String("scheduled", "sweep", "functions that run on timer events only, which get no SCF web package")
+	maxZip := fs.Int64("max-zip", 0, "fail when a package is larger than this many bytes (0: no limit)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -63,15 +71,20 @@ func run(args []string, stdout io.Writer) error {
 		return fmt.Errorf("%s does not start with an absolute #! line", *bootstrap)
 	}
 
+	var tooLarge []error
 	for _, arch := range fields(*arches) {
 		for _, fn := range fields(*functions) {
-			bin, err := os.ReadFile(filepath.Join(*dist, arch, fn))
+			lambdaBin, err := os.ReadFile(filepath.Join(*dist, arch, "lambda", fn))
+			if err != nil {
+				return fmt.Errorf("%w (run make build first)", err)
+			}
+			bin, err := os.ReadFile(filepath.Join(*dist, arch, "scf", fn))
 			if err != nil {
 				return fmt.Errorf("%w (run make build first)", err)
 			}
 			web := []entry{{"main", bin}, {"scf_bootstrap", boot}}
 			packages := []pkg{
-				{"lambda-" + fn + "-" + arch + ".zip", []entry{{"bootstrap", bin}}},
+				{"lambda-" + fn + "-" + arch + ".zip", []entry{{"bootstrap", lambdaBin}}},
 				{"scf-event-" + fn + "-" + arch + ".zip", []entry{{"main", bin}}},
 				{"scf-web-" + fn + "-" + arch + ".zip", web},
 			}
@@ -86,8 +99,14 @@ func run(args []string, stdout io.Writer) error {
 				if err := writeZip(path, p.entries); err != nil {
 					return err
 				}
-				if info, err := os.Stat(path); err == nil {
-					fmt.Fprintf(stdout, "%-40s %6.2f MB\n", path, float64(info.Size())/(1<<20))
+				info, err := os.Stat(path)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(stdout, "%-40s %6.2f MB\n", path, float64(info.Size())/1e6)
+				if *maxZip > 0 && info.Size() > *maxZip {
+					tooLarge = append(tooLarge, fmt.Errorf("%s is %d bytes (%.2f MB), over the limit of %d (%.2f MB)",
+						path, info.Size(), float64(info.Size())/1e6, *maxZip, float64(*maxZip)/1e6))
 				}
 			}
 			// The same files as the web zip (or, for a scheduled function, the event
@@ -122,7 +141,7 @@ func run(args []string, stdout io.Writer) error {
 			}
 		}
 	}
-	return nil
+	return errors.Join(tooLarge...)
 }
 
 // pkg is one zip: its file name and what it holds.
@@ -150,6 +169,11 @@ func writeZip(path string, entries []entry) (err error) {
 		}
 	}()
 	zw := zip.NewWriter(f)
+	// The best compression: a package is made once and unpacked at every cold start,
+	// and deflate's last levels cost nothing to unpack.
+	zw.RegisterCompressor(zip.Deflate, func(w io.Writer) (io.WriteCloser, error) {
+		return flate.NewWriter(w, flate.BestCompression)
+	})
 	for _, e := range entries {
 		h := &zip.FileHeader{Name: e.name, Method: zip.Deflate, Modified: zipTime}
 		h.SetMode(0o755)

@@ -8,29 +8,38 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/facegate/facegate/internal/runtimetest"
 )
 
 // httpFunctions serve requests; sweep runs on timer events only.
 var httpFunctions = []string{"start", "callback", "result"}
 
-// fakeDist lays out what `make build` leaves: dist/<arch>/<fn>.
+// fakeDist lays out what `make build` leaves: dist/<arch>/<variant>/<fn>, each file
+// naming itself ("\x7fELF start amd64 scf").
 func fakeDist(t *testing.T) string {
 	t.Helper()
 	dist := t.TempDir()
 	for _, arch := range []string{"amd64", "arm64"} {
-		for _, fn := range append(httpFunctions, "sweep") {
-			if err := os.MkdirAll(filepath.Join(dist, arch), 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(filepath.Join(dist, arch, fn), []byte("\x7fELF "+fn+" "+arch), 0o755); err != nil {
-				t.Fatal(err)
+		for _, variant := range []string{"lambda", "scf"} {
+			for _, fn := range append(httpFunctions, "sweep") {
+				if err := os.MkdirAll(filepath.Join(dist, arch, variant), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(filepath.Join(dist, arch, variant, fn), []byte(fakeBinary(fn, arch, variant)), 0o755); err != nil {
+					t.Fatal(err)
+				}
 			}
 		}
 	}
 	return dist
 }
+
+func fakeBinary(fn, arch, variant string) string { return "\x7fELF " + fn + " " + arch + " " + variant }
 
 func readZip(t *testing.T, path string) map[string]*zip.File {
 	t.Helper()
@@ -68,9 +77,9 @@ func TestPackages(t *testing.T) {
 	}
 	for _, arch := range []string{"amd64", "arm64"} {
 		for _, fn := range httpFunctions {
-			bin := "\x7fELF " + fn + " " + arch
+			bin := fakeBinary(fn, arch, "scf")
 			for pkg, want := range map[string]map[string]string{
-				"lambda-" + fn + "-" + arch + ".zip":    {"bootstrap": bin},
+				"lambda-" + fn + "-" + arch + ".zip":    {"bootstrap": fakeBinary(fn, arch, "lambda")},
 				"scf-event-" + fn + "-" + arch + ".zip": {"main": bin},
 				"scf-web-" + fn + "-" + arch + ".zip":   {"main": bin, "scf_bootstrap": string(boot)},
 			} {
@@ -128,9 +137,9 @@ func TestScheduledFunctionIsNoWebFunction(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, arch := range []string{"amd64", "arm64"} {
-		bin := "\x7fELF sweep " + arch
+		bin := fakeBinary("sweep", arch, "scf")
 		for pkg, want := range map[string]map[string]string{
-			"lambda-sweep-" + arch + ".zip":    {"bootstrap": bin},
+			"lambda-sweep-" + arch + ".zip":    {"bootstrap": fakeBinary("sweep", arch, "lambda")},
 			"scf-event-sweep-" + arch + ".zip": {"main": bin},
 		} {
 			got := map[string]string{}
@@ -171,7 +180,7 @@ func TestReplacesTheOldLayout(t *testing.T) {
 	if err := run([]string{"-dist", dist, "-arches", "amd64", "-functions", "start", "-bootstrap", "../../deploy/scf_bootstrap"}, io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := os.ReadFile(filepath.Join(old, "main")); err != nil || string(got) != "\x7fELF start amd64" {
+	if got, err := os.ReadFile(filepath.Join(old, "main")); err != nil || string(got) != fakeBinary("start", "amd64", "scf") {
 		t.Errorf("scf-amd64/start/main = %q, %v", got, err)
 	}
 }
@@ -207,4 +216,48 @@ func TestRefusesBadBootstrapAndMissingBinary(t *testing.T) {
 	if err := run([]string{"-dist", dist, "-arches", "amd64", "-functions", "result", "-bootstrap", "../../deploy/scf_bootstrap"}, &out); err != nil || !strings.Contains(out.String(), "lambda-result-amd64.zip") {
 		t.Errorf("report: %v %q", err, out.String())
 	}
+}
+
+// TestSizeLimitFailsTheBuild: with -max-zip, a package over the limit fails the run,
+// naming it, after every package has been written.
+func TestSizeLimitFailsTheBuild(t *testing.T) {
+	dist := fakeDist(t)
+	err := run([]string{"-dist", dist, "-arches", "amd64", "-functions", "start", "-bootstrap", "../../deploy/scf_bootstrap", "-max-zip", "100"}, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "scf-web-start-amd64.zip") || !strings.Contains(err.Error(), "over the limit of 100") {
+		t.Fatalf("a 100-byte limit: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dist, "scf-web-start-amd64.zip")); err != nil {
+		t.Errorf("the package over the limit was not written: %v", err)
+	}
+	if err := run([]string{"-dist", dist, "-arches", "amd64", "-functions", "start", "-bootstrap", "../../deploy/scf_bootstrap", "-max-zip", "4000000"}, io.Discard); err != nil {
+		t.Errorf("within the limit: %v", err)
+	}
+}
+
+// maxZip is the size every package is held to: 4.0 MB (decimal), as `make package`
+// checks.
+const maxZip = 4_000_000
+
+// TestRealPackagesFitTheLimit builds the largest function (start, which also draws QR
+// codes) for this machine's architecture in both platform builds, the way make build
+// does, packs them, and holds every package to maxZip: what the size gate of make
+// package checks, here in make test.
+func TestRealPackagesFitTheLimit(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the start function twice")
+	}
+	dist := t.TempDir()
+	for _, variant := range []string{"lambda", "scf"} {
+		out := filepath.Join(dist, runtime.GOARCH, variant, "start")
+		if err := runtimetest.GoBuildVariant("../..", out, "./functions/start", variant, "-ldflags=-s -w"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var report bytes.Buffer
+	err := run([]string{"-dist", dist, "-arches", runtime.GOARCH, "-functions", "start", "-bootstrap", "../../deploy/scf_bootstrap",
+		"-max-zip", strconv.Itoa(maxZip)}, &report)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, report.String())
+	}
+	t.Log("\n" + report.String())
 }

@@ -1,5 +1,6 @@
-// Command callback is the callback function of facegate. The same binary runs on AWS Lambda, Tencent
-// SCF (event or web function) or as a local HTTP server; see pkg/platform.
+// Command callback is the callback function of facegate. Built with -tags lambda it runs on AWS
+// Lambda, with -tags scf on Tencent SCF (event or web function), and without a platform
+// tag on any of them or as a local HTTP server; see pkg/platform.
 package main
 
 import (

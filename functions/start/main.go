@@ -1,5 +1,6 @@
-// Command start is the start function of facegate. The same binary runs on AWS Lambda, Tencent
-// SCF (event or web function) or as a local HTTP server; see pkg/platform.
+// Command start is the start function of facegate. Built with -tags lambda it runs on AWS
+// Lambda, with -tags scf on Tencent SCF (event or web function), and without a platform
+// tag on any of them or as a local HTTP server; see pkg/platform.
 package main
 
 import (
@@ -9,6 +10,7 @@ import (
 	"os"
 
 	"github.com/facegate/facegate/pkg/app"
+	"github.com/facegate/facegate/pkg/qrcode"
 )
 
 // version is stamped by the build (-ldflags "-X main.version=...").
@@ -22,5 +24,6 @@ func main() {
 }
 
 func run(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
-	return app.Run(ctx, "start", version, getenv, stdout)
+	// Only start draws QR codes (handoff links), so only it links the encoder.
+	return app.Run(ctx, "start", version, getenv, stdout, app.WithQRCode(qrcode.SVG))
 }

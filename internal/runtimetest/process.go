@@ -72,6 +72,9 @@ func StartProcess(env []string, name string, args ...string) (*Process, error) {
 	return p, nil
 }
 
+// Pid is the process id, for reading /proc/<pid>.
+func (p *Process) Pid() int { return p.cmd.Process.Pid }
+
 // Output is everything the process has written to stdout and stderr so far, interleaved
 // as written.
 func (p *Process) Output() string { return p.output.String() }
@@ -158,11 +161,33 @@ func Dialable(addr string) func() error {
 	}
 }
 
-// GoBuild builds pkg (a path relative to moduleDir) into out the way `make build` builds
-// the functions: static, trimmed, without aws-lambda-go's legacy RPC server. It runs the
-// go command found first on PATH, which under go test is the one running the test.
+// VariantTags are the build tags of each build variant, as the Makefile's TAGS_lambda and
+// TAGS_scf give them: "lambda" is the AWS Lambda build (the Lambda runtime and the S3
+// store), "scf" the Tencent SCF build (the SCF runtimes and the COS store), "" the build
+// that carries everything (the local binary). See pkg/platform's Variant.
+var VariantTags = map[string]string{
+	"":       "lambda.norpc",
+	"lambda": "lambda lambda.norpc nethttpomithttp2",
+	"scf":    "scf nethttpomithttp2",
+}
+
+// GoBuild builds pkg (a path relative to moduleDir) into out as the build that carries
+// every runtime and store: GoBuildVariant with variant "".
 func GoBuild(moduleDir, out, pkg string) error {
-	cmd := exec.Command("go", "build", "-trimpath", "-tags", "lambda.norpc", "-o", out, pkg)
+	return GoBuildVariant(moduleDir, out, pkg, "")
+}
+
+// GoBuildVariant builds pkg (a path relative to moduleDir) into out the way `make build`
+// builds the functions for a platform (VariantTags): static, trimmed, with any further
+// flags (such as "-ldflags=-s -w") before the package. It runs the go command found
+// first on PATH, which under go test is the one running the test.
+func GoBuildVariant(moduleDir, out, pkg, variant string, flags ...string) error {
+	tags, ok := VariantTags[variant]
+	if !ok {
+		return fmt.Errorf("no build variant %q", variant)
+	}
+	args := append([]string{"build", "-trimpath", "-tags", tags, "-o", out}, flags...)
+	cmd := exec.Command("go", append(args, pkg)...)
 	cmd.Dir = moduleDir
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if b, err := cmd.CombinedOutput(); err != nil {

@@ -11,13 +11,9 @@ import (
 
 	"github.com/facegate/facegate/pkg/storage"
 
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-
 	"github.com/facegate/facegate/pkg/core"
 	"github.com/facegate/facegate/pkg/faceid"
-	"github.com/facegate/facegate/pkg/filestore"
-	"github.com/facegate/facegate/pkg/s3store"
+	"github.com/facegate/facegate/pkg/platform"
 )
 
 // Functions are the names Build accepts: one per deployed function, and "all" for the
@@ -29,13 +25,24 @@ var Functions = []string{"start", "callback", "result", "sweep", "all"}
 type Parts struct {
 	Service *core.Service
 	Store   storage.Store
+	built   builtStore
 	cfg     StoreConfig
+}
+
+// Option adds to a function what only it needs, so that the others do not link it:
+// see WithQRCode.
+type Option func(*core.Deps)
+
+// WithQRCode gives the function a QR encoder for handoff links (qrcode.SVG): the start
+// function, and the local stack, pass it from their main package.
+func WithQRCode(render func(text string) (svg string, err error)) Option {
+	return func(d *core.Deps) { d.QRCode = render }
 }
 
 // New builds the Tencent client, the store and the core service. It makes no network
 // calls, so a cold start costs only this process's own set-up. Warnings in cfg are
 // logged here, loudly.
-func New(ctx context.Context, cfg Config, logger *slog.Logger) (*Parts, error) {
+func New(ctx context.Context, cfg Config, logger *slog.Logger, opts ...Option) (*Parts, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
@@ -46,15 +53,19 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*Parts, error) {
 	if err != nil {
 		return nil, fmt.Errorf("app: Tencent client: %w", err)
 	}
-	store, err := NewStore(ctx, cfg.Store, cfg.FaceID.Credentials)
+	built, err := newStore(ctx, cfg.Store, cfg.FaceID.Credentials)
 	if err != nil {
 		return nil, err
 	}
-	svc, err := core.New(cfg.Core, core.Deps{FaceID: client, Store: store, Logger: logger})
+	deps := core.Deps{FaceID: client, Store: built.store, Logger: logger}
+	for _, o := range opts {
+		o(&deps)
+	}
+	svc, err := core.New(cfg.Core, deps)
 	if err != nil {
 		return nil, fmt.Errorf("app: %w", err)
 	}
-	return &Parts{Service: svc, Store: store, cfg: cfg.Store}, nil
+	return &Parts{Service: svc, Store: built.store, built: built, cfg: cfg.Store}, nil
 }
 
 // Handler returns the HTTP handler of one function ("start", "callback", "result", or
@@ -63,7 +74,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*Parts, error) {
 func (p *Parts) Handler(function string) (http.Handler, error) {
 	switch function {
 	case "all":
-		return withLocalMedia(p.Service.Routes(), p.Store, p.cfg)
+		return withLocalMedia(p.Service.Routes(), p.built, p.cfg)
 	case "sweep":
 		return http.NotFoundHandler(), nil
 	}
@@ -71,11 +82,11 @@ func (p *Parts) Handler(function string) (http.Handler, error) {
 }
 
 // Build returns the HTTP handler of one function, building only what it needs.
-func Build(ctx context.Context, function string, cfg Config, logger *slog.Logger) (http.Handler, error) {
+func Build(ctx context.Context, function string, cfg Config, logger *slog.Logger, opts ...Option) (http.Handler, error) {
 	if !slices.Contains(Functions, function) {
 		return nil, fmt.Errorf("app: unknown function %q (want start, callback, result, sweep or all)", function)
 	}
-	p, err := New(ctx, cfg, logger)
+	p, err := New(ctx, cfg, logger, opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -83,10 +94,9 @@ func Build(ctx context.Context, function string, cfg Config, logger *slog.Logger
 }
 
 // withLocalMedia mounts the local store's signed media links beside the functions when
-// media is stored locally (the local stack); otherwise it returns routes as they are.
-func withLocalMedia(routes http.Handler, store storage.Store, cfg StoreConfig) (http.Handler, error) {
-	fs, ok := store.(*filestore.Store)
-	if !ok || cfg.MediaBaseURL == "" {
+// the store serves them (the local stack); otherwise it returns routes as they are.
+func withLocalMedia(routes http.Handler, built builtStore, cfg StoreConfig) (http.Handler, error) {
+	if built.media == nil || cfg.MediaBaseURL == "" {
 		return routes, nil
 	}
 	u, err := url.Parse(cfg.MediaBaseURL)
@@ -94,44 +104,53 @@ func withLocalMedia(routes http.Handler, store storage.Store, cfg StoreConfig) (
 		return nil, fmt.Errorf("app: FACEGATE_MEDIA_BASE_URL: %w", err)
 	}
 	mux := http.NewServeMux()
-	mux.Handle(strings.TrimSuffix(u.Path, "/")+"/", fs.MediaHandler())
+	mux.Handle(strings.TrimSuffix(u.Path, "/")+"/", built.media)
 	mux.Handle("/", routes)
 	return mux, nil
 }
 
+// builtStore is a session store and, for the local store, the handler of its signed
+// media links.
+type builtStore struct {
+	store storage.Store
+	media http.Handler
+}
+
+// storeMaker builds one kind of store. The build variant's file (stores_*.go) lists the
+// makers the binary carries: the Lambda build only S3's, the SCF build only COS's.
+type storeMaker func(ctx context.Context, cfg StoreConfig, tencent faceid.Credentials) (builtStore, error)
+
 // NewStore builds the session store cfg selects. COS requests are signed with tencent,
 // the credentials of the Tencent API.
 func NewStore(ctx context.Context, cfg StoreConfig, tencent faceid.Credentials) (storage.Store, error) {
-	switch cfg.Kind {
-	case StoreLocal:
-		s, err := filestore.New(cfg.LocalDir, filestore.Options{MediaBaseURL: cfg.MediaBaseURL, MediaSecret: cfg.MediaSecret})
-		if err != nil {
-			return nil, fmt.Errorf("app: local store: %w", err)
-		}
-		return s, nil
-	case StoreS3:
-		return newS3Store(ctx, cfg.S3)
-	case StoreCOS:
-		return newCOSStore(cfg.COS, tencent)
-	}
-	return nil, fmt.Errorf("app: unknown store %q", cfg.Kind)
+	b, err := newStore(ctx, cfg, tencent)
+	return b.store, err
 }
 
-func newS3Store(ctx context.Context, c S3Config) (storage.Store, error) {
-	opts := []func(*awsconfig.LoadOptions) error{awsconfig.WithRegion(c.Region)}
-	if c.AccessKeyID != "" {
-		opts = append(opts, awsconfig.WithCredentialsProvider(
-			credentials.NewStaticCredentialsProvider(c.AccessKeyID, c.SecretAccessKey, c.SessionToken)))
+func newStore(ctx context.Context, cfg StoreConfig, tencent faceid.Credentials) (builtStore, error) {
+	switch cfg.Kind {
+	case StoreLocal, StoreS3, StoreCOS:
+	default:
+		return builtStore{}, fmt.Errorf("app: unknown store %q", cfg.Kind)
 	}
-	// The default chain only reads the environment and files here; credentials are fetched
-	// (from the Lambda role's variables, or IMDS elsewhere) on first use, not at start-up.
-	awscfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
-	if err != nil {
-		return nil, fmt.Errorf("app: AWS configuration: %w", err)
+	build, ok := stores[cfg.Kind]
+	if !ok {
+		return builtStore{}, fmt.Errorf("app: FACEGATE_STORE: %w", &platform.VariantError{Carries: "the " + storeNoun(), Want: cfg.Kind})
 	}
-	s, err := s3store.NewFromConfig(c.Config, awscfg)
-	if err != nil {
-		return nil, fmt.Errorf("app: S3 store: %w", err)
+	return build(ctx, cfg, tencent)
+}
+
+// storeNoun names the stores this build carries: "S3 store", "COS store".
+func storeNoun() string {
+	names := map[string]string{StoreLocal: "local", StoreS3: "S3", StoreCOS: "COS"}
+	var out []string
+	for _, k := range []string{StoreLocal, StoreS3, StoreCOS} {
+		if _, ok := stores[k]; ok {
+			out = append(out, names[k])
+		}
 	}
-	return s, nil
+	if len(out) == 1 {
+		return out[0] + " store"
+	}
+	return strings.Join(out, ", ") + " stores"
 }

@@ -17,9 +17,7 @@ import (
 	"time"
 
 	"github.com/facegate/facegate/pkg/core"
-	"github.com/facegate/facegate/pkg/cosstore"
 	"github.com/facegate/facegate/pkg/faceid"
-	"github.com/facegate/facegate/pkg/s3store"
 )
 
 // DefaultSweepInterval is how often the local stack sweeps (FACEGATE_SWEEP_INTERVAL).
@@ -66,21 +64,40 @@ type StoreConfig struct {
 	S3 S3Config
 }
 
-// COSConfig is a Tencent COS bucket. Its credentials are the Tencent ones (FaceID's),
-// read per request because SCF role keys rotate.
+// COSConfig is a Tencent COS bucket (cosstore.Config, field for field: the
+// configuration does not import the store, so a build without COS does not link its
+// SDK). Its credentials are the Tencent ones (FaceID's), read per request because SCF
+// role keys rotate.
 type COSConfig struct {
-	cosstore.Config
+	Bucket  string // FACEGATE_COS_BUCKET, "<name>-<appid>"
+	Region  string // FACEGATE_COS_REGION, or TENCENTCLOUD_REGION
+	BaseURL string // FACEGATE_COS_ENDPOINT
+	Host    string // the Host header to send; tests only
+	SSE     string // FACEGATE_COS_SSE
 }
 
-// S3Config is an Amazon S3 (or compatible) bucket. Credentials come from the AWS SDK's
-// default chain (on Lambda, the function's role) unless AWS_ACCESS_KEY_ID is set.
+// S3Config is an Amazon S3 (or compatible) bucket (s3store.Config, field for field, as
+// for COSConfig). The local binary takes credentials from the AWS SDK's default chain
+// unless AWS_ACCESS_KEY_ID is set; the Lambda build from the role's keys only (see
+// s3store.RoleCredentials).
 type S3Config struct {
-	s3store.Config
-	// AccessKeyID, SecretAccessKey and SessionToken are static keys from the environment;
-	// empty means the SDK's default chain.
+	Bucket       string // FACEGATE_S3_BUCKET
+	Region       string // FACEGATE_S3_REGION, AWS_REGION or AWS_DEFAULT_REGION
+	Endpoint     string // FACEGATE_S3_ENDPOINT
+	UsePathStyle bool   // FACEGATE_S3_PATH_STYLE
+	SSE          string // FACEGATE_S3_SSE
+	KMSKeyID     string // FACEGATE_S3_KMS_KEY_ID
+	// AccessKeyID, SecretAccessKey and SessionToken are static keys from the environment
+	// (on Lambda, the function role's).
 	AccessKeyID     string
 	SecretAccessKey string
 	SessionToken    string
+	// The container credentials endpoint (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI or
+	// _FULL_URI) and its token (AWS_CONTAINER_AUTHORIZATION_TOKEN or _TOKEN_FILE).
+	ContainerRelativeURI   string
+	ContainerFullURI       string
+	ContainerAuthToken     string
+	ContainerAuthTokenFile string
 }
 
 // envReader reads and parses variables, collecting every problem so that one start-up
@@ -419,12 +436,12 @@ func (e *envReader) storeConfig() StoreConfig {
 	case StoreLocal:
 		s.LocalDir = e.getenvRequired("FACEGATE_LOCAL_DIR", "the directory of the local store")
 	case StoreCOS:
-		s.COS = COSConfig{Config: cosstore.Config{
+		s.COS = COSConfig{
 			Bucket:  e.getenvRequired("FACEGATE_COS_BUCKET", "the COS bucket, <name>-<appid>"),
 			Region:  e.getenv("FACEGATE_COS_REGION"),
 			BaseURL: e.getenv("FACEGATE_COS_ENDPOINT"),
 			SSE:     e.getenv("FACEGATE_COS_SSE"),
-		}}
+		}
 		if s.COS.Region == "" {
 			s.COS.Region = e.getenv("TENCENTCLOUD_REGION") // set by SCF for the function's region
 		}
@@ -433,17 +450,19 @@ func (e *envReader) storeConfig() StoreConfig {
 		}
 	case StoreS3:
 		s.S3 = S3Config{
-			Config: s3store.Config{
-				Bucket:       e.getenvRequired("FACEGATE_S3_BUCKET", "the S3 bucket name"),
-				Region:       e.getenv("FACEGATE_S3_REGION"),
-				Endpoint:     e.getenv("FACEGATE_S3_ENDPOINT"),
-				UsePathStyle: e.getenvBool("FACEGATE_S3_PATH_STYLE", false),
-				SSE:          e.getenv("FACEGATE_S3_SSE"),
-				KMSKeyID:     e.getenv("FACEGATE_S3_KMS_KEY_ID"),
-			},
-			AccessKeyID:     e.getenv("AWS_ACCESS_KEY_ID"),
-			SecretAccessKey: e.getenv("AWS_SECRET_ACCESS_KEY"),
-			SessionToken:    e.getenv("AWS_SESSION_TOKEN"),
+			Bucket:                 e.getenvRequired("FACEGATE_S3_BUCKET", "the S3 bucket name"),
+			Region:                 e.getenv("FACEGATE_S3_REGION"),
+			Endpoint:               e.getenv("FACEGATE_S3_ENDPOINT"),
+			UsePathStyle:           e.getenvBool("FACEGATE_S3_PATH_STYLE", false),
+			SSE:                    e.getenv("FACEGATE_S3_SSE"),
+			KMSKeyID:               e.getenv("FACEGATE_S3_KMS_KEY_ID"),
+			AccessKeyID:            e.getenv("AWS_ACCESS_KEY_ID"),
+			SecretAccessKey:        e.getenv("AWS_SECRET_ACCESS_KEY"),
+			SessionToken:           e.getenv("AWS_SESSION_TOKEN"),
+			ContainerRelativeURI:   e.getenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"),
+			ContainerFullURI:       e.getenv("AWS_CONTAINER_CREDENTIALS_FULL_URI"),
+			ContainerAuthToken:     e.getenv("AWS_CONTAINER_AUTHORIZATION_TOKEN"),
+			ContainerAuthTokenFile: e.getenv("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"),
 		}
 		if s.S3.Region == "" {
 			s.S3.Region = e.getenv("AWS_REGION") // set by Lambda

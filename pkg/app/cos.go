@@ -1,18 +1,20 @@
+//go:build !lambda
+
 package app
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/facegate/facegate/pkg/cosstore"
 	"github.com/facegate/facegate/pkg/faceid"
-	"github.com/facegate/facegate/pkg/storage"
 )
 
 // newCOSStore builds the COS store, signing every request with the Tencent credentials
 // of the moment (an SCF role's keys rotate while the instance lives).
-func newCOSStore(c COSConfig, tencent faceid.Credentials) (storage.Store, error) {
+func newCOSStore(_ context.Context, cfg StoreConfig, tencent faceid.Credentials) (builtStore, error) {
 	if tencent == nil {
-		return nil, fmt.Errorf("app: COS store: no Tencent credentials")
+		return builtStore{}, fmt.Errorf("app: COS store: no Tencent credentials")
 	}
 	creds := func() (cosstore.Credentials, error) {
 		cred, err := tencent.Credential()
@@ -21,9 +23,10 @@ func newCOSStore(c COSConfig, tencent faceid.Credentials) (storage.Store, error)
 		}
 		return cosstore.Credentials{SecretID: cred.GetSecretId(), SecretKey: cred.GetSecretKey(), SessionToken: cred.GetToken()}, nil
 	}
-	s, err := cosstore.NewFromConfig(c.Config, creds, nil)
+	c := cfg.COS
+	s, err := cosstore.NewFromConfig(cosstore.Config{Bucket: c.Bucket, Region: c.Region, BaseURL: c.BaseURL, Host: c.Host, SSE: c.SSE}, creds, nil)
 	if err != nil {
-		return nil, fmt.Errorf("app: COS store: %w", err)
+		return builtStore{}, fmt.Errorf("app: COS store: %w", err)
 	}
-	return s, nil
+	return builtStore{store: s}, nil
 }

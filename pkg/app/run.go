@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -16,8 +17,9 @@ import (
 // (each with the platform's request id) to stdout, build the function and serve it on the
 // runtime the environment says this is, until ctx ends or the platform stops it. Missing
 // configuration fails here, before anything is served — except on SCF event functions,
-// where it may arrive with the first invocation (see deferred).
-func Run(ctx context.Context, function, version string, getenv func(string) string, stdout io.Writer) error {
+// where it may arrive with the first invocation (see deferred); a store or runtime that
+// this build variant does not carry (platform.VariantError) fails at once everywhere.
+func Run(ctx context.Context, function, version string, getenv func(string) string, stdout io.Writer, with ...Option) error {
 	logger := slog.New(platform.LogHandler(slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: logLevel(getenv("FACEGATE_LOG_LEVEL"))})))
 	build := func() (*Parts, error) {
 		cfg, err := LoadConfig(getenv)
@@ -25,11 +27,13 @@ func Run(ctx context.Context, function, version string, getenv func(string) stri
 			return nil, err
 		}
 		logger.InfoContext(ctx, "starting", "function", function, "version", version, "flow", cfg.Core.Flow, "store", cfg.Store.Kind)
-		return New(ctx, cfg, logger)
+		return New(ctx, cfg, logger, with...)
 	}
 	d := &deferred{function: function, build: build, logger: logger}
 	if _, err := d.parts(ctx); err != nil {
-		if kind, kerr := platform.Detect(getenv); kerr != nil || kind != platform.SCFEvent {
+		// A store this build does not carry stays missing whatever arrives later.
+		var wrongBuild *platform.VariantError
+		if kind, kerr := platform.Detect(getenv); kerr != nil || kind != platform.SCFEvent || errors.As(err, &wrongBuild) {
 			return err
 		}
 		// The error names the missing variables, never their values.

@@ -70,19 +70,19 @@ func TestDisplayWidth(t *testing.T) {
 }
 
 func TestCatalogueKeys(t *testing.T) {
-	for id, text := range english {
+	for id, text := range catalogue()["en"] {
 		if strings.TrimSpace(text) == "" {
 			t.Errorf("en: %s is empty", id)
 		}
 	}
-	for lang, texts := range catalogue {
-		for id := range english {
+	for lang, texts := range catalogue() {
+		for id := range catalogue()["en"] {
 			if strings.TrimSpace(texts[id]) == "" {
 				t.Errorf("%s: %s is missing or empty", lang, id)
 			}
 		}
 		for id := range texts {
-			if _, ok := english[id]; !ok {
+			if _, ok := catalogue()["en"][id]; !ok {
 				t.Errorf("%s: %s is not in the English catalogue", lang, id)
 			}
 		}
@@ -148,11 +148,11 @@ func TestMessageIDsDeclared(t *testing.T) {
 		declared[MessageID(v)] = name
 	}
 	for id, name := range declared {
-		if _, ok := english[id]; !ok {
+		if _, ok := catalogue()["en"][id]; !ok {
 			t.Errorf("%s (%s) is not in the English catalogue", name, id)
 		}
 	}
-	for id := range english {
+	for id := range catalogue()["en"] {
 		if _, ok := declared[id]; !ok {
 			t.Errorf("%s is in the English catalogue but no constant declares it", id)
 		}
@@ -181,7 +181,7 @@ func TestCodeTitlesAndMessages(t *testing.T) {
 		if got, want := c.UserMessage(), MessageID("error."+string(c)+".message"); got != want {
 			t.Errorf("%s: UserMessage() = %s, want %s", c, got, want)
 		}
-		for lang, texts := range catalogue {
+		for lang, texts := range catalogue() {
 			for _, id := range []MessageID{c.Title(), c.UserMessage()} {
 				text := texts[id]
 				if text == "" {
@@ -238,7 +238,7 @@ func TestPickerNames(t *testing.T) {
 
 // TestWidths keeps every text within the lines a phone gives it.
 func TestWidths(t *testing.T) {
-	for lang, texts := range catalogue {
+	for lang, texts := range catalogue() {
 		for id, text := range texts {
 			limit := maxMessageWidth
 			if isShort(id) {
@@ -274,12 +274,12 @@ func onlyBrands(text string) bool {
 }
 
 func TestTranslated(t *testing.T) {
-	for lang, texts := range catalogue {
+	for lang, texts := range catalogue() {
 		if lang == DefaultLanguage {
 			continue
 		}
 		for id, text := range texts {
-			if text == english[id] && !onlyBrands(text) {
+			if text == catalogue()["en"][id] && !onlyBrands(text) {
 				t.Errorf("%s: %s is the English text: %q", lang, id, text)
 			}
 		}
@@ -295,7 +295,7 @@ var englishWords = []string{
 // TestNoEnglishLeft: Thai and Chinese keep only brands in Latin letters; Indonesian has
 // none of the common English words.
 func TestNoEnglishLeft(t *testing.T) {
-	for lang, texts := range catalogue {
+	for lang, texts := range catalogue() {
 		for id, text := range texts {
 			switch lang {
 			case DefaultLanguage:
@@ -315,10 +315,10 @@ func TestNoEnglishLeft(t *testing.T) {
 }
 
 func TestPlaceholders(t *testing.T) {
-	for id, en := range english {
+	for id, en := range catalogue()["en"] {
 		want := placeholder.FindAllString(en, -1)
 		slices.Sort(want)
-		for lang, texts := range catalogue {
+		for lang, texts := range catalogue() {
 			got := placeholder.FindAllString(texts[id], -1)
 			slices.Sort(got)
 			if !slices.Equal(got, want) {
@@ -349,7 +349,7 @@ func TestChineseScripts(t *testing.T) {
 		forbidden["zh-cn"][p[1]] = true
 	}
 	for lang, chars := range forbidden {
-		for id, text := range catalogue[lang] {
+		for id, text := range catalogue()[lang] {
 			for _, r := range text {
 				if chars[r] {
 					t.Errorf("%s: %s has %q, of the other script: %q", lang, id, r, text)
@@ -367,11 +367,11 @@ func TestLanguages(t *testing.T) {
 	if got, want := slices.Sorted(slices.Values(langs)), slices.Sorted(slices.Values(faceid.Languages())); !slices.Equal(got, want) {
 		t.Errorf("Languages() = %v; Tencent's page speaks %v", got, want)
 	}
-	if len(catalogue) != len(langs) {
-		t.Errorf("%d catalogues for %d languages", len(catalogue), len(langs))
+	if len(catalogue()) != len(langs) {
+		t.Errorf("%d catalogues for %d languages", len(catalogue()), len(langs))
 	}
 	for _, lang := range langs {
-		if catalogue[lang] == nil {
+		if catalogue()[lang] == nil {
 			t.Errorf("%s has no catalogue", lang)
 		}
 		if LanguageName(lang) == "" {
@@ -385,7 +385,7 @@ func TestLanguages(t *testing.T) {
 
 func TestCatalogueIsACopy(t *testing.T) {
 	c := Catalogue("th")
-	if c[MsgPassed] != thai[MsgPassed] || len(c) != len(thai) {
+	if c[MsgPassed] != catalogue()["th"][MsgPassed] || len(c) != len(catalogue()["th"]) {
 		t.Fatal("Catalogue(th) is not the Thai catalogue")
 	}
 	c[MsgPassed] = "changed"

@@ -12,8 +12,6 @@ import (
 	"net/url"
 	"time"
 
-	goqr "github.com/piglig/go-qr"
-
 	"github.com/facegate/facegate/pkg/storage"
 )
 
@@ -121,7 +119,10 @@ func (s *Service) createHandoff(ctx context.Context, r *http.Request, opts Start
 	}
 	base := s.publicBase(r)
 	link := base + "/start?" + url.Values{"handoff": {id}, "k": {phone}}.Encode()
-	svg, err := qrSVG(link)
+	if s.qrCode == nil {
+		return nil, internalError(errors.New("core: handoffs need Deps.QRCode, which this function was built without"))
+	}
+	svg, err := s.qrCode(link)
 	if err != nil {
 		return nil, internalError(err)
 	}
@@ -140,16 +141,6 @@ func (s *Service) publicBase(*http.Request) string {
 		path = path[:i]
 	}
 	return u.Scheme + "://" + u.Host + path
-}
-
-// qrSVG renders link as a QR code in SVG, medium error correction, with a quiet zone.
-func qrSVG(link string) (string, error) {
-	qr, err := goqr.EncodeText(link, goqr.Medium)
-	if err != nil {
-		return "", err
-	}
-	svg, err := qr.ToSVGBytes(goqr.NewQrCodeImgConfig(8, 32))
-	return string(svg), err
 }
 
 // loadHandoff reads a handoff whose secret (the phone's or the desktop's) is right.

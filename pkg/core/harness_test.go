@@ -21,6 +21,7 @@ import (
 	"github.com/facegate/facegate/pkg/core"
 	"github.com/facegate/facegate/pkg/faceid"
 	"github.com/facegate/facegate/pkg/filestore"
+	"github.com/facegate/facegate/pkg/qrcode"
 	"github.com/facegate/facegate/pkg/sandbox"
 	"github.com/facegate/facegate/pkg/storage"
 )
@@ -352,6 +353,7 @@ func (st *stack) rebuild() {
 		Store:  st.store,
 		Now:    st.clock.Now,
 		Logger: slog.New(slog.NewJSONHandler(st.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		QRCode: qrcode.SVG,
 	})
 	if err != nil {
 		st.t.Fatal(err)

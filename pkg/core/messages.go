@@ -1,6 +1,9 @@
 package core
 
-import "maps"
+import (
+	"maps"
+	"sync"
+)
 
 // MessageID names a sentence the product shows the end user. The words live in the
 // catalogue, one table per language, so every page and answer says the same thing in the
@@ -140,20 +143,23 @@ const DefaultLanguage = "en"
 // Text returns the message in lang, or in English when lang has no catalogue or no
 // translation of it.
 func (id MessageID) Text(lang string) string {
-	if m, ok := catalogue[lang][id]; ok {
+	if m, ok := catalogue()[lang][id]; ok {
 		return m
 	}
-	return catalogue[DefaultLanguage][id]
+	return catalogue()[DefaultLanguage][id]
 }
 
-// catalogue holds every user-facing sentence, by language.
-var catalogue = map[string]map[MessageID]string{
-	"en":    english,
-	"th":    thai,
-	"id":    indonesian,
-	"zh-cn": simplifiedChinese,
-	"zh-tc": traditionalChinese,
-}
+// catalogue holds every user-facing sentence, by language. It is built at its first use
+// rather than when the program starts: a callback that only redirects never needs it.
+var catalogue = sync.OnceValue(func() map[string]map[MessageID]string {
+	return map[string]map[MessageID]string{
+		"en":    englishCatalog(),
+		"th":    thaiCatalog(),
+		"id":    indonesianCatalog(),
+		"zh-cn": simplifiedChineseCatalog(),
+		"zh-tc": traditionalChineseCatalog(),
+	}
+})
 
 // languages are the languages of the catalogue, Tencent's five, English first, each with
 // its name in itself for a language picker.
@@ -189,5 +195,5 @@ func LanguageName(lang string) string {
 // Catalogue returns a copy of every message in lang, for a page that says them all in the
 // user's language, or nil for a language not in Languages.
 func Catalogue(lang string) map[MessageID]string {
-	return maps.Clone(catalogue[lang])
+	return maps.Clone(catalogue()[lang])
 }

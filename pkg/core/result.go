@@ -170,8 +170,6 @@ func (s *Service) lookup(ctx context.Context, token, hash string) (*resultRecord
 	return res, sess, nil
 }
 
-var pendingMessage = MsgPending.Text(DefaultLanguage)
-
 // summaryOf is the user's view of a result (nil: pending), in the session's language.
 func summaryOf(res *resultRecord, sess *sessionRecord) Summary {
 	lang := DefaultLanguage
@@ -181,7 +179,7 @@ func summaryOf(res *resultRecord, sess *sessionRecord) Summary {
 	case res == nil && sess != nil && sess.Options.Language != "":
 		lang = sess.Options.Language
 	}
-	if _, ok := catalogue[lang]; !ok {
+	if _, ok := catalogue()[lang]; !ok {
 		lang = DefaultLanguage
 	}
 	if res == nil {
@@ -201,7 +199,7 @@ func (s *Service) fullResult(ctx context.Context, hash string, res *resultRecord
 		return &Result{
 			Session:   hash,
 			Status:    StatusPending,
-			Message:   pendingMessage,
+			Message:   MsgPending.Text(DefaultLanguage),
 			Flow:      sess.Flow,
 			Reference: sess.Reference,
 			Extra:     sess.Extra,

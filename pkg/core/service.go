@@ -38,6 +38,11 @@ type Deps struct {
 	// HTTPClient delivers webhooks; default a client of its own (timeouts come from
 	// Config.Webhook.Timeout).
 	HTTPClient *http.Client
+	// QRCode draws the QR code of a handoff link as SVG (pkg/qrcode). Only the start
+	// function makes handoffs; without it they fail as an internal error. It is a
+	// dependency rather than an import so that the other functions do not link the QR
+	// encoder, whose initialisation costs every process start.
+	QRCode func(text string) (svg string, err error)
 }
 
 // Service is the verification core: it starts sessions, takes Tencent's callback and
@@ -56,6 +61,7 @@ type Service struct {
 	flows     map[Flow]flow
 	tokens    *tokenSealer
 	http      *http.Client
+	qrCode    func(string) (string, error)
 }
 
 // New checks cfg and returns a Service. It makes no network calls.
@@ -72,7 +78,7 @@ func New(cfg Config, deps Deps) (*Service, error) {
 	cfg = cfg.withDefaults()
 	s := &Service{
 		cfg: cfg, faceID: deps.FaceID, store: deps.Store, now: deps.Now, log: deps.Logger, rand: deps.Rand,
-		merchants: merchantKeyHashes(cfg.MerchantKeys),
+		merchants: merchantKeyHashes(cfg.MerchantKeys), qrCode: deps.QRCode,
 	}
 	if s.now == nil {
 		s.now = time.Now

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"regexp"
+	"strings"
 
 	"github.com/tencentyun/cos-go-sdk-v5"
 )
@@ -29,13 +29,47 @@ type Config struct {
 	MaxAttempts int
 }
 
-var bucketName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*-[0-9]+$`)
+// validBucket reports whether name is "<name>-<appid>": lower-case letters, digits and
+// hyphens, starting with a letter or digit, ending in a hyphen and the digits of the
+// APPID.
+func validBucket(name string) bool {
+	i := strings.LastIndexByte(name, '-')
+	if i < 1 || i == len(name)-1 || name[0] == '-' {
+		return false
+	}
+	for j := 0; j < len(name); j++ {
+		c := name[j]
+		digit := '0' <= c && c <= '9'
+		switch {
+		case j > i && !digit:
+			return false
+		case j < i && !digit && !('a' <= c && c <= 'z') && c != '-':
+			return false
+		}
+	}
+	return true
+}
+
+// validRegion reports whether region can name a COS region in a host name: lower-case
+// letters, hyphens and the digit 1 (ap-singapore, ap-shanghai-fsi), the characters the
+// SDK's NewBucketURL allows.
+func validRegion(region string) bool {
+	if region == "" {
+		return false
+	}
+	for j := 0; j < len(region); j++ {
+		if c := region[j]; !('a' <= c && c <= 'z') && c != '-' && c != '1' {
+			return false
+		}
+	}
+	return true
+}
 
 // NewFromConfig builds the COS client and the Store. Every request is signed with the
 // credentials creds returns at that moment (on SCF, the execution role's current keys);
 // base carries the requests (http.DefaultTransport when nil).
 func NewFromConfig(cfg Config, creds CredentialFunc, base http.RoundTripper) (*Store, error) {
-	if !bucketName.MatchString(cfg.Bucket) {
+	if !validBucket(cfg.Bucket) {
 		return nil, fmt.Errorf("cosstore: bucket %q is not \"<name>-<appid>\" (FACEGATE_COS_BUCKET)", cfg.Bucket)
 	}
 	if creds == nil {
@@ -52,11 +86,13 @@ func NewFromConfig(cfg Config, creds CredentialFunc, base http.RoundTripper) (*S
 		if cfg.Region == "" {
 			return nil, errors.New("cosstore: region is not set (FACEGATE_COS_REGION)")
 		}
-		u, err := cos.NewBucketURL(cfg.Bucket, cfg.Region, true)
-		if err != nil {
-			return nil, fmt.Errorf("cosstore: region %q (FACEGATE_COS_REGION): %w", cfg.Region, err)
+		// The SDK's NewBucketURL builds this same URL, but through text/template, whose
+		// reflective method calls keep every exported method of the binary from the
+		// linker's dead-code elimination.
+		if !validRegion(cfg.Region) {
+			return nil, fmt.Errorf("cosstore: region %q (FACEGATE_COS_REGION) is not a COS region such as ap-singapore", cfg.Region)
 		}
-		bucketURL = u
+		bucketURL = &url.URL{Scheme: "https", Host: cfg.Bucket + ".cos." + cfg.Region + ".myqcloud.com"}
 	}
 	attempts := cfg.MaxAttempts
 	if attempts <= 0 {

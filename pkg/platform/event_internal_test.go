@@ -1,3 +1,7 @@
+// The adapters of every runtime, as the build without a platform tag carries them.
+
+//go:build !lambda && !scf
+
 package platform
 
 import (

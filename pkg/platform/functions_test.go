@@ -48,13 +48,12 @@ func (ps processes) logs() string {
 	return b.String()
 }
 
-// functionEnv is the configuration every function gets in these tests.
-func functionEnv(sb *sandboxtest.Server, storeDir string) []string {
-	return []string{
+// functionEnv is the configuration every function gets in these tests, with the store's
+// variables added (sessionStore.env).
+func functionEnv(sb *sandboxtest.Server, store []string) []string {
+	return append([]string{
 		"FACEGATE_TENCENT_ENDPOINT=" + sb.Endpoint(),
 		"FACEGATE_TENCENT_SCHEME=http",
-		"FACEGATE_STORE=local",
-		"FACEGATE_LOCAL_DIR=" + storeDir,
 		"FACEGATE_CALLBACK_URL=" + flowCallbackURL,
 		"FACEGATE_RETURN_TO=" + flowReturnTo,
 		"FACEGATE_TICKET_SECRETS=platform-test-ticket-secret-0123456789abcdef",
@@ -62,7 +61,7 @@ func functionEnv(sb *sandboxtest.Server, storeDir string) []string {
 		"FACEGATE_ANONYMOUS_STARTS=true", // the recorded start events are a browser's
 		"FACEGATE_MERCHANT_KEYS=" + flowMerchantKey,
 		"FACEGATE_MODES=2,3",
-	}
+	}, store...)
 }
 
 // longTermKeys are the sandbox's long-term test credentials, the way a Lambda
@@ -79,32 +78,32 @@ var roleKeys = []string{
 func TestFunctionsFlowOnEveryRuntime(t *testing.T) {
 	needFunctions(t)
 	runtimes := []struct {
-		name  string
-		start func(t *testing.T, env []string) gateway
+		name, variant string
+		start         func(t *testing.T, env []string) gateway
 	}{
-		{"lambda rest v1", func(t *testing.T, env []string) gateway {
+		{"lambda rest v1", "lambda", func(t *testing.T, env []string) gateway {
 			return startLambdaFunctions(t, "v1", append(env, longTermKeys...))
 		}},
-		{"lambda http api v2", func(t *testing.T, env []string) gateway {
+		{"lambda http api v2", "lambda", func(t *testing.T, env []string) gateway {
 			return startLambdaFunctions(t, "v2", append(env, longTermKeys...))
 		}},
-		{"lambda function url", func(t *testing.T, env []string) gateway {
+		{"lambda function url", "lambda", func(t *testing.T, env []string) gateway {
 			return startLambdaFunctions(t, "furl", append(env, longTermKeys...))
 		}},
-		{"scf event api gateway", func(t *testing.T, env []string) gateway {
+		{"scf event api gateway", "scf", func(t *testing.T, env []string) gateway {
 			return startSCFFunctions(t, append(env, roleKeys...), false)
 		}},
-		{"scf event function url", func(t *testing.T, env []string) gateway {
+		{"scf event function url", "scf", func(t *testing.T, env []string) gateway {
 			return startSCFFunctions(t, append(env, roleKeys...), true)
 		}},
-		{"scf web function", func(t *testing.T, env []string) gateway {
+		{"scf web function", "scf", func(t *testing.T, env []string) gateway {
 			return startWebFunctions(t, append(env, roleKeys...))
 		}},
 	}
 	for _, rt := range runtimes {
 		t.Run(rt.name, func(t *testing.T) {
 			sb := sandboxtest.New(t, sandbox.Options{})
-			gw := rt.start(t, functionEnv(sb, t.TempDir()))
+			gw := rt.start(t, functionEnv(sb, storeFor(t, rt.variant).env))
 			runFlow(t, sb, gw, "pass", "passed")
 			runFlow(t, sb, gw, "user_exit", "failed")
 		})
@@ -128,7 +127,7 @@ func TestFunctionsFlowOnTheRuntimeInterfaceEmulator(t *testing.T) {
 	} {
 		t.Run(shape.name, func(t *testing.T) {
 			sb := sandboxtest.New(t, sandbox.Options{})
-			gw := startRIEFunctions(t, shape.shape, append(functionEnv(sb, t.TempDir()), longTermKeys...))
+			gw := startRIEFunctions(t, shape.shape, append(functionEnv(sb, s3Store(t).env), longTermKeys...))
 			runFlow(t, sb, gw, "pass", "passed")
 			runFlow(t, sb, gw, "user_exit", "failed")
 		})
@@ -241,7 +240,7 @@ func startLambdaFunctions(t *testing.T, shape string, env []string) *lambdaGatew
 	g := &lambdaGateway{shape: shape, functions: map[string]func(*testing.T, []byte) runtimetest.LambdaResult{}}
 	for _, fn := range []string{"start", "callback", "result"} {
 		api := runtimetest.NewRuntimeAPI(t)
-		p := runtimetest.Start(t, append([]string{"AWS_LAMBDA_RUNTIME_API=" + api.Addr(), "AWS_LAMBDA_FUNCTION_NAME=facegate-" + fn}, env...), binaries[fn])
+		p := runtimetest.Start(t, append([]string{"AWS_LAMBDA_RUNTIME_API=" + api.Addr(), "AWS_LAMBDA_FUNCTION_NAME=facegate-" + fn}, env...), binaries["lambda/"+fn])
 		g.functions[fn] = func(t *testing.T, payload []byte) runtimetest.LambdaResult {
 			return runtimetest.InvokeLambda(t, api, p, payload)
 		}
@@ -255,7 +254,7 @@ func startLambdaFunctions(t *testing.T, shape string, env []string) *lambdaGatew
 func startRIEFunctions(t *testing.T, shape string, env []string) *lambdaGateway {
 	g := &lambdaGateway{shape: shape, functions: map[string]func(*testing.T, []byte) runtimetest.LambdaResult{}}
 	for _, fn := range []string{"start", "callback", "result"} {
-		rie := runtimetest.NewRIE(t, rieBinary, binaries[fn], append([]string{"AWS_LAMBDA_FUNCTION_NAME=facegate-" + fn}, env...))
+		rie := runtimetest.NewRIE(t, rieBinary, binaries["lambda/"+fn], append([]string{"AWS_LAMBDA_FUNCTION_NAME=facegate-" + fn}, env...))
 		g.functions[fn] = func(t *testing.T, payload []byte) runtimetest.LambdaResult {
 			return runtimetest.InvokeRIE(t, rie, payload)
 		}
@@ -425,7 +424,7 @@ func startSCFFunctions(t *testing.T, env []string, functionURL bool) *scfGateway
 	g := &scfGateway{functionURL: functionURL, rts: map[string]*runtimetest.SCFRuntime{}}
 	for _, fn := range []string{"start", "callback", "result"} {
 		port := runtimetest.Port(t)
-		p := runtimetest.Start(t, append([]string{"_LAMBDA_SERVER_PORT=" + port, "TENCENTCLOUD_RUNENV=SCF", "SCF_FUNCTIONNAME=facegate-" + fn}, env...), binaries[fn])
+		p := runtimetest.Start(t, append([]string{"_LAMBDA_SERVER_PORT=" + port, "TENCENTCLOUD_RUNENV=SCF", "SCF_FUNCTIONNAME=facegate-" + fn}, env...), binaries["scf/"+fn])
 		g.rts[fn] = runtimetest.ConnectSCF(t, p, port)
 		g.processes = append(g.processes, p)
 	}
@@ -498,7 +497,7 @@ func startWebFunctions(t *testing.T, env []string) *webGateway {
 	g := &webGateway{addrs: map[string]string{}}
 	for _, fn := range []string{"start", "callback", "result"} {
 		addr := "127.0.0.1:" + runtimetest.Port(t)
-		p := runtimetest.Start(t, append([]string{"FACEGATE_SCF_WEB_ADDR=" + addr, "TENCENTCLOUD_RUNENV=SCF"}, env...), webBootstrap(t, binaries[fn]))
+		p := runtimetest.Start(t, append([]string{"FACEGATE_SCF_WEB_ADDR=" + addr, "TENCENTCLOUD_RUNENV=SCF"}, env...), webBootstrap(t, binaries["scf/"+fn]))
 		runtimetest.WaitFor(t, p, fn+" listening", runtimetest.Dialable(addr))
 		g.addrs[fn] = addr
 		g.processes = append(g.processes, p)
@@ -530,7 +529,6 @@ func (g *webGateway) do(t *testing.T, fn string, req *http.Request) *http.Respon
 func TestStartAnswersRecordedEvents(t *testing.T) {
 	needFunctions(t)
 	sb := sandboxtest.New(t, sandbox.Options{})
-	env := functionEnv(sb, t.TempDir())
 
 	// wantCookie checks the one Set-Cookie value of an answer.
 	wantCookie := func(t *testing.T, values []string) {
@@ -569,7 +567,7 @@ func TestStartAnswersRecordedEvents(t *testing.T) {
 	}
 
 	api := runtimetest.NewRuntimeAPI(t)
-	lambda := runtimetest.Start(t, append([]string{"AWS_LAMBDA_RUNTIME_API=" + api.Addr()}, append(env, longTermKeys...)...), binaries["start"])
+	lambda := runtimetest.Start(t, append([]string{"AWS_LAMBDA_RUNTIME_API=" + api.Addr()}, append(functionEnv(sb, s3Store(t).env), longTermKeys...)...), binaries["lambda/start"])
 	for _, tc := range []struct{ name, event string }{
 		{"lambda rest v1", "lambda-rest-v1-start.json"},
 		{"lambda http api v2", "lambda-httpapi-v2-start.json"},
@@ -602,7 +600,7 @@ func TestStartAnswersRecordedEvents(t *testing.T) {
 	}
 
 	port := runtimetest.Port(t)
-	scf := runtimetest.Start(t, append([]string{"_LAMBDA_SERVER_PORT=" + port, "TENCENTCLOUD_RUNENV=SCF"}, append(env, roleKeys...)...), binaries["start"])
+	scf := runtimetest.Start(t, append([]string{"_LAMBDA_SERVER_PORT=" + port, "TENCENTCLOUD_RUNENV=SCF"}, append(functionEnv(sb, cosStore(t).env), roleKeys...)...), binaries["scf/start"])
 	rt := runtimetest.ConnectSCF(t, scf, port)
 	for _, tc := range []struct{ name, event string }{
 		{"scf api gateway", "scf-apigw-start.json"},
@@ -643,7 +641,7 @@ func TestSCFRoleKeysRotateBetweenInvocations(t *testing.T) {
 		"TENCENTCLOUD_SESSIONTOKEN=expired-role-token",
 	}
 	port := runtimetest.Port(t)
-	p := runtimetest.Start(t, append([]string{"_LAMBDA_SERVER_PORT=" + port, "TENCENTCLOUD_RUNENV=SCF"}, append(functionEnv(sb, t.TempDir()), expired...)...), binaries["start"])
+	p := runtimetest.Start(t, append([]string{"_LAMBDA_SERVER_PORT=" + port, "TENCENTCLOUD_RUNENV=SCF"}, append(functionEnv(sb, cosStore(t).env), expired...)...), binaries["scf/start"])
 	rt := runtimetest.ConnectSCF(t, p, port)
 	// A start that reached Tencent's page answers 302 to it; a refused one (a browser
 	// navigation whose returnTo is known) answers 302 back to the merchant with
@@ -686,7 +684,7 @@ func TestSCFConfigurationArrivingWithTheFirstInvoke(t *testing.T) {
 	needFunctions(t)
 	sb := sandboxtest.New(t, sandbox.Options{})
 	port := runtimetest.Port(t)
-	p := runtimetest.Start(t, []string{"_LAMBDA_SERVER_PORT=" + port, "TENCENTCLOUD_RUNENV=SCF", "PATH=/usr/bin:/bin"}, binaries["start"])
+	p := runtimetest.Start(t, []string{"_LAMBDA_SERVER_PORT=" + port, "TENCENTCLOUD_RUNENV=SCF", "PATH=/usr/bin:/bin"}, binaries["scf/start"])
 	rt := runtimetest.ConnectSCF(t, p, port)
 	invoke := func(env string) map[string]json.RawMessage {
 		t.Helper()
@@ -701,7 +699,7 @@ func TestSCFConfigurationArrivingWithTheFirstInvoke(t *testing.T) {
 		t.Fatalf("without configuration: %s", got["body"])
 	}
 	vars := map[string]string{}
-	for _, kv := range append(functionEnv(sb, t.TempDir()), roleKeys...) {
+	for _, kv := range append(functionEnv(sb, cosStore(t).env), roleKeys...) {
 		k, v, _ := strings.Cut(kv, "=")
 		vars[k] = v
 	}

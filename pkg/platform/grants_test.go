@@ -20,6 +20,7 @@ import (
 
 	"github.com/facegate/facegate/pkg/core"
 	"github.com/facegate/facegate/pkg/faceid"
+	"github.com/facegate/facegate/pkg/qrcode"
 	"github.com/facegate/facegate/pkg/sandbox"
 	"github.com/facegate/facegate/pkg/sandbox/sandboxtest"
 	"github.com/facegate/facegate/pkg/storage"
@@ -289,7 +290,7 @@ func observedGrants(t *testing.T, media bool) map[string][]string {
 				CookieSecure:         true,
 				StoreMedia:           media,
 				Webhook:              core.Webhook{URL: receiver.URL, Secrets: []string{webhookSecret}},
-			}, core.Deps{FaceID: recordingFaceID{FaceID: client, store: store}, Store: store, Now: clock.Now})
+			}, core.Deps{FaceID: recordingFaceID{FaceID: client, store: store}, Store: store, Now: clock.Now, QRCode: qrcode.SVG})
 			if err != nil {
 				t.Fatal(err)
 			}

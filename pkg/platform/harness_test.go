@@ -11,15 +11,31 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/facegate/facegate/internal/runtimetest"
+	"github.com/facegate/facegate/pkg/cosstore"
+	"github.com/facegate/facegate/pkg/s3store"
+	"github.com/facegate/facegate/pkg/sandbox"
+	"github.com/facegate/facegate/pkg/storage"
+	"github.com/facegate/facegate/pkg/storetest"
 )
 
-// binaries holds the executables TestMain built: "probe" (testdata/fn) always,
-// and "start", "callback", "result", "sweep" when the functions build.
+// binaries holds the executables TestMain built, by build variant and name: the probe
+// (testdata/fn) in every variant ("probe", "lambda/probe", "scf/probe"), and each
+// function in the two platform builds ("lambda/start", "scf/start", ...) when they
+// build. Tests run each variant on its own platform's runtimes, with its own store:
+// the Lambda build on the Runtime API stand-in and AWS's emulator against S3, the SCF
+// build as event and web functions against COS.
 var binaries = map[string]string{}
+
+// functions are the deployed functions; variants the platform builds they are made in.
+var (
+	functions = []string{"start", "callback", "result", "sweep"}
+	variants  = []string{"lambda", "scf"}
+)
 
 // functionsBuildError says why the real functions were not built, if they were not.
 var functionsBuildError error
@@ -46,24 +62,47 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	// Build once for the whole run, the way `make build` does (static, norpc tag).
-	if err := runtimetest.GoBuild(repoRoot, filepath.Join(dir, "probe"), "./pkg/platform/testdata/fn"); err != nil {
-		fmt.Fprintln(os.Stderr, "build probe:", err)
-		os.RemoveAll(dir)
-		os.Exit(1)
-	}
-	binaries["probe"] = filepath.Join(dir, "probe")
-	for _, fn := range []string{"start", "callback", "result", "sweep"} {
-		out := filepath.Join(dir, fn)
-		if err := runtimetest.GoBuild(repoRoot, out, "./functions/"+fn); err != nil {
-			functionsBuildError = fmt.Errorf("build %s: %w", fn, err)
-			break
+	// Build once for the whole run, the way `make build` does (static, each variant's
+	// tags), two at a time.
+	type build struct{ name, pkg, variant string }
+	builds := []build{{"probe", "./pkg/platform/testdata/fn", ""}}
+	for _, v := range variants {
+		builds = append(builds, build{v + "/probe", "./pkg/platform/testdata/fn", v})
+		for _, fn := range functions {
+			builds = append(builds, build{v + "/" + fn, "./functions/" + fn, v})
 		}
-		binaries[fn] = out
 	}
-	rieBinary = filepath.Join(dir, "aws-lambda-rie")
-	if err := runtimetest.GoBuild(repoRoot, rieBinary, runtimetest.RIEPackage); err != nil {
-		rieBuildError = err
+	errs, outs := make([]error, len(builds)), make([]string, len(builds))
+	var wg sync.WaitGroup
+	slots := make(chan struct{}, 2)
+	for i, b := range builds {
+		wg.Go(func() {
+			slots <- struct{}{}
+			defer func() { <-slots }()
+			outs[i] = filepath.Join(dir, strings.ReplaceAll(b.name, "/", "-"))
+			errs[i] = runtimetest.GoBuildVariant(repoRoot, outs[i], b.pkg, b.variant)
+		})
+	}
+	wg.Go(func() {
+		slots <- struct{}{}
+		defer func() { <-slots }()
+		rieBinary = filepath.Join(dir, "aws-lambda-rie")
+		rieBuildError = runtimetest.GoBuild(repoRoot, rieBinary, runtimetest.RIEPackage)
+	})
+	wg.Wait()
+	for i, b := range builds {
+		if errs[i] == nil {
+			binaries[b.name] = outs[i]
+			continue
+		}
+		if strings.HasSuffix(b.name, "probe") {
+			fmt.Fprintf(os.Stderr, "build %s: %v\n", b.name, errs[i])
+			os.RemoveAll(dir)
+			os.Exit(1)
+		}
+		if functionsBuildError == nil {
+			functionsBuildError = fmt.Errorf("build %s: %w", b.name, errs[i])
+		}
 	}
 	code := m.Run()
 	os.RemoveAll(dir)
@@ -76,6 +115,58 @@ func needFunctions(t *testing.T) {
 	if functionsBuildError != nil {
 		t.Fatalf("functions do not build: %v", functionsBuildError)
 	}
+}
+
+// sessionStore is the session store the functions of one platform build use in these
+// tests, reached over HTTP through the real SDK as when deployed: env configures a
+// function for it, store reads and writes it from the test.
+type sessionStore struct {
+	env   []string
+	store storage.Store
+}
+
+// s3Store is an S3 bucket (storetest's S3 server) for the Lambda build, with the static
+// keys Lambda puts in a function's environment.
+func s3Store(t *testing.T) sessionStore {
+	t.Helper()
+	srv := storetest.NewS3Server(t, nil)
+	store, err := s3store.NewFromConfig(srv.Config(), srv.AWSConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sessionStore{store: store, env: []string{
+		"FACEGATE_STORE=s3", "FACEGATE_S3_BUCKET=" + storetest.S3Bucket, "FACEGATE_S3_ENDPOINT=" + srv.URL,
+		"FACEGATE_S3_PATH_STYLE=true", "AWS_REGION=" + storetest.S3Region,
+		"AWS_ACCESS_KEY_ID=" + storetest.S3AccessKey, "AWS_SECRET_ACCESS_KEY=" + storetest.S3SecretKey,
+		"AWS_SESSION_TOKEN=" + storetest.S3SessionToken,
+	}}
+}
+
+// cosStore is a COS bucket (storetest's COS server, which checks every signature) for
+// the SCF build: it accepts the sandbox's role keys (roleKeys), with which the functions
+// sign COS requests as they sign Tencent's, and its long-term keys.
+func cosStore(t *testing.T) sessionStore {
+	t.Helper()
+	role := cosstore.Credentials{SecretID: sandbox.TestTempSecretID, SecretKey: sandbox.TestTempSecretKey, SessionToken: sandbox.TestSessionToken}
+	srv := storetest.NewCOSServer(t, nil, role, cosstore.Credentials{SecretID: sandbox.TestSecretID, SecretKey: sandbox.TestSecretKey})
+	cfg := srv.Config()
+	cfg.Host = ""
+	store, err := cosstore.NewFromConfig(cfg, cosstore.StaticCredentials(role.SecretID, role.SecretKey, role.SessionToken), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sessionStore{store: store, env: []string{
+		"FACEGATE_STORE=cos", "FACEGATE_COS_BUCKET=" + storetest.COSBucket, "FACEGATE_COS_REGION=" + storetest.COSRegion,
+		"FACEGATE_COS_ENDPOINT=" + srv.URL,
+	}}
+}
+
+// storeFor is the store of a platform build: S3 for "lambda", COS for "scf".
+func storeFor(t *testing.T, variant string) sessionStore {
+	if variant == "lambda" {
+		return s3Store(t)
+	}
+	return cosStore(t)
 }
 
 // sortedNames returns the keys of m in order.

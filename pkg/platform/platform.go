@@ -5,10 +5,13 @@
 // local HTTP server. net/http is adapted to each platform once, here, so the
 // functions stay platform-neutral. A function that runs on a timer also gets the
 // platform's scheduled events (Options.Scheduled; see scheduled.go).
+//
+// Each runtime lives in a file of its own (runtime_*.go), and a build carries the ones
+// its tags select (variant_*.go): -tags lambda the Lambda runtime only, -tags scf the
+// SCF event and web runtimes only, no platform tag all four.
 package platform
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -17,12 +20,9 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime"
 	"strings"
 	"syscall"
-
-	"github.com/aws/aws-lambda-go/lambdacontext"
-
-	"github.com/facegate/facegate/pkg/scfrpc"
 )
 
 // Kind names a runtime the binary can serve.
@@ -126,7 +126,8 @@ type Options struct {
 // Run serves h on the runtime chosen by opts (or detected), logs that choice once,
 // and blocks until ctx is done or SIGTERM/SIGINT arrives, then shuts down
 // gracefully and returns nil. It returns an error if the runtime cannot start (a
-// bad FACEGATE_RUNTIME, a port in use, a missing runtime variable).
+// bad FACEGATE_RUNTIME, a port in use, a missing runtime variable, a runtime this build
+// does not carry: a *VariantError).
 //
 // On Lambda the runtime loop belongs to aws-lambda-go, which reads
 // AWS_LAMBDA_RUNTIME_API from the process environment and exits the process if
@@ -147,6 +148,24 @@ func Run(ctx context.Context, h http.Handler, opts Options) error {
 			return err
 		}
 	}
+	switch kind {
+	case Lambda, SCFEvent, SCFWeb, Local:
+	default:
+		return fmt.Errorf("platform: unknown runtime %q", kind)
+	}
+	run, ok := runtimes[kind]
+	if !ok {
+		return notInThisBuild(kind, opts.Kind == "" && strings.TrimSpace(getenv(EnvRuntime)) == "")
+	}
+	if kind != Local && getenv("GOMAXPROCS") == "" {
+		// A function instance serves one event at a time on a share of a CPU (at the
+		// templates' 128 MB, Lambda gives about a fourteenth of one; SCF likewise in
+		// proportion to memory), yet both platforms show the guest two or more CPUs. A
+		// second P then only adds scheduling and GC work that competes for the same
+		// share, and a cold start's first answer comes later (README, "Benchmarks").
+		// The platform's GOMAXPROCS variable, when set, wins.
+		runtime.GOMAXPROCS(1)
+	}
 
 	// A caller that hands over its own listener runs more than this server and owns
 	// the process's signals (a second Ctrl-C must still reach it); otherwise Run does.
@@ -158,59 +177,78 @@ func Run(ctx context.Context, h http.Handler, opts Options) error {
 	if opts.Name != "" {
 		ctx = context.WithValue(ctx, functionKey{}, opts.Name)
 	}
-	a := &adapter{handler: h, scheduled: opts.Scheduled, logger: logger}
-
-	switch kind {
-	case Lambda:
-		logger.InfoContext(ctx, "runtime selected", "runtime", string(kind))
-		return a.runLambda(ctx)
-	case SCFEvent:
-		port := getenv(envSCFPort)
-		if port == "" {
-			return fmt.Errorf("platform: runtime %s needs %s", kind, envSCFPort)
-		}
-		// Every interface, as Tencent's own Go library listens: which address SCF's
-		// runtime dials inside the instance is not documented, and the instance's
-		// network is the platform's, not the internet's.
-		lis, err := net.Listen("tcp", net.JoinHostPort("", port))
-		if err != nil {
-			return fmt.Errorf("platform: listen for the SCF runtime: %w", err)
-		}
-		logger.InfoContext(ctx, "runtime selected", "runtime", string(kind), "addr", lis.Addr().String())
-		return a.runSCFEvent(ctx, lis)
-	case SCFWeb:
-		if opts.Scheduled != nil {
-			// A sweeper deployed as a web function would never run: SCF gives web
-			// functions HTTP triggers only. Failing here makes the deployment fail.
-			return fmt.Errorf("platform: %s runs on timer events, which SCF web functions never receive; deploy it as an event function (runtime Go1, handler main)", cmp.Or(opts.Name, "this function"))
-		}
-		return a.runServer(ctx, kind, serverAddr(kind, opts.Addr, getenv))
-	case Local:
-		if opts.Listener != nil {
-			return a.serve(ctx, kind, opts.Listener)
-		}
-		return a.runServer(ctx, kind, serverAddr(kind, opts.Addr, getenv))
-	}
-	return fmt.Errorf("platform: unknown runtime %q", kind)
+	return run(ctx, &adapter{handler: h, scheduled: opts.Scheduled, logger: logger}, opts, getenv)
 }
 
-// serverAddr is where the HTTP runtimes listen. SCF routes web-function traffic to
-// port 9000 on every interface, whatever the configuration says; the local server
-// stays on loopback.
-func serverAddr(kind Kind, addr string, getenv func(string) string) string {
-	if kind == SCFWeb {
-		if v := getenv(EnvSCFWebAddr); v != "" {
-			return v
+// runner serves one runtime until ctx is done; each lives in the file of its runtime,
+// and the build variant's file lists those the binary carries (runtimes).
+type runner func(ctx context.Context, a *adapter, opts Options, getenv func(string) string) error
+
+// notInThisBuild is the start-up error of a binary asked to run a runtime its build
+// variant does not carry. detected says the runtime was inferred from the environment
+// rather than asked for, which the message then explains.
+func notInThisBuild(kind Kind, detected bool) error {
+	var names []string
+	for _, k := range []Kind{Lambda, SCFEvent, SCFWeb, Local} {
+		if _, ok := runtimes[k]; ok {
+			names = append(names, string(k))
 		}
-		return "0.0.0.0:9000"
 	}
-	if addr != "" {
-		return addr
+	err := &VariantError{Carries: "the " + runtimeNoun(names), Want: string(kind)}
+	if detected {
+		err.Hint = fmt.Sprintf("the environment says %s (%s)", kind, detectionReason(kind))
 	}
-	if p := getenv(envPort); p != "" {
-		return net.JoinHostPort("127.0.0.1", p)
+	return err
+}
+
+// runtimeNoun lists runtimes by name: "lambda runtime", "scf-event and scf-web runtimes".
+func runtimeNoun(names []string) string {
+	if len(names) == 1 {
+		return names[0] + " runtime"
 	}
-	return "127.0.0.1:8080"
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1] + " runtimes"
+}
+
+// detectionReason says which rule of Detect chose kind.
+func detectionReason(kind Kind) string {
+	switch kind {
+	case Lambda:
+		return envLambdaAPI + " is set"
+	case SCFEvent:
+		return envSCFPort + " is set"
+	case SCFWeb:
+		return envSCFRunEnv + "=SCF without " + envSCFPort
+	}
+	return "none of " + envLambdaAPI + ", " + envSCFPort + ", " + envSCFRunEnv + " is set"
+}
+
+// Variant names the platform this binary was built for: "lambda" (go build -tags
+// lambda: the Lambda runtime only), "scf" (-tags scf: the SCF event and web runtimes
+// only), or "" for a build that carries every runtime (the local binary, a plain go
+// build). The stores follow the same tags (pkg/app).
+const Variant = variant
+
+// VariantName is Variant as a person reads it: "AWS Lambda", "Tencent SCF", or "" for
+// the build that carries everything.
+const VariantName = variantName
+
+// VariantError is the start-up error of a platform build (Variant not "") asked for a
+// runtime or a store it does not carry.
+type VariantError struct {
+	// Carries says what the build has, such as "the S3 store" or "the lambda runtime".
+	Carries string
+	// Want is what was asked for: a runtime or store name.
+	Want string
+	// Hint, when set, says where Want came from.
+	Hint string
+}
+
+func (e *VariantError) Error() string {
+	msg := fmt.Sprintf("this build for %s carries %s only; build without -tags %s for %s", VariantName, e.Carries, Variant, e.Want)
+	if e.Hint != "" {
+		msg += " (" + e.Hint + ")"
+	}
+	return msg
 }
 
 // adapter holds what every runtime needs: the handler, the scheduled function (nil
@@ -242,11 +280,10 @@ func RequestID(ctx context.Context) string {
 	if info, ok := ctx.Value(requestInfoKey{}).(requestInfo); ok && info.id != "" {
 		return info.id
 	}
-	if lc, ok := lambdacontext.FromContext(ctx); ok {
-		return lc.AwsRequestID
-	}
-	if inv, ok := scfrpc.FromContext(ctx); ok {
-		return inv.RequestID
+	for _, id := range requestIDs {
+		if v := id(ctx); v != "" {
+			return v
+		}
 	}
 	return ""
 }

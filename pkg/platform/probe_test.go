@@ -145,7 +145,7 @@ func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) 
 
 func TestLambdaRuntimeProbe(t *testing.T) {
 	api := runtimetest.NewRuntimeAPI(t)
-	p := runtimetest.Start(t, []string{"AWS_LAMBDA_RUNTIME_API=" + api.Addr(), "AWS_LAMBDA_FUNCTION_NAME=facegate-probe"}, binaries["probe"])
+	p := runtimetest.Start(t, []string{"AWS_LAMBDA_RUNTIME_API=" + api.Addr(), "AWS_LAMBDA_FUNCTION_NAME=facegate-probe"}, binaries["lambda/probe"])
 
 	// Payload 1.0 (REST API).
 	v1 := func(t *testing.T, event []byte) (string, time.Time, map[string]json.RawMessage) {
@@ -355,7 +355,7 @@ func TestLambdaRuntimeProbe(t *testing.T) {
 
 func TestSCFEventRuntimeProbe(t *testing.T) {
 	port := runtimetest.Port(t)
-	p := runtimetest.Start(t, []string{"_LAMBDA_SERVER_PORT=" + port, "TENCENTCLOUD_RUNENV=SCF", "SCF_FUNCTIONNAME=facegate-probe"}, binaries["probe"])
+	p := runtimetest.Start(t, []string{"_LAMBDA_SERVER_PORT=" + port, "TENCENTCLOUD_RUNENV=SCF", "SCF_FUNCTIONNAME=facegate-probe"}, binaries["scf/probe"])
 	rt := runtimetest.ConnectSCF(t, p, port)
 
 	// invoke checks the integrated-response shape and returns its fields.
@@ -512,7 +512,7 @@ func webBootstrap(t *testing.T, binary string) string {
 
 func TestSCFWebFunctionProbe(t *testing.T) {
 	addr := "127.0.0.1:" + runtimetest.Port(t)
-	p := runtimetest.Start(t, []string{"FACEGATE_SCF_WEB_ADDR=" + addr, "TENCENTCLOUD_RUNENV=SCF"}, webBootstrap(t, binaries["probe"]))
+	p := runtimetest.Start(t, []string{"FACEGATE_SCF_WEB_ADDR=" + addr, "TENCENTCLOUD_RUNENV=SCF"}, webBootstrap(t, binaries["scf/probe"]))
 	base := "http://" + addr
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	runtimetest.WaitFor(t, p, "web function listening", runtimetest.Dialable(addr))

@@ -56,7 +56,7 @@ func wantReserve(t *testing.T, got, invocation time.Time, limit time.Duration) {
 func TestLambdaScheduledEvents(t *testing.T) {
 	start := func(t *testing.T, mode string) (*runtimetest.RuntimeAPI, *runtimetest.Process) {
 		api := runtimetest.NewRuntimeAPI(t)
-		p := runtimetest.Start(t, []string{"AWS_LAMBDA_RUNTIME_API=" + api.Addr(), "FACEGATE_PROBE_SCHEDULED=" + mode}, binaries["probe"])
+		p := runtimetest.Start(t, []string{"AWS_LAMBDA_RUNTIME_API=" + api.Addr(), "FACEGATE_PROBE_SCHEDULED=" + mode}, binaries["lambda/probe"])
 		return api, p
 	}
 	api, p := start(t, "ok")
@@ -148,7 +148,7 @@ func TestLambdaScheduledEvents(t *testing.T) {
 func TestSCFTimerEvents(t *testing.T) {
 	start := func(t *testing.T, mode string) (*runtimetest.SCFRuntime, *runtimetest.Process) {
 		port := runtimetest.Port(t)
-		p := runtimetest.Start(t, []string{"_LAMBDA_SERVER_PORT=" + port, "TENCENTCLOUD_RUNENV=SCF", "FACEGATE_PROBE_SCHEDULED=" + mode}, binaries["probe"])
+		p := runtimetest.Start(t, []string{"_LAMBDA_SERVER_PORT=" + port, "TENCENTCLOUD_RUNENV=SCF", "FACEGATE_PROBE_SCHEDULED=" + mode}, binaries["scf/probe"])
 		return runtimetest.ConnectSCF(t, p, port), p
 	}
 	// invoke sends payload with a time limit and returns what was sent and answered.
@@ -235,7 +235,7 @@ func TestSCFTimerEvents(t *testing.T) {
 // function that runs on timer events must not start as one (it would never run).
 func TestSCFWebRefusesScheduledFunctions(t *testing.T) {
 	addr := "127.0.0.1:" + runtimetest.Port(t)
-	p := runtimetest.Start(t, []string{"FACEGATE_SCF_WEB_ADDR=" + addr, "TENCENTCLOUD_RUNENV=SCF", "FACEGATE_PROBE_SCHEDULED=ok"}, binaries["probe"])
+	p := runtimetest.Start(t, []string{"FACEGATE_SCF_WEB_ADDR=" + addr, "TENCENTCLOUD_RUNENV=SCF", "FACEGATE_PROBE_SCHEDULED=ok"}, binaries["scf/probe"])
 	p.MayFail = true
 	if err := p.Wait(); err == nil || !strings.Contains(p.Output(), "deploy it as an event function") {
 		t.Errorf("exit %v, output %s", err, p.Output())

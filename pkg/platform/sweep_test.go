@@ -4,11 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -19,9 +18,9 @@ import (
 	"github.com/facegate/facegate/pkg/app"
 	"github.com/facegate/facegate/pkg/core"
 	"github.com/facegate/facegate/pkg/faceid"
-	"github.com/facegate/facegate/pkg/filestore"
 	"github.com/facegate/facegate/pkg/sandbox"
 	"github.com/facegate/facegate/pkg/sandbox/sandboxtest"
+	"github.com/facegate/facegate/pkg/storage"
 	"github.com/facegate/facegate/pkg/webhook"
 )
 
@@ -64,8 +63,8 @@ func (s *webhookSink) has(session, status string) bool {
 }
 
 // sweepEnv is functionEnv with webhooks to url.
-func sweepEnv(sb *sandboxtest.Server, storeDir, url string) []string {
-	return append(functionEnv(sb, storeDir),
+func sweepEnv(sb *sandboxtest.Server, store []string, url string) []string {
+	return append(functionEnv(sb, store),
 		"FACEGATE_WEBHOOK_URL="+url,
 		"FACEGATE_WEBHOOK_SECRETS="+sweepWebhookSecret)
 }
@@ -74,7 +73,7 @@ func sweepEnv(sb *sandboxtest.Server, storeDir, url string) []string {
 // start function would have done ago in the past, and has the user pass it on Tencent's
 // page without coming back: the session is due for the sweeper's first check (2 minutes
 // after the start) and Tencent has a result for it. It returns the session id.
-func startedAgo(t *testing.T, sb *sandboxtest.Server, env []string, ago time.Duration) string {
+func startedAgo(t *testing.T, sb *sandboxtest.Server, env []string, store storage.Store, ago time.Duration) string {
 	t.Helper()
 	vars := map[string]string{}
 	for _, kv := range append(env, longTermKeys...) {
@@ -86,10 +85,6 @@ func startedAgo(t *testing.T, sb *sandboxtest.Server, env []string, ago time.Dur
 		t.Fatal(err)
 	}
 	client, err := faceid.New(cfg.FaceID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, err := filestore.New(cfg.Store.LocalDir, filestore.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,11 +111,11 @@ func startedAgo(t *testing.T, sb *sandboxtest.Server, env []string, ago time.Dur
 	return out.Session
 }
 
-// storedStatus is the status of session's result in the local store, "" without one.
-func storedStatus(t *testing.T, storeDir, session string) string {
+// storedStatus is the status of session's result in store, "" without one.
+func storedStatus(t *testing.T, store storage.Store, session string) string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(storeDir, "results", session+".json"))
-	if os.IsNotExist(err) {
+	b, err := store.Get(t.Context(), "results/"+session+".json")
+	if errors.Is(err, storage.ErrNotFound) {
 		return ""
 	}
 	if err != nil {
@@ -137,13 +132,13 @@ func TestSweepFunctionOnScheduledEvents(t *testing.T) {
 	needFunctions(t)
 	sb := sandboxtest.New(t, sandbox.Options{})
 	sink := newWebhookSink(t)
-	storeDir := t.TempDir()
-	env := sweepEnv(sb, storeDir, sink.url)
+	s3, cos := s3Store(t), cosStore(t)
+	lambdaEnv, scfEnv := sweepEnv(sb, s3.env, sink.url), sweepEnv(sb, cos.env, sink.url)
 
 	// finished checks what one run must have done for session.
-	finished := func(t *testing.T, p *runtimetest.Process, session, requestID string) {
+	finished := func(t *testing.T, p *runtimetest.Process, store storage.Store, session, requestID string) {
 		t.Helper()
-		if got := storedStatus(t, storeDir, session); got != "passed" {
+		if got := storedStatus(t, store, session); got != "passed" {
 			t.Errorf("stored result status %q, want passed\n%s", got, p.Output())
 		}
 		if !sink.has(session, "passed") {
@@ -158,15 +153,15 @@ func TestSweepFunctionOnScheduledEvents(t *testing.T) {
 
 	t.Run("lambda", func(t *testing.T) {
 		api := runtimetest.NewRuntimeAPI(t)
-		p := runtimetest.Start(t, append([]string{"AWS_LAMBDA_RUNTIME_API=" + api.Addr(), "AWS_LAMBDA_FUNCTION_NAME=facegate-sweep"}, append(env, longTermKeys...)...), binaries["sweep"])
+		p := runtimetest.Start(t, append([]string{"AWS_LAMBDA_RUNTIME_API=" + api.Addr(), "AWS_LAMBDA_FUNCTION_NAME=facegate-sweep"}, append(lambdaEnv, longTermKeys...)...), binaries["lambda/sweep"])
 		for name, file := range scheduledEvents {
 			t.Run(name, func(t *testing.T) {
-				session := startedAgo(t, sb, env, 3*time.Minute)
+				session := startedAgo(t, sb, lambdaEnv, s3.store, 3*time.Minute)
 				res := runtimetest.InvokeLambda(t, api, p, readTestdata(t, file))
 				if res.Kind != runtimetest.KindResponse || string(res.Body) != `{"ok":true}` {
 					t.Fatalf("posted %s: %s\n%s", res.Kind, res.Body, p.Output())
 				}
-				finished(t, p, session, res.RequestID)
+				finished(t, p, s3.store, session, res.RequestID)
 			})
 		}
 		t.Run("an HTTP event gets 404", func(t *testing.T) {
@@ -179,14 +174,14 @@ func TestSweepFunctionOnScheduledEvents(t *testing.T) {
 
 	t.Run("scf event function", func(t *testing.T) {
 		port := runtimetest.Port(t)
-		p := runtimetest.Start(t, append([]string{"_LAMBDA_SERVER_PORT=" + port, "TENCENTCLOUD_RUNENV=SCF", "SCF_FUNCTIONNAME=facegate-sweep"}, append(env, roleKeys...)...), binaries["sweep"])
+		p := runtimetest.Start(t, append([]string{"_LAMBDA_SERVER_PORT=" + port, "TENCENTCLOUD_RUNENV=SCF", "SCF_FUNCTIONNAME=facegate-sweep"}, append(scfEnv, roleKeys...)...), binaries["scf/sweep"])
 		rt := runtimetest.ConnectSCF(t, p, port)
-		session := startedAgo(t, sb, env, 3*time.Minute)
+		session := startedAgo(t, sb, scfEnv, cos.store, 3*time.Minute)
 		req, resp := runtimetest.InvokeSCF(t, rt, readTestdata(t, "scf-timer.json"), "")
 		if resp.Error != nil || string(resp.Payload) != `{"ok":true}` {
 			t.Fatalf("resp = %+v (payload %s)\n%s", resp.Error, resp.Payload, p.Output())
 		}
-		finished(t, p, session, req.RequestId)
+		finished(t, p, cos.store, session, req.RequestId)
 	})
 
 	// AWS's own Runtime Interface Emulator, with the event an EventBridge Scheduler
@@ -195,13 +190,13 @@ func TestSweepFunctionOnScheduledEvents(t *testing.T) {
 		if rieBuildError != nil {
 			t.Fatalf("AWS's Runtime Interface Emulator (%s, a tool in go.mod) does not build: %v", runtimetest.RIEPackage, rieBuildError)
 		}
-		rie := runtimetest.NewRIE(t, rieBinary, binaries["sweep"], append([]string{"AWS_LAMBDA_FUNCTION_NAME=facegate-sweep"}, append(env, longTermKeys...)...))
-		session := startedAgo(t, sb, env, 3*time.Minute)
+		rie := runtimetest.NewRIE(t, rieBinary, binaries["lambda/sweep"], append([]string{"AWS_LAMBDA_FUNCTION_NAME=facegate-sweep"}, append(lambdaEnv, longTermKeys...)...))
+		session := startedAgo(t, sb, lambdaEnv, s3.store, 3*time.Minute)
 		res := runtimetest.InvokeRIE(t, rie, readTestdata(t, "lambda-scheduler-default.json"))
 		if res.Kind != runtimetest.KindResponse || string(res.Body) != `{"ok":true}` {
 			t.Fatalf("answered %s: %s\n%s", res.Kind, res.Body, rie.Output())
 		}
-		finished(t, rie.Process, session, "")
+		finished(t, rie.Process, s3.store, session, "")
 		if !logsText(rie.Process, "scheduled run finished") {
 			t.Errorf("the run was not logged:\n%s", rie.Output())
 		}
@@ -233,14 +228,14 @@ func TestSweepFunctionMeetsAShortDeadline(t *testing.T) {
 		<-r.Context().Done()
 	}))
 	t.Cleanup(hung.Close)
-	storeDir := t.TempDir()
-	env := sweepEnv(sb, storeDir, hung.URL)
+	s3, cos := s3Store(t), cosStore(t)
+	lambdaEnv, scfEnv := sweepEnv(sb, s3.env, hung.URL), sweepEnv(sb, cos.env, hung.URL)
 	const limit = 3 * time.Second
 
 	t.Run("lambda", func(t *testing.T) {
 		api := runtimetest.NewRuntimeAPI(t)
-		p := runtimetest.Start(t, append([]string{"AWS_LAMBDA_RUNTIME_API=" + api.Addr()}, append(env, longTermKeys...)...), binaries["sweep"])
-		session := startedAgo(t, sb, env, 3*time.Minute)
+		p := runtimetest.Start(t, append([]string{"AWS_LAMBDA_RUNTIME_API=" + api.Addr()}, append(lambdaEnv, longTermKeys...)...), binaries["lambda/sweep"])
+		session := startedAgo(t, sb, lambdaEnv, s3.store, 3*time.Minute)
 		ctx, cancel := context.WithTimeout(context.Background(), limit)
 		defer cancel()
 		res, err := api.Invoke(ctx, p, readTestdata(t, "lambda-eventbridge-rule.json"))
@@ -250,16 +245,16 @@ func TestSweepFunctionMeetsAShortDeadline(t *testing.T) {
 		if res.Kind != runtimetest.KindResponse {
 			t.Errorf("posted %s: %s", res.Kind, res.Body)
 		}
-		if got := storedStatus(t, storeDir, session); got != "passed" {
+		if got := storedStatus(t, s3.store, session); got != "passed" {
 			t.Errorf("stored result status %q, want passed", got)
 		}
 	})
 
 	t.Run("scf event function", func(t *testing.T) {
 		port := runtimetest.Port(t)
-		p := runtimetest.Start(t, append([]string{"_LAMBDA_SERVER_PORT=" + port, "TENCENTCLOUD_RUNENV=SCF"}, append(env, roleKeys...)...), binaries["sweep"])
+		p := runtimetest.Start(t, append([]string{"_LAMBDA_SERVER_PORT=" + port, "TENCENTCLOUD_RUNENV=SCF"}, append(scfEnv, roleKeys...)...), binaries["scf/sweep"])
 		rt := runtimetest.ConnectSCF(t, p, port)
-		session := startedAgo(t, sb, env, 3*time.Minute)
+		session := startedAgo(t, sb, scfEnv, cos.store, 3*time.Minute)
 		req := rt.NewRequest(readTestdata(t, "scf-timer.json"), limit)
 		resp, err := rt.Invoke(ctxTimeout(t), req)
 		if err != nil {
@@ -271,7 +266,7 @@ func TestSweepFunctionMeetsAShortDeadline(t *testing.T) {
 		if resp.Error != nil {
 			t.Errorf("resp = %+v", resp.Error)
 		}
-		if got := storedStatus(t, storeDir, session); got != "passed" {
+		if got := storedStatus(t, cos.store, session); got != "passed" {
 			t.Errorf("stored result status %q, want passed", got)
 		}
 	})
@@ -283,10 +278,9 @@ func TestSweepFunctionMeetsAShortDeadline(t *testing.T) {
 func TestHTTPFunctionsRefuseScheduledEvents(t *testing.T) {
 	needFunctions(t)
 	sb := sandboxtest.New(t, sandbox.Options{})
-	env := functionEnv(sb, t.TempDir())
 
 	api := runtimetest.NewRuntimeAPI(t)
-	lambda := runtimetest.Start(t, append([]string{"AWS_LAMBDA_RUNTIME_API=" + api.Addr()}, append(env, longTermKeys...)...), binaries["start"])
+	lambda := runtimetest.Start(t, append([]string{"AWS_LAMBDA_RUNTIME_API=" + api.Addr()}, append(functionEnv(sb, s3Store(t).env), longTermKeys...)...), binaries["lambda/start"])
 	for _, file := range []string{"lambda-scheduler-default.json", "lambda-scheduler-input.json", "lambda-eventbridge-rule.json"} {
 		res := runtimetest.InvokeLambda(t, api, lambda, readTestdata(t, file))
 		if res.Kind != runtimetest.KindError || !bytes.Contains(res.Body, []byte("not an HTTP request")) {
@@ -295,7 +289,7 @@ func TestHTTPFunctionsRefuseScheduledEvents(t *testing.T) {
 	}
 
 	port := runtimetest.Port(t)
-	scf := runtimetest.Start(t, append([]string{"_LAMBDA_SERVER_PORT=" + port, "TENCENTCLOUD_RUNENV=SCF"}, append(env, roleKeys...)...), binaries["start"])
+	scf := runtimetest.Start(t, append([]string{"_LAMBDA_SERVER_PORT=" + port, "TENCENTCLOUD_RUNENV=SCF"}, append(functionEnv(sb, cosStore(t).env), roleKeys...)...), binaries["scf/start"])
 	rt := runtimetest.ConnectSCF(t, scf, port)
 	if _, resp := runtimetest.InvokeSCF(t, rt, readTestdata(t, "scf-timer.json"), ""); resp.Error == nil || resp.Error.Type != "HandlerError" {
 		t.Errorf("scf start, timer event: %+v", resp)

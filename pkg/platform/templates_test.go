@@ -76,6 +76,13 @@ var notDeployed = map[string]string{
 	"AWS_ACCESS_KEY_ID":         "set by Lambda from the execution role",
 	"AWS_SECRET_ACCESS_KEY":     "set by Lambda from the execution role",
 	"AWS_SESSION_TOKEN":         "set by Lambda from the execution role",
+
+	"GOMAXPROCS": "the Go runtime's; platform.Run uses one CPU on Lambda and SCF when it is unset",
+
+	"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI": "set by a platform that serves the role's keys from an endpoint",
+	"AWS_CONTAINER_CREDENTIALS_FULL_URI":     "set by a platform that serves the role's keys from an endpoint",
+	"AWS_CONTAINER_AUTHORIZATION_TOKEN":      "set by a platform that serves the role's keys from an endpoint",
+	"AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": "set by a platform that serves the role's keys from an endpoint",
 }
 
 var notInSAM = map[string]string{

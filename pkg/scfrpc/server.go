@@ -4,6 +4,12 @@
 // (gob) service "Function" with Ping until the process answers, then Invoke once
 // per event. It is the protocol of AWS's retired go1.x runtime, which Tencent's
 // scf-go-lib forked; this package speaks it directly so the binary needs neither.
+//
+// The runtime's side is Go's net/rpc client; this side is net/rpc's wire format
+// written out on encoding/gob (a request header and its argument, a response header
+// and its reply, per call), not net/rpc's server: that one finds methods by
+// reflection, which keeps every exported method of the whole binary from the
+// linker's dead-code elimination, and it links html/template for a debug page.
 package scfrpc
 
 import (
@@ -16,8 +22,8 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/rpc"
 	"os"
+	"reflect"
 	"runtime"
 	"strings"
 	"sync"
@@ -81,10 +87,6 @@ func (s *Server) Serve(ctx context.Context, lis net.Listener) error {
 		return errors.New("scfrpc: Server.Handler is nil")
 	}
 	fn := &function{srv: s, base: context.WithoutCancel(ctx)}
-	rs := rpc.NewServer()
-	if err := rs.RegisterName("Function", fn); err != nil {
-		return fmt.Errorf("scfrpc: register Function service: %w", err)
-	}
 
 	var (
 		mu    sync.Mutex
@@ -108,7 +110,7 @@ func (s *Server) Serve(ctx context.Context, lis net.Listener) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			rs.ServeCodec(newServerCodec(conn, fn))
+			fn.serveConn(conn)
 			mu.Lock()
 			delete(conns, conn)
 			mu.Unlock()
@@ -216,8 +218,8 @@ func FromContext(ctx context.Context) (Invocation, bool) {
 	return inv, ok
 }
 
-// function is the receiver registered as the "Function" service. net/rpc exposes
-// every exported method of it, so it has exactly Ping and Invoke.
+// function is the "Function" service: its methods Ping and Invoke are the calls
+// serveConn answers.
 type function struct {
 	srv  *Server
 	base context.Context
@@ -227,19 +229,9 @@ type function struct {
 	idle    chan struct{} // closed when running drops to zero; nil when nobody waits
 }
 
-// Ping answers the runtime's readiness probe.
-func (f *function) Ping(_ PingRequest, resp *PingResponse) error {
-	*resp = PingResponse{}
-	return nil
-}
-
-// Invoke runs the handler for one event. Failures travel in resp.Error; the RPC
-// itself only fails if the reply cannot be encoded, so the runtime always learns
-// what happened.
-func (f *function) Invoke(req InvokeRequest, resp *InvokeResponse) error {
-	// The matching end() runs when the codec has written this reply, so a
-	// shutdown never closes the connection between the two.
-	f.begin()
+// Invoke runs the handler for one event. Failures travel in resp.Error, so the
+// runtime always learns what happened.
+func (f *function) Invoke(req InvokeRequest, resp *InvokeResponse) {
 	*resp = InvokeResponse{}
 
 	inv := Invocation{
@@ -267,7 +259,7 @@ func (f *function) Invoke(req InvokeRequest, resp *InvokeResponse) error {
 	if err := f.srv.applyEnvironment(req.Environment); err != nil {
 		f.srv.logger().WarnContext(ctx, "scf invoke: environment not applied", "error", err)
 		resp.Error = &InvokeResponseError{Type: ErrorTypeEnvironment, Message: err.Error()}
-		return nil
+		return
 	}
 
 	defer func() {
@@ -286,10 +278,9 @@ func (f *function) Invoke(req InvokeRequest, resp *InvokeResponse) error {
 	payload, err := f.srv.Handler(ctx, req.Payload)
 	if err != nil {
 		resp.Error = &InvokeResponseError{Type: ErrorTypeHandler, Message: err.Error()}
-		return nil
+		return
 	}
 	resp.Payload = payload
-	return nil
 }
 
 func (f *function) begin() {
@@ -349,42 +340,102 @@ func stackTrace() []*StackFrame {
 	return out
 }
 
-// serverCodec is net/rpc's gob encoding (the runtime's side uses the standard
-// client codec), written out so that the server learns when an Invoke reply has
-// actually reached the connection.
+// rpcRequest and rpcResponse are net/rpc's Request and Response headers: gob matches
+// them by field name, so these are what the runtime's net/rpc client sends and reads.
+type rpcRequest struct {
+	ServiceMethod string
+	Seq           uint64
+}
+
+type rpcResponse struct {
+	ServiceMethod string
+	Seq           uint64
+	Error         string
+}
+
+// serveConn answers the calls of one runtime connection until it closes, as net/rpc's
+// server does: each call's header, then its argument, are read in turn; Invoke runs
+// in a goroutine of its own and its reply is written when it is done, so a slow event
+// does not hold up a Ping. A call of another method gets net/rpc's error reply. It
+// returns when the connection fails or closes, once every reply has been written.
+func (f *function) serveConn(conn net.Conn) {
+	c := newServerCodec(conn)
+	var wg sync.WaitGroup
+	defer func() {
+		wg.Wait()
+		conn.Close()
+	}()
+	for {
+		var h rpcRequest
+		if err := c.dec.Decode(&h); err != nil {
+			if !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, net.ErrClosed) {
+				f.srv.logger().Warn("scf runtime connection: unreadable call", "error", err)
+			}
+			return
+		}
+		switch h.ServiceMethod {
+		case "Function.Ping":
+			var req PingRequest
+			if err := c.dec.Decode(&req); err != nil {
+				c.write(h, "rpc: cannot decode the argument: "+err.Error(), struct{}{})
+				return
+			}
+			c.write(h, "", &PingResponse{})
+		case "Function.Invoke":
+			var req InvokeRequest
+			if err := c.dec.Decode(&req); err != nil {
+				c.write(h, "rpc: cannot decode the argument: "+err.Error(), struct{}{})
+				return
+			}
+			// The matching end() runs once the reply is written, so a shutdown never
+			// closes the connection between the two.
+			f.begin()
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer f.end()
+				var resp InvokeResponse
+				f.Invoke(req, &resp)
+				c.write(h, "", &resp)
+			}()
+		default:
+			// net/rpc reads and drops the argument of a call it cannot serve.
+			if err := c.dec.DecodeValue(reflect.Value{}); err != nil {
+				return
+			}
+			c.write(h, "rpc: can't find method "+h.ServiceMethod, struct{}{})
+		}
+	}
+}
+
+// serverCodec writes net/rpc's gob encoding of replies, one at a time per connection.
 type serverCodec struct {
-	conn io.ReadWriteCloser
+	conn io.Closer
 	dec  *gob.Decoder
-	buf  *bufio.Writer
-	enc  *gob.Encoder
-	fn   *function
+
+	mu  sync.Mutex
+	buf *bufio.Writer
+	enc *gob.Encoder
 }
 
-func newServerCodec(conn io.ReadWriteCloser, fn *function) *serverCodec {
+func newServerCodec(conn io.ReadWriteCloser) *serverCodec {
 	buf := bufio.NewWriter(conn)
-	return &serverCodec{conn: conn, dec: gob.NewDecoder(conn), buf: buf, enc: gob.NewEncoder(buf), fn: fn}
+	return &serverCodec{conn: conn, dec: gob.NewDecoder(conn), buf: buf, enc: gob.NewEncoder(buf)}
 }
 
-func (c *serverCodec) ReadRequestHeader(r *rpc.Request) error { return c.dec.Decode(r) }
-
-func (c *serverCodec) ReadRequestBody(body any) error { return c.dec.Decode(body) }
-
-// WriteResponse is called by net/rpc one reply at a time per connection.
-func (c *serverCodec) WriteResponse(r *rpc.Response, body any) error {
-	if _, ok := body.(*InvokeResponse); ok {
-		// Only replies of Invoke calls that ran carry *InvokeResponse; a request
-		// net/rpc rejected before calling Invoke is answered with another type.
-		defer c.fn.end()
+// write sends the reply to the call h: the response header (with errText, "" for
+// success) and body. A connection that cannot take it is closed, which ends serveConn.
+func (c *serverCodec) write(h rpcRequest, errText string, body any) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	err := c.enc.Encode(rpcResponse{ServiceMethod: h.ServiceMethod, Seq: h.Seq, Error: errText})
+	if err == nil {
+		err = c.enc.Encode(body)
 	}
-	if err := c.enc.Encode(r); err != nil {
+	if err == nil {
+		err = c.buf.Flush()
+	}
+	if err != nil {
 		c.conn.Close()
-		return err
 	}
-	if err := c.enc.Encode(body); err != nil {
-		c.conn.Close()
-		return err
-	}
-	return c.buf.Flush()
 }
-
-func (c *serverCodec) Close() error { return c.conn.Close() }

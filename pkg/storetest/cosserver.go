@@ -70,6 +70,7 @@ type COSServer struct {
 	// Client reaches the server, like a merchant backend following a presigned link.
 	Client *http.Client
 
+	close      func()
 	mu         sync.Mutex
 	offset     time.Duration // the server clock runs this far ahead of the real one
 	keys       map[string]cosstore.Credentials
@@ -93,12 +94,23 @@ type COSRequest struct {
 // keys (COSKey when none are given). faults, when not nil, stands in front of it.
 func NewCOSServer(t testing.TB, faults *Faults, keys ...cosstore.Credentials) *COSServer {
 	t.Helper()
+	f, err := StartCOSServer(faults, keys...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(f.Close)
+	return f
+}
+
+// StartCOSServer is NewCOSServer for a program (cmd/coldstart, cmd/emulate): the caller
+// closes it.
+func StartCOSServer(faults *Faults, keys ...cosstore.Credentials) (*COSServer, error) {
 	if len(keys) == 0 {
 		keys = []cosstore.Credentials{COSKey}
 	}
 	backend := s3mem.New()
 	if err := backend.CreateBucket(COSBucket); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	f := &COSServer{keys: map[string]cosstore.Credentials{}}
 	for _, c := range keys {
@@ -109,10 +121,13 @@ func NewCOSServer(t testing.TB, faults *Faults, keys ...cosstore.Credentials) *C
 		h = faults.Wrap(h)
 	}
 	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
+	f.close = srv.Close
 	f.URL, f.Client = srv.URL, srv.Client()
-	return f
+	return f, nil
 }
+
+// Close stops the server.
+func (f *COSServer) Close() { f.close() }
 
 // Config returns a cosstore.Config for the bucket: BaseURL is this server and Host the
 // production host name, so requests look as they will in production; three attempts

@@ -45,6 +45,7 @@ type S3Server struct {
 	Client *http.Client
 
 	raw    *s3.Client
+	close  func()
 	mu     sync.Mutex
 	offset time.Duration
 	puts   []http.Header
@@ -54,9 +55,20 @@ type S3Server struct {
 // front of everything; outer wraps the handler further (outermost last).
 func NewS3Server(t testing.TB, faults *Faults, outer ...func(http.Handler) http.Handler) *S3Server {
 	t.Helper()
+	s, err := StartS3Server(faults, outer...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+// StartS3Server is NewS3Server for a program (cmd/coldstart, cmd/emulate): the caller
+// closes it.
+func StartS3Server(faults *Faults, outer ...func(http.Handler) http.Handler) (*S3Server, error) {
 	backend := s3mem.New()
 	if err := backend.CreateBucket(S3Bucket); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	s := &S3Server{}
 	var h http.Handler = s.wrap(gofakes3.New(backend).Server())
@@ -67,14 +79,17 @@ func NewS3Server(t testing.TB, faults *Faults, outer ...func(http.Handler) http.
 		h = o(h)
 	}
 	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
+	s.close = srv.Close
 	s.URL, s.Client = srv.URL, srv.Client()
 	s.raw = s3.NewFromConfig(s.AWSConfig(), func(o *s3.Options) {
 		o.BaseEndpoint = aws.String(s.URL)
 		o.UsePathStyle = true
 	})
-	return s
+	return s, nil
 }
+
+// Close stops the server.
+func (s *S3Server) Close() { s.close() }
 
 // AWSConfig returns an aws.Config with the test credentials and region, and an HTTP
 // client for this server.

@@ -20,6 +20,7 @@ import (
 	"github.com/facegate/facegate/pkg/core"
 	"github.com/facegate/facegate/pkg/demo"
 	"github.com/facegate/facegate/pkg/platform"
+	"github.com/facegate/facegate/pkg/qrcode"
 	"github.com/facegate/facegate/pkg/sandbox"
 )
 
@@ -198,7 +199,7 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 	}
 	st.Store = cfg.Store.Kind
 	st.StoreDir = cfg.Store.LocalDir
-	built, err := app.New(ctx, cfg, logger)
+	built, err := app.New(ctx, cfg, logger, app.WithQRCode(qrcode.SVG))
 	if err != nil {
 		gatewayLis.Close()
 		return fail(err)

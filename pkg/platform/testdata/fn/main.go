@@ -1,7 +1,8 @@
 // Command fn is a probe function for the runtime-protocol tests of package platform:
 // a handler with one route per behaviour an adapter must carry across (a redirect with
 // one cookie, a JSON echo of what arrived, a binary body, two cookies, a panic, an
-// oversized answer), served by platform.Run like the real functions. With
+// oversized answer, the GOMAXPROCS it runs with), served by platform.Run like the real
+// functions. With
 // FACEGATE_PROBE_SCHEDULED set it also takes scheduled events, as the sweep function
 // does: "ok" logs its deadline and succeeds, "fail" fails, "panic" panics, "wait" runs
 // until its context ends.
@@ -17,6 +18,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"runtime"
 	"strings"
 	"time"
 
@@ -95,6 +97,10 @@ func routes(logger *slog.Logger) http.Handler {
 			"deadlineMs":  deadline,
 			"probeEnv":    os.Getenv("FACEGATE_PROBE_ENV"),
 		})
+	})
+	mux.HandleFunc("GET /procs", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		fmt.Fprint(w, runtime.GOMAXPROCS(0))
 	})
 	mux.HandleFunc("GET /image", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "image/png")

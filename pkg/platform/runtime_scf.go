@@ -1,3 +1,5 @@
+//go:build !lambda
+
 package platform
 
 import (
@@ -5,6 +7,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"fmt"
 	"maps"
 	"net"
 	"net/http"
@@ -15,10 +18,34 @@ import (
 	"github.com/facegate/facegate/pkg/scfrpc"
 )
 
-// runSCFEvent serves SCF's Go1 runtime protocol on lis until ctx is done.
-func (a *adapter) runSCFEvent(ctx context.Context, lis net.Listener) error {
+// This file is the SCF event-function runtime: in every build but the Lambda one
+// (-tags lambda).
+
+// runSCFEvent serves SCF's Go1 runtime protocol on $_LAMBDA_SERVER_PORT until ctx is
+// done.
+func runSCFEvent(ctx context.Context, a *adapter, _ Options, getenv func(string) string) error {
+	port := getenv(envSCFPort)
+	if port == "" {
+		return fmt.Errorf("platform: runtime %s needs %s", SCFEvent, envSCFPort)
+	}
+	// Every interface, as Tencent's own Go library listens: which address SCF's
+	// runtime dials inside the instance is not documented, and the instance's
+	// network is the platform's, not the internet's.
+	lis, err := net.Listen("tcp", net.JoinHostPort("", port))
+	if err != nil {
+		return fmt.Errorf("platform: listen for the SCF runtime: %w", err)
+	}
+	a.logger.InfoContext(ctx, "runtime selected", "runtime", string(SCFEvent), "addr", lis.Addr().String())
 	srv := &scfrpc.Server{Handler: a.scfInvoke, Logger: a.logger}
 	return srv.Serve(ctx, lis)
+}
+
+// scfRequestID is the request id pkg/scfrpc puts in an invocation's context.
+func scfRequestID(ctx context.Context) string {
+	if inv, ok := scfrpc.FromContext(ctx); ok {
+		return inv.RequestID
+	}
+	return ""
 }
 
 // scfEvent is an SCF API Gateway trigger event, or (without requestContext) a

@@ -1,6 +1,9 @@
+//go:build !lambda
+
 package platform
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -22,6 +25,38 @@ const (
 	shutdownTimeout   = 10 * time.Second
 	maxHeaderBytes    = 64 << 10
 )
+
+// This file is the HTTP server of SCF web functions and of the local server: in every
+// build but the Lambda one (-tags lambda). runtime_local.go starts the local one.
+
+// runSCFWeb serves an SCF web function: plain HTTP on 0.0.0.0:9000.
+func runSCFWeb(ctx context.Context, a *adapter, opts Options, getenv func(string) string) error {
+	if opts.Scheduled != nil {
+		// A sweeper deployed as a web function would never run: SCF gives web
+		// functions HTTP triggers only. Failing here makes the deployment fail.
+		return fmt.Errorf("platform: %s runs on timer events, which SCF web functions never receive; deploy it as an event function (runtime Go1, handler main)", cmp.Or(opts.Name, "this function"))
+	}
+	return a.runServer(ctx, SCFWeb, serverAddr(SCFWeb, opts.Addr, getenv))
+}
+
+// serverAddr is where the HTTP runtimes listen. SCF routes web-function traffic to
+// port 9000 on every interface, whatever the configuration says; the local server
+// stays on loopback.
+func serverAddr(kind Kind, addr string, getenv func(string) string) string {
+	if kind == SCFWeb {
+		if v := getenv(EnvSCFWebAddr); v != "" {
+			return v
+		}
+		return "0.0.0.0:9000"
+	}
+	if addr != "" {
+		return addr
+	}
+	if p := getenv(envPort); p != "" {
+		return net.JoinHostPort("127.0.0.1", p)
+	}
+	return "127.0.0.1:8080"
+}
 
 // runServer serves plain HTTP on addr until ctx is done, then stops accepting and
 // waits up to shutdownTimeout for running requests.
