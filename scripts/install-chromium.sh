@@ -9,19 +9,7 @@ if [ -x "$CHROMIUM" ]; then
 	exit 0
 fi
 
-if ! command -v apt-get >/dev/null 2>&1; then
-	echo "install-chromium: $CHROMIUM is missing and apt-get is not available;" >&2
-	echo "install Chromium yourself and set CHROMIUM=/path/to/chromium, or set FACEGATE_SKIP_BROWSER=1" >&2
-	exit 1
-fi
-
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then
-	SUDO="sudo"
-fi
-
-echo "install-chromium: installing Debian's chromium (needed by the browser test in e2e/)"
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends chromium >/dev/null
+"$(dirname "$0")/apt-install.sh" install-chromium "$CHROMIUM is missing" \
+	"install Chromium yourself and set CHROMIUM=/path/to/chromium, or set FACEGATE_SKIP_BROWSER=1" \
+	"needed by the browser test in e2e/" chromium
 "$CHROMIUM" --version

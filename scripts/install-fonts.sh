@@ -9,18 +9,6 @@ if command -v fc-list >/dev/null 2>&1 && [ -n "$(fc-list :lang=th)" ] && [ -n "$
 	exit 0
 fi
 
-if ! command -v apt-get >/dev/null 2>&1; then
-	echo "install-fonts: Thai or Chinese fonts are missing and apt-get is not available;" >&2
-	echo "install fonts for Thai and Chinese yourself, or the screenshots will show empty boxes" >&2
-	exit 1
-fi
-
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then
-	SUDO="sudo"
-fi
-
-echo "install-fonts: installing Debian's fonts-noto-cjk and fonts-thai-tlwg (for the screenshots)"
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends fonts-noto-cjk fonts-thai-tlwg >/dev/null
+"$(dirname "$0")/apt-install.sh" install-fonts "Thai or Chinese fonts are missing" \
+	"install fonts for Thai and Chinese yourself, or the screenshots will show empty boxes" \
+	"for the screenshots" fonts-noto-cjk fonts-thai-tlwg
