@@ -58,7 +58,7 @@ func (s *Service) writePage(w http.ResponseWriter, p page) {
 	var b strings.Builder
 	esc := html.EscapeString
 	b.WriteString("<!doctype html>\n<html lang=\"")
-	b.WriteString(esc(htmlLang(p.lang)))
+	b.WriteString(esc(HTMLLang(p.lang)))
 	b.WriteString("\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
 	if p.code != "" {
 		b.WriteString(`<meta name="facegate-error" content="` + esc(string(p.code)) + "\">\n")
@@ -90,8 +90,9 @@ func (s *Service) brandColor() string {
 	return defaultBrandColor
 }
 
-// htmlLang is the BCP 47 tag of a catalogue language, for the page's lang attribute.
-func htmlLang(lang string) string {
+// HTMLLang is the BCP 47 tag of a catalogue language, for a page's lang attribute:
+// Chinese by script (and Hong Kong for the Traditional catalogue, written as there).
+func HTMLLang(lang string) string {
 	switch lang {
 	case "zh-cn":
 		return "zh-Hans"

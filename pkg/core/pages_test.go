@@ -49,7 +49,7 @@ func TestPagesSpeakTheUsersLanguageAndLeadHome(t *testing.T) {
 		s.errorPage(rec, r, http.StatusNotFound, CodeSessionNotFound, "")
 		body := rec.Body.String()
 		for _, want := range []string{
-			`<html lang="` + htmlLang(lang) + `">`,
+			`<html lang="` + HTMLLang(lang) + `">`,
 			html.EscapeString(CodeSessionNotFound.Title().Text(lang)),
 			html.EscapeString(CodeSessionNotFound.UserMessage().Text(lang)),
 			`href="https://shop.example.com/account">` + html.EscapeString(MsgUIBackToShop.Text(lang)),

@@ -332,8 +332,8 @@ func TestLanguagePickerIsTheCatalogues(t *testing.T) {
 	var got []string
 	for _, m := range regexp.MustCompile(`<option value="([^"]+)" lang="([^"]+)">([^<]+)</option>`).FindAllStringSubmatch(string(data), -1) {
 		got = append(got, m[1])
-		if m[3] != core.LanguageName(m[1]) || m[2] != htmlLang(m[1]) {
-			t.Errorf("option %s: %q in %s, want %q in %s", m[1], m[3], m[2], core.LanguageName(m[1]), htmlLang(m[1]))
+		if m[3] != core.LanguageName(m[1]) || m[2] != core.HTMLLang(m[1]) {
+			t.Errorf("option %s: %q in %s, want %q in %s", m[1], m[3], m[2], core.LanguageName(m[1]), core.HTMLLang(m[1]))
 		}
 	}
 	if !slices.Equal(got, core.Languages()) {
@@ -361,7 +361,7 @@ func TestMessagesFiles(t *testing.T) {
 		if err := json.Unmarshal(rec.Body.Bytes(), &f); err != nil {
 			t.Fatal(err)
 		}
-		if f.Lang != lang || f.HTMLLang != htmlLang(lang) || !maps.Equal(f.Messages, core.Catalogue(lang)) ||
+		if f.Lang != lang || f.HTMLLang != core.HTMLLang(lang) || !maps.Equal(f.Messages, core.Catalogue(lang)) ||
 			len(f.Languages) != len(core.Languages()) || len(f.Documents) != len(faceid.IDCardTypes()) {
 			t.Errorf("%s: %s/%s, %d messages, %d languages, %d documents", lang, f.Lang, f.HTMLLang, len(f.Messages), len(f.Languages), len(f.Documents))
 		}

@@ -55,7 +55,7 @@ func buildMessageFiles() map[string]messageBody {
 	out := make(map[string]messageBody)
 	for _, lang := range core.Languages() {
 		messages := core.Catalogue(lang)
-		f := messageFile{Lang: lang, HTMLLang: htmlLang(lang), Languages: languages, Messages: messages}
+		f := messageFile{Lang: lang, HTMLLang: core.HTMLLang(lang), Languages: languages, Messages: messages}
 		for _, typ := range faceid.IDCardTypes() {
 			if id, ok := core.DocumentName(typ); ok {
 				f.Documents = append(f.Documents, choice{Value: typ, Label: messages[id]})
@@ -75,18 +75,6 @@ func buildMessageFiles() map[string]messageBody {
 		out[lang] = messageBody{plain: plain.Bytes(), gzipped: gz.Bytes(), etag: `"` + hex.EncodeToString(sum[:8]) + `"`}
 	}
 	return out
-}
-
-// htmlLang is the BCP 47 tag of a catalogue language, as facegate's own pages write it:
-// Chinese by script (and Hong Kong for the Traditional catalogue, written as there).
-func htmlLang(lang string) string {
-	switch lang {
-	case "zh-cn":
-		return "zh-Hans"
-	case "zh-tc":
-		return "zh-Hant-HK"
-	}
-	return lang
 }
 
 // serveMessages answers messages/<lang>.json, gzipped for the browsers that take it (a

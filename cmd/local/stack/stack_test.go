@@ -45,14 +45,21 @@ func startTestStack(t *testing.T, env map[string]string) (*Stack, context.Cancel
 	if env["FACEGATE_LOCAL_DIR"] == "" {
 		env["FACEGATE_LOCAL_DIR"] = t.TempDir()
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	st, err := Start(ctx, Options{
+	return startWith(t, Options{
 		GatewayAddr: "127.0.0.1:0",
 		SandboxAddr: "127.0.0.1:0",
 		PageAddr:    "127.0.0.1:0",
 		Getenv:      mapEnv(env),
-		Logger:      slog.New(errorLog{t}),
 	})
+}
+
+// startWith starts a stack with opts (logging errors to the test) and stops it when the
+// test ends; the cancel it returns stops it sooner.
+func startWith(t *testing.T, opts Options) (*Stack, context.CancelFunc) {
+	t.Helper()
+	opts.Logger = slog.New(errorLog{t})
+	ctx, cancel := context.WithCancel(context.Background())
+	st, err := Start(ctx, opts)
 	if err != nil {
 		cancel()
 		t.Fatal(err)
@@ -342,20 +349,10 @@ func TestStackSwitchesToS3ByConfiguration(t *testing.T) {
 // startLANStack starts a stack with the LAN option on ip, on free ports.
 func startLANStack(t *testing.T, ip string) *Stack {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	st, err := Start(ctx, Options{
+	st, _ := startWith(t, Options{
 		GatewayAddr: net.JoinHostPort(ip, "0"), SandboxAddr: "127.0.0.1:0", PageAddr: net.JoinHostPort(ip, "0"),
 		LAN:    true,
 		Getenv: mapEnv(map[string]string{"FACEGATE_LOCAL_DIR": t.TempDir()}),
-		Logger: slog.New(errorLog{t}),
-	})
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cancel()
-		_ = st.Wait()
 	})
 	return st
 }
