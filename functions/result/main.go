@@ -3,25 +3,9 @@
 // tag on any of them or as a local HTTP server; see pkg/platform.
 package main
 
-import (
-	"context"
-	"fmt"
-	"io"
-	"os"
-
-	"github.com/facegate/facegate/pkg/app"
-)
+import "github.com/facegate/facegate/pkg/app"
 
 // version is stamped by the build (-ldflags "-X main.version=...").
 var version = "dev"
 
-func main() {
-	if err := run(context.Background(), os.Getenv, os.Stdout); err != nil {
-		fmt.Fprintln(os.Stderr, "result:", err)
-		os.Exit(1)
-	}
-}
-
-func run(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
-	return app.Run(ctx, "result", version, getenv, stdout)
-}
+func main() { app.Main("result", version) }

@@ -5,25 +5,9 @@
 // -tags scf); see pkg/platform.
 package main
 
-import (
-	"context"
-	"fmt"
-	"io"
-	"os"
-
-	"github.com/facegate/facegate/pkg/app"
-)
+import "github.com/facegate/facegate/pkg/app"
 
 // version is stamped by the build (-ldflags "-X main.version=...").
 var version = "dev"
 
-func main() {
-	if err := run(context.Background(), os.Getenv, os.Stdout); err != nil {
-		fmt.Fprintln(os.Stderr, "sweep:", err)
-		os.Exit(1)
-	}
-}
-
-func run(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
-	return app.Run(ctx, "sweep", version, getenv, stdout)
-}
+func main() { app.Main("sweep", version) }

@@ -3,15 +3,26 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 
 	"github.com/facegate/facegate/internal/errbody"
 	"github.com/facegate/facegate/pkg/platform"
 )
+
+// Main is a deployed function's main: Run with the process's environment and stdout, and
+// on failure the error on stderr and exit status 1.
+func Main(function, version string, with ...Option) {
+	if err := Run(context.Background(), function, version, os.Getenv, os.Stdout, with...); err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", function, err)
+		os.Exit(1)
+	}
+}
 
 // Run is the whole life of a deployed function: read the configuration, log JSON lines
 // (each with the platform's request id) to stdout, build the function and serve it on the
