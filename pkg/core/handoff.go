@@ -236,7 +236,7 @@ func (s *Service) handoffStatus(ctx context.Context, id, watch string) (*Handoff
 		return nil, err
 	}
 	if res == nil {
-		sum := summaryOf(nil, &sessionRecord{Options: recordOptions{Language: rec.Options.Language}})
+		sum := pendingSummary(rec.Options.Language)
 		return &HandoffStatus{State: "started", Summary: &sum}, nil
 	}
 	sum := summaryOf(res, nil)

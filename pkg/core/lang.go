@@ -16,6 +16,14 @@ func pageLanguage(r *http.Request, session string) string {
 	return acceptLanguage(r.Header.Get("Accept-Language"))
 }
 
+// knownLanguage is lang when the catalogue has it, else the default language.
+func knownLanguage(lang string) string {
+	if _, ok := catalogue()[lang]; !ok {
+		return DefaultLanguage
+	}
+	return lang
+}
+
 // acceptLanguage reads an Accept-Language header (RFC 9110: tags with optional q weights)
 // and returns the catalogue language it prefers most, or English. Chinese is told apart by
 // script or region: Traditional for zh-Hant, zh-TW, zh-HK and zh-MO; Simplified otherwise.

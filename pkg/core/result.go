@@ -172,19 +172,14 @@ func (s *Service) lookup(ctx context.Context, token, hash string) (*resultRecord
 
 // summaryOf is the user's view of a result (nil: pending), in the session's language.
 func summaryOf(res *resultRecord, sess *sessionRecord) Summary {
-	lang := DefaultLanguage
-	switch {
-	case res != nil && res.Language != "":
-		lang = res.Language
-	case res == nil && sess != nil && sess.Options.Language != "":
-		lang = sess.Options.Language
-	}
-	if _, ok := catalogue()[lang]; !ok {
-		lang = DefaultLanguage
-	}
 	if res == nil {
-		return Summary{Status: StatusPending, Message: MsgPending.Text(lang), Lang: lang}
+		lang := ""
+		if sess != nil {
+			lang = sess.Options.Language
+		}
+		return pendingSummary(lang)
 	}
+	lang := knownLanguage(res.Language)
 	msg := res.Message // results stored before message ids were kept say it in English
 	if res.MessageID != "" {
 		msg = res.MessageID.Text(lang)
@@ -192,6 +187,13 @@ func summaryOf(res *resultRecord, sess *sessionRecord) Summary {
 		lang = DefaultLanguage
 	}
 	return Summary{Status: res.Status, Category: res.Category, Message: msg, Lang: lang}
+}
+
+// pendingSummary is the summary of a verification without a result, in lang (a session's
+// language; the default when empty or not in the catalogue).
+func pendingSummary(lang string) Summary {
+	lang = knownLanguage(lang)
+	return Summary{Status: StatusPending, Message: MsgPending.Text(lang), Lang: lang}
 }
 
 func (s *Service) fullResult(ctx context.Context, hash string, res *resultRecord, sess *sessionRecord) (*Result, error) {
