@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -203,10 +204,15 @@ func clip(s string) string {
 // merchant's own reference and Extra by design; those stay out of the logs.
 func TestSweepAndWebhooksCarryNoSecrets(t *testing.T) {
 	st, rcv := sweepStack(t, stackOptions{config: func(c *core.Config) { c.StoreMedia = true }, newStore: s3Store})
-	var bodies []string
+	var (
+		mu     sync.Mutex // the sweeper delivers from several workers at once
+		bodies []string
+	)
 	rcv.srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
 		bodies = append(bodies, string(b))
+		mu.Unlock()
 		w.WriteHeader(http.StatusNoContent)
 	})
 	var inLogs, inWebhooks secretSet
@@ -232,6 +238,8 @@ func TestSweepAndWebhooksCarryNoSecrets(t *testing.T) {
 		st.setOutcome(resp.Token, sandbox.Outcome{Result: c.outcome, ErrorCode: c.code})
 	}
 	st.sweepUntilQuiet(3*time.Minute, 5)
+	mu.Lock() // the receiver's handler may still be returning from the last delivery
+	defer mu.Unlock()
 	if len(bodies) != len(outcomeCases) {
 		t.Fatalf("%d webhooks for %d verifications", len(bodies), len(outcomeCases))
 	}
